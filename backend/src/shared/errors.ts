@@ -1,0 +1,79 @@
+/**
+ * Every error the product raises on purpose carries a stable code, an HTTP status and a one-line
+ * message. The Fastify error handler and the CLI handler turn these into a 4xx body or a one-line
+ * message with exit code 2; anything else is a bug and is reported as such.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, statusCode = 400, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+/** Input that does not parse: a body, a flag, an env var, a scenario file. */
+export class InvalidInputError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('INVALID_INPUT', message, 400, details);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 404);
+  }
+}
+
+/**
+ * The registry of codes the product may emit, with what each means. A test fails when a code is
+ * raised somewhere that is not listed here, so the README table stays true.
+ */
+export const ERROR_CODES: Record<string, string> = {
+  INVALID_INPUT: 'A request body, CLI flag or file did not parse; the message names the field.',
+  CONFIG_INVALID: 'An environment variable has a value outside what it accepts; start-up stops.',
+  CONTENT_INVALID: 'A content document failed its schema or a cross-reference; the message names file and JSON path.',
+  SESSION_NOT_FOUND: 'No session with that id.',
+  SESSION_EXISTS: 'A session with that id already exists.',
+  MODEL_PROVIDER_ERROR: 'The model provider failed (HTTP error, bad answer); the AWF turn falls back to legacy.',
+  MODEL_TIMEOUT: 'The model provider did not answer within AWF_MODEL_TIMEOUT_MS; the AWF turn falls back.',
+  TURN_CONFLICT: 'Two turns on one session raced; the later one is rejected and changes nothing.',
+  LEGACY_UNAVAILABLE: 'The legacy pipeline could not answer a turn (its model failed too).',
+};
+
+/** The model provider failed: HTTP error, transport error or an unusable answer. */
+export class ModelProviderError extends AppError {
+  constructor(message: string) {
+    super('MODEL_PROVIDER_ERROR', message, 502);
+  }
+}
+
+/** The model provider did not answer in time. */
+export class ModelTimeoutError extends AppError {
+  constructor(timeoutMs: number) {
+    super('MODEL_TIMEOUT', `model provider did not answer within ${timeoutMs} ms`, 504);
+  }
+}
+
+export class SessionExistsError extends AppError {
+  constructor(sessionId: string) {
+    super('SESSION_EXISTS', `session ${sessionId} already exists`, 409);
+  }
+}
+
+export class TurnConflictError extends AppError {
+  constructor(sessionId: string) {
+    super('TURN_CONFLICT', `another turn on session ${sessionId} committed first; retry the turn`, 409);
+  }
+}

@@ -1,0 +1,2 @@
+/** JSON value types used at boundaries where we keep raw documents. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

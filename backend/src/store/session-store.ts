@@ -1,0 +1,16 @@
+import type { Session, TurnRecord } from '../turns/turn-types.js';
+
+/** Sessions and their turns. A turn's session update and turn record commit in one transaction. */
+export interface SessionStore {
+  /** Throws SessionExistsError when the id is taken. */
+  createSession(session: Session): Promise<void>;
+  getSession(sessionId: string): Promise<Session | undefined>;
+  /**
+   * Persist the session after a turn together with the turn's record, atomically. Fails with
+   * TurnConflictError when the stored turnCount is no longer `expectedTurnCount` (a concurrent turn
+   * on the same session won), and then nothing is written.
+   */
+  commitTurn(session: Session, expectedTurnCount: number, record: TurnRecord): Promise<void>;
+  /** Turns of a session in order. */
+  listTurns(sessionId: string): Promise<TurnRecord[]>;
+}
