@@ -43,10 +43,12 @@ export class NotFoundError extends AppError {
 export const ERROR_CODES: Record<string, string> = {
   INVALID_INPUT: 'A request body, CLI flag or file did not parse; the message names the field.',
   CONFIG_INVALID: 'An environment variable has a value outside what it accepts; start-up stops.',
-  CONTENT_INVALID: 'A content document failed its schema or a cross-reference; the message names file and JSON path.',
+  CONTENT_INVALID:
+    'A content document failed its schema or a cross-reference; the message names file and JSON path.',
   SESSION_NOT_FOUND: 'No session with that id.',
   SESSION_EXISTS: 'A session with that id already exists.',
-  MODEL_PROVIDER_ERROR: 'The model provider failed (HTTP error, bad answer); the AWF turn falls back to legacy.',
+  MODEL_PROVIDER_ERROR:
+    'The model provider failed (HTTP error, bad answer); the AWF turn falls back to legacy.',
   MODEL_TIMEOUT: 'The model provider did not answer within AWF_MODEL_TIMEOUT_MS; the AWF turn falls back.',
   TURN_CONFLICT: 'Two turns on one session raced; the later one is rejected and changes nothing.',
   LEGACY_UNAVAILABLE: 'The legacy pipeline could not answer a turn (its model failed too).',

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { AppError } from '../shared/errors.js';
+import { type Env, EnvReader } from './env-parsers.js';
+
+export type ModelProviderName = 'local' | 'openai';
+
+/** The whole process configuration, parsed once at boot and frozen (DESIGN §1, CONVENTIONS 5). */
+export interface Config {
+  server: { host: string; port: number };
+  store: { databaseUrl: string | undefined; sqlitePath: string };
+  content: { dir: string };
+  rollout: {
+    /** AWF_BUNDLE_ON when set: authoritative for this process; undefined defers to the stored flag. */
+    envGlobalFlag: boolean | undefined;
+    /** AWF_PERCENT_ROLLOUT when set: seeds the stored percent while nothing is stored. */
+    envPercent: number | undefined;
+    legacyTurnEnabled: boolean;
+    emergencyFallback: boolean;
+  };
+  slo: { turnP95Ms: number; invalidRetryRatePct: number; fallbackRatePct: number };
+  model: {
+    provider: ModelProviderName;
+    timeoutMs: number;
+    local: { invalidRate: number; errorRate: number; latencyMedianMs: number };
+    openai: {
+      baseUrl: string;
+      apiKey: string;
+      model: string;
+      temperature: number;
+      maxOutputTokens: number;
+      jsonMode: boolean;
+    };
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Start-up stops on this: one line per bad variable. */
+export class ConfigError extends AppError {
+  constructor(readonly problems: string[]) {
+    super('CONFIG_INVALID', problems.join('\n'), 400, { problems });
+  }
+}
+
+const DEFAULT_CONTENT_DIR = path.resolve(import.meta.dirname, '../../content');
+
+/** Parse every variable, collect every problem, and return a frozen config or throw ConfigError. */
+export function parseConfig(env: Env): Config {
+  const read = new EnvReader(env);
+  const provider = read.oneOf<ModelProviderName>('AWF_MODEL_PROVIDER', ['local', 'openai'], 'local');
+  const config: Config = {
+    server: {
+      host: read.string('HOST', '127.0.0.1'),
+      port: read.number('PORT', 3000, { min: 0, max: 65535, integer: true }),
+    },
+    store: {
+      databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+      sqlitePath: read.string('AWF_DB_PATH', './data/awf.db'),
+    },
+    content: { dir: read.string('AWF_CONTENT_DIR', DEFAULT_CONTENT_DIR) },
+    rollout: {
+      envGlobalFlag: read.optionalBoolean('AWF_BUNDLE_ON'),
+      envPercent: read.optionalNumber('AWF_PERCENT_ROLLOUT', { min: 0, max: 100, decimals: 2 }),
+      legacyTurnEnabled: read.boolean('LEGACY_TURN_ENABLED', false),
+      emergencyFallback: read.boolean('EMERGENCY_FALLBACK', false),
+    },
+    slo: {
+      turnP95Ms: read.number('SLO_TURN_P95_MS', 8000, { min: 1, integer: true }),
+      invalidRetryRatePct: read.number('SLO_INVALID_RETRY_RATE', 5.0, { min: 0, max: 100, decimals: 3 }),
+      fallbackRatePct: read.number('SLO_FALLBACK_RATE', 1.0, { min: 0, max: 100, decimals: 3 }),
+    },
+    model: {
+      provider,
+      timeoutMs: read.number('AWF_MODEL_TIMEOUT_MS', 15000, { min: 1, integer: true }),
+      local: {
+        invalidRate: read.number('AWF_LOCAL_INVALID_RATE', 0, { min: 0, max: 1 }),
+        errorRate: read.number('AWF_LOCAL_ERROR_RATE', 0, { min: 0, max: 1 }),
+        latencyMedianMs: read.number('AWF_LOCAL_LATENCY_MS', 0, { min: 0 }),
+      },
+      openai: {
+        baseUrl: read.optionalUrl('AWF_MODEL_BASE_URL', ['http:', 'https:']) ?? 'https://api.openai.com/v1',
+        apiKey: read.optionalString('AWF_MODEL_API_KEY') ?? read.optionalString('OPENAI_API_KEY') ?? '',
+        model: read.string('AWF_MODEL_NAME', 'gpt-4o-mini'),
+        temperature: read.number('AWF_MODEL_TEMPERATURE', 0.7, { min: 0, max: 2 }),
+        maxOutputTokens: read.number('AWF_MODEL_MAX_TOKENS', 700, { min: 16, integer: true }),
+        jsonMode: read.boolean('AWF_MODEL_JSON_MODE', true),
+      },
+    },
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+  if (provider === 'openai' && config.model.openai.apiKey === '' && !env.AWF_MODEL_BASE_URL) {
+    read.problems.push(
+      'AWF_MODEL_PROVIDER=openai needs AWF_MODEL_API_KEY (or OPENAI_API_KEY), or AWF_MODEL_BASE_URL for a local endpoint',
+    );
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { AppError } from '../shared/errors.js';
+import { migrateToLatest } from './migrations/migrator.js';
+import type { DatabaseSchema } from './schema.js';
+
+export type DatabaseDialect = 'sqlite' | 'postgres';
+
+/** An open, migrated database. */
+export interface Database {
+  db: Kysely<DatabaseSchema>;
+  dialect: DatabaseDialect;
+  /** Closes every connection; calling it again is a no-op. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A postgres:// or postgresql:// URL; when set, PostgreSQL is used and `sqlitePath` is ignored. */
+  databaseUrl?: string;
+  /** The SQLite file (its directory is created), or ':memory:'. */
+  sqlitePath: string;
+}
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+/**
+ * Opens PostgreSQL when `databaseUrl` is set, otherwise SQLite at `sqlitePath`, and migrates it to the
+ * latest schema before returning. Throws when the database cannot be reached or a migration fails.
+ */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : openSqlite(opts.sqlitePath);
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  if (!POSTGRES_URL.test(url)) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `database URL must start with postgres:// or postgresql://, got ${redactDatabaseUrl(url)}`,
+    );
+  }
+  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // An idle client whose connection drops emits 'error' on the pool, which would crash the process if
+  // unhandled; the pool discards that client and the next query reports the problem.
+  pool.on('error', () => {});
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const database: Database = { db, dialect: 'postgres', close: closeOnce(() => db.destroy()) };
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await database.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${reason}`, { cause: error });
+  }
+  return database;
+}
+
+function openSqlite(path: string): Database {
+  if (path === '') throw new AppError('CONFIG_INVALID', 'SQLite path is empty');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: closeOnce(() => db.destroy()) };
+}
+
+function closeOnce(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
+}

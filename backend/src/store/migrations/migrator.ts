@@ -1,0 +1,38 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+/**
+ * Every migration, in order. To add one, create `NNN-what-it-does.ts` exporting `up` (and `down`) and
+ * add one line at the end. Kysely applies them sorted by name, hence the zero-padded number.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migration>]> = [
+  ['001-sessions-and-turns', () => import('./001-sessions-and-turns.js')],
+];
+
+/** The migrations compiled into the program; nothing is read from the filesystem at run time. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    const loaded = await Promise.all(MIGRATIONS.map(async ([name, load]) => [name, await load()] as const));
+    return Object.fromEntries(loaded);
+  },
+};
+
+/** A Kysely Migrator over our migrations, for inspecting or stepping them. */
+export function createMigrator<DB>(db: Kysely<DB>): Migrator {
+  return new Migrator({ db, provider: migrationProvider });
+}
+
+/**
+ * Applies every pending migration and returns the names applied. Throws naming the migration that
+ * failed; that migration's changes are rolled back (where the dialect's DDL is transactional).
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  const { error, results = [] } = await createMigrator(db).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    const what = failed ? `migration "${failed.migrationName}" failed` : 'migrations failed';
+    throw new Error(`database ${what}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
