@@ -59,14 +59,11 @@ export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionSto
       });
     },
 
-    async listTurns(sessionId) {
-      const rows = await db
-        .selectFrom('turns')
-        .selectAll()
-        .where('session_id', '=', sessionId)
-        .orderBy('turn_no')
-        .execute();
-      return rows.map(toTurnRecord);
+    async listTurns(sessionId, options) {
+      let query = db.selectFrom('turns').selectAll().where('session_id', '=', sessionId);
+      if (options?.last !== undefined) query = query.orderBy('turn_no', 'desc').limit(options.last);
+      const rows = await query.execute();
+      return rows.map(toTurnRecord).sort((a, b) => a.turnNo - b.turnNo);
     },
   };
 }

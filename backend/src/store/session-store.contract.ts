@@ -276,6 +276,15 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
         assert.deepEqual(await store.listTurns(session.sessionId), [t1, t2, t3, t10]);
       });
 
+      it('with `last` returns only the most recent turns, oldest first', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        const records = [1, 2, 3, 4].map((turnNo) => aTurnRecord(session, turnNo));
+        for (const record of records) await insertTurnRow(database.db, record as TurnRecord);
+
+        assert.deepEqual(await store.listTurns(session.sessionId, { last: 2 }), records.slice(2));
+      });
+
       it('returns an empty list for a session without turns', async () => {
         const session = aSession();
         await store.createSession(session);

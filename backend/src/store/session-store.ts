@@ -11,6 +11,6 @@ export interface SessionStore {
    * on the same session won), and then nothing is written.
    */
   commitTurn(session: Session, expectedTurnCount: number, record: TurnRecord): Promise<void>;
-  /** Turns of a session in order. */
-  listTurns(sessionId: string): Promise<TurnRecord[]>;
+  /** Turns of a session in order; with `last`, only the most recent that many (still oldest first). */
+  listTurns(sessionId: string, options?: { last?: number }): Promise<TurnRecord[]>;
 }

@@ -1,0 +1,23 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Services } from '../app/create-services.js';
+import { registerErrorHandler } from './error-handler.js';
+import { playerRoutes } from './player-routes.js';
+
+export interface BuildAppOptions {
+  services: Services;
+  logger?: boolean | { level: string };
+}
+
+/** The HTTP app, apart from listening, so tests drive it with inject() (CONVENTIONS 6). */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+    // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  registerErrorHandler(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  await app.register(playerRoutes, { turns: options.services.turns });
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError } from '../shared/errors.js';
+
+/**
+ * One place turns errors into responses: AppErrors keep their status and code, Fastify's own
+ * client errors (schema, bad JSON, wrong content type, too large) become INVALID_INPUT-style 4xx,
+ * and anything else is a 500 that is logged and says nothing internal.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);
+      return reply.status(error.statusCode).send(error.toJSON());
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      const message = `${fastifyError.validationContext ?? 'request'}${fastifyError.message.replace(/^(body|params|querystring)/, '')}`;
+      return reply.status(400).send({ error: { code: 'INVALID_INPUT', message } });
+    }
+    const status = fastifyError.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply
+        .status(status)
+        .send({ error: { code: fastifyError.code ?? 'INVALID_INPUT', message: fastifyError.message } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .status(500)
+      .send({ error: { code: 'INTERNAL', message: 'internal error; see the server log' } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } });
+  });
+}

@@ -1,0 +1,91 @@
+import { murmurhash3_x86_32 } from '../shared/murmurhash3.js';
+import type { Pipeline } from './turn-types.js';
+
+/** Which row of the precedence table decided (DESIGN §3). */
+export type RouteReason =
+  | 'emergency_fallback'
+  | 'legacy_forced'
+  | 'session_override'
+  | 'user_override'
+  | 'global_disabled'
+  | 'percent_bucket'
+  | 'rollout_state_unavailable';
+
+export interface RouteDecision {
+  pipeline: Pipeline;
+  reason: RouteReason;
+  /** The 0–9999 bucket, when the percentage row was reached. */
+  bucket?: number;
+}
+
+/** Process-level switches from the environment: rows 1 and 2. */
+export interface RoutingSwitches {
+  emergencyFallback: boolean;
+  legacyTurnEnabled: boolean;
+}
+
+/** The rollout state the router reads: in memory, refreshed elsewhere; rows 3–6. */
+export interface RolloutSnapshot {
+  globalEnabled: boolean;
+  /** 0–100 with up to two decimals. */
+  percent: number;
+  /** The unexpired override for a session or user at `now`, if any. */
+  sessionOverride(sessionId: string, now: number): Pipeline | undefined;
+  userOverride(userId: string, now: number): Pipeline | undefined;
+}
+
+export interface RouteSubject {
+  sessionId: string;
+  userId?: string;
+}
+
+export const BUCKETS = 10_000;
+
+/** `murmurhash3_x86_32("awf:" + key, 0) mod 10000`, the player's stable rollout bucket. */
+export function bucketOf(key: string): number {
+  return murmurhash3_x86_32(`awf:${key}`, 0) % BUCKETS;
+}
+
+/** AWF iff bucket < percent × 100: raising the percent only ever adds buckets. */
+export function isBucketEnabled(bucket: number, percent: number): boolean {
+  return bucket < Math.round(percent * 100);
+}
+
+/**
+ * The routing decision, top row first (DESIGN §3). Pure and in memory: no I/O, no audit row.
+ * A snapshot that cannot be read (undefined) fails safe to legacy.
+ */
+export function decideRoute(
+  switches: RoutingSwitches,
+  snapshot: RolloutSnapshot | undefined,
+  subject: RouteSubject,
+  now: number,
+): RouteDecision {
+  if (switches.emergencyFallback) return { pipeline: 'legacy', reason: 'emergency_fallback' };
+  if (switches.legacyTurnEnabled) return { pipeline: 'legacy', reason: 'legacy_forced' };
+  if (!snapshot) return { pipeline: 'legacy', reason: 'rollout_state_unavailable' };
+  const sessionOverride = snapshot.sessionOverride(subject.sessionId, now);
+  if (sessionOverride) return { pipeline: sessionOverride, reason: 'session_override' };
+  const userOverride = subject.userId === undefined ? undefined : snapshot.userOverride(subject.userId, now);
+  if (userOverride) return { pipeline: userOverride, reason: 'user_override' };
+  if (!snapshot.globalEnabled) return { pipeline: 'legacy', reason: 'global_disabled' };
+  const bucket = bucketOf(subject.userId ?? subject.sessionId);
+  return {
+    pipeline: isBucketEnabled(bucket, snapshot.percent) ? 'awf' : 'legacy',
+    reason: 'percent_bucket',
+    bucket,
+  };
+}
+
+/** A snapshot from the environment alone: AWF_BUNDLE_ON and AWF_PERCENT_ROLLOUT, no overrides. */
+export function environmentSnapshot(
+  envGlobalFlag: boolean | undefined,
+  envPercent: number | undefined,
+): RolloutSnapshot {
+  return {
+    globalEnabled: envGlobalFlag ?? false,
+    percent: envPercent ?? 0,
+    sessionOverride: () => undefined,
+    userOverride: () => undefined,
+  };
+}

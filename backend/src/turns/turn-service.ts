@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Content } from '../content/content-types.js';
+import { choicesFor } from '../content/scene-choices.js';
+import { InvalidInputError, NotFoundError } from '../shared/errors.js';
+import type { SessionStore } from '../store/session-store.js';
+import { applyActs } from './awf/acts-interpreter.js';
+import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
+import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
+import type { RouteDecision, RouteSubject } from './router.js';
+import type { Choice, GameState, Session, TurnRecord, TurnResult } from './turn-types.js';
+
+/** Something that wants to know about every committed turn (metrics, SLO aggregation). */
+export interface TurnObserver {
+  onTurn(event: { result: TurnResult; decision: RouteDecision; session: Session }): void;
+}
+
+export interface TurnServiceDeps {
+  content: Content;
+  sessions: SessionStore;
+  route(subject: RouteSubject): RouteDecision;
+  runAwfTurn(request: AwfTurnRequest): Promise<AwfTurnOutcome>;
+  runLegacyTurn(request: LegacyTurnRequest): Promise<LegacyTurnOutcome>;
+  observers?: readonly TurnObserver[];
+  clock?: () => Date;
+  newSessionId?: () => string;
+  /** Seed for a session that did not bring one. */
+  newSeed?: () => number;
+  onObserverError?: (error: unknown) => void;
+}
+
+export interface StartSessionRequest {
+  sessionId?: string;
+  userId?: string;
+  seed?: number;
+}
+
+export interface Opening {
+  sessionId: string;
+  userId: string;
+  scene: string;
+  txt: string;
+  choices: Choice[];
+}
+
+/** How many earlier turns the AWF bundle shows the model. */
+const RECENT_TURNS = 3;
+
+export interface TurnService {
+  startSession(request: StartSessionRequest): Promise<Opening>;
+  playTurn(sessionId: string, input: string): Promise<TurnResult>;
+  getSession(sessionId: string): Promise<{ session: Session; turns: TurnRecord[] }>;
+}
+
+/** Sessions and turns: route, run the chosen pipeline (falling back to legacy), apply acts, persist. */
+export function createTurnService(deps: TurnServiceDeps): TurnService {
+  const { content, sessions } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const maxChoices = content.contract.output.maxChoices;
+
+  const loadSession = async (sessionId: string): Promise<Session> => {
+    const session = await sessions.getSession(sessionId);
+    if (!session) throw new NotFoundError('SESSION_NOT_FOUND', `no session with id ${sessionId}`);
+    return session;
+  };
+
+  return {
+    async startSession(request) {
+      const sessionId = request.sessionId ?? deps.newSessionId?.() ?? randomUUID();
+      const userId = request.userId ?? `anon-${sessionId}`;
+      const seed = request.seed ?? deps.newSeed?.() ?? Math.floor(Math.random() * 2 ** 31);
+      const { start } = content;
+      const state: GameState = {
+        scene: start.scene,
+        flags: { ...start.flags },
+        inventory: [...start.inventory],
+        relationships: { ...start.relationships },
+      };
+      const scene = content.scenesById.get(start.scene);
+      if (!scene) throw new Error(`start scene "${start.scene}" is not in the adventure`);
+      const choices = choicesFor(scene, state, maxChoices);
+      const now = clock().toISOString();
+      await sessions.createSession({
+        sessionId,
+        userId,
+        seed,
+        state,
+        turnCount: 0,
+        lastChoices: choices,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { sessionId, userId, scene: scene.id, txt: `${start.opening}\n\n${scene.description}`, choices };
+    },
+
+    async playTurn(sessionId, rawInput) {
+      const session = await loadSession(sessionId);
+      const input = resolveInput(rawInput, session.lastChoices);
+      const turnNo = session.turnCount + 1;
+      const decision = deps.route({ sessionId, userId: session.userId });
+      const started = performance.now();
+      const base = { state: session.state, sessionSeed: session.seed, turnNo, input };
+
+      let result: Omit<TurnResult, 'latencyMs'>;
+      const turnId = `${sessionId}:${turnNo}`;
+      const fromLegacy = (legacy: LegacyTurnOutcome) => ({
+        turnId,
+        pipeline: 'legacy' as const,
+        txt: legacy.txt,
+        choices: legacy.choices,
+        scene: legacy.scene,
+        acts: legacy.acts,
+        tokens: legacy.tokens,
+      });
+      if (decision.pipeline === 'awf') {
+        const recent = (await sessions.listTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
+          turn: turn.turnNo,
+          input: turn.input,
+          txt: turn.result.txt,
+        }));
+        const awf = await deps.runAwfTurn({ ...base, recent });
+        if (awf.ok) {
+          result = {
+            turnId,
+            pipeline: 'awf',
+            ...awf.output,
+            sceneChange: false,
+            retried: awf.retried,
+            fallback: false,
+            tokens: awf.tokens,
+            bundleBytes: awf.bundleBytes,
+          };
+        } else {
+          const legacy = await deps.runLegacyTurn(base);
+          result = {
+            ...fromLegacy(legacy),
+            sceneChange: false,
+            retried: awf.retried,
+            fallback: true,
+            fallbackReason: awf.reason,
+            tokens: { in: awf.tokens.in + legacy.tokens.in, out: awf.tokens.out + legacy.tokens.out },
+            bundleBytes: awf.bundleBytes,
+          };
+        }
+      } else {
+        const legacy = await deps.runLegacyTurn(base);
+        result = {
+          ...fromLegacy(legacy),
+          sceneChange: false,
+          retried: false,
+          fallback: false,
+          bundleBytes: 0,
+        };
+      }
+
+      const state = applyActs(session.state, result.acts);
+      const final: TurnResult = {
+        ...result,
+        scene: state.scene,
+        sceneChange: state.scene !== session.state.scene,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+      const now = clock().toISOString();
+      const updated: Session = {
+        ...session,
+        state,
+        turnCount: turnNo,
+        lastChoices: final.choices,
+        updatedAt: now,
+      };
+      await sessions.commitTurn(updated, session.turnCount, {
+        sessionId,
+        userId: session.userId,
+        turnNo,
+        input,
+        routeReason: decision.reason,
+        result: final,
+        createdAt: now,
+      });
+      for (const observer of deps.observers ?? []) {
+        try {
+          observer.onTurn({ result: final, decision, session: updated });
+        } catch (error) {
+          deps.onObserverError?.(error);
+        }
+      }
+      return final;
+    },
+
+    async getSession(sessionId) {
+      const session = await loadSession(sessionId);
+      return { session, turns: await sessions.listTurns(sessionId) };
+    },
+  };
+}
+
+/** A bare number picks one of the choices offered last; anything else is the player's own words. */
+function resolveInput(rawInput: string, lastChoices: readonly Choice[]): string {
+  const input = rawInput.trim();
+  if (input.length === 0) throw new InvalidInputError('input must not be empty');
+  const picked = /^\d+$/.test(input) ? lastChoices[Number(input) - 1] : undefined;
+  return picked?.label ?? input;
+}
