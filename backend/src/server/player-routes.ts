@@ -32,7 +32,13 @@ export async function playerRoutes(app: FastifyInstance, opts: { turns: TurnServ
 
   app.post<{ Body: StartSessionRequest | undefined }>(
     '/api/sessions',
-    { schema: { body: startSessionBody } },
+    {
+      schema: { body: startSessionBody },
+      // Every field is optional, so a bodiless POST means "all defaults".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
     async (request, reply) => {
       const opening = await turns.startSession(request.body ?? {});
       return reply.status(201).send(opening);

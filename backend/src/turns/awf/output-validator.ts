@@ -25,7 +25,9 @@ export function extractJson(text: string): { ok: true; value: unknown } | { ok: 
   const unfenced = text.replace(/^\s*```(?:json)?\s*/i, '').replace(/\s*```\s*$/, '');
   const start = unfenced.indexOf('{');
   const end = unfenced.lastIndexOf('}');
-  if (start < 0 || end <= start) return { ok: false, error: '$: the answer contains no JSON object' };
+  if (start < 0) return { ok: false, error: '$: the answer contains no JSON object' };
+  if (end <= start)
+    return { ok: false, error: '$: the answer is not valid JSON (an object opens but never closes)' };
   try {
     return { ok: true, value: JSON.parse(unfenced.slice(start, end + 1)) };
   } catch (error) {

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'awf-play-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const play = (args: string[], input: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'backend/scripts/play.ts'), ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', AWF_DB_PATH: path.join(dir, 'play.db') },
+  });
+
+describe('npm run play', () => {
+  it('plays turn by turn: numbered choices, a number picks one, /quit saves', () => {
+    const run = play(['--seed', '424242'], '2\ntalk to kiera\n/quit\n');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, / {2}1\. Take the storm lantern from the waymarker/);
+    assert.match(run.stdout, /step into the glade/);
+    assert.match(run.stdout, /You walk loud for someone who wants to be welcome/);
+    assert.match(run.stdout, /Resume with: npm run play -- --session \S+/);
+  });
+
+  it('rejects a bad flag with one line and exit 2', () => {
+    const run = play(['--sed', '1'], '');
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^error: Unknown option '--sed'/);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+  });
+});

@@ -1,0 +1,117 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { createServices } from '../src/app/create-services.js';
+import { exitOnError, UsageError } from '../src/cli/cli-errors.js';
+import { parseConfig } from '../src/config/config.js';
+import type { Choice } from '../src/turns/turn-types.js';
+
+const HELP = `Play the sample adventure in the terminal (npm run play).
+
+Usage: npm run play -- [--seed N] [--session ID] [--user ID]
+
+  --seed N      start a new session with this seed (same seed, same story)
+  --session ID  resume an existing session (or name a new one)
+  --user ID     the player's user id (decides the rollout bucket)
+  --help        this text
+
+Type a choice's number or anything you like. /state shows the game state, /quit leaves.
+Uses the same configuration as the server (AWF_DB_PATH, DATABASE_URL, AWF_BUNDLE_ON, ...).`;
+
+function parseCliArgs(argv: string[]) {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        seed: { type: 'string' },
+        session: { type: 'string' },
+        user: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4294967295)) {
+      throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${values.seed}"`);
+    }
+    return { seed, session: values.session, user: values.user, help: values.help ?? false };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${(error as Error).message}; see --help`);
+  }
+}
+
+function wrap(text: string, width = Math.min(process.stdout.columns ?? 80, 100)): string {
+  return text
+    .split('\n')
+    .map((paragraph) => {
+      const lines: string[] = [];
+      let line = '';
+      for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+        if (line.length + word.length + 1 > width && line) {
+          lines.push(line);
+          line = word;
+        } else line = line ? `${line} ${word}` : word;
+      }
+      lines.push(line);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+function show(txt: string, choices: readonly Choice[], footer?: string): void {
+  console.log(`\n${wrap(txt)}\n`);
+  choices.forEach((choice, i) => {
+    console.log(`  ${i + 1}. ${choice.label}`);
+  });
+  if (footer) console.log(process.stdout.isTTY ? `\x1b[2m${footer}\x1b[0m` : footer);
+}
+
+async function main(): Promise<void> {
+  const args = parseCliArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  const services = await createServices(parseConfig(process.env));
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    let sessionId = args.session;
+    const existing = sessionId
+      ? await services.turns.getSession(sessionId).catch(() => undefined)
+      : undefined;
+    if (existing) {
+      const last = existing.turns.at(-1)?.result.txt ?? 'You pick up where you left off.';
+      show(last, existing.session.lastChoices);
+    } else {
+      const opening = await services.turns.startSession({
+        ...(sessionId ? { sessionId } : {}),
+        ...(args.user ? { userId: args.user } : {}),
+        ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      });
+      sessionId = opening.sessionId;
+      console.log(`${services.content.adventure.title} — session ${sessionId}`);
+      show(opening.txt, opening.choices);
+    }
+    // Iterating the lines (rather than rl.question) keeps input typed or piped while a turn runs.
+    process.stdout.write('\n> ');
+    for await (const line of rl) {
+      const input = line.trim();
+      if (input === '/quit' || input === '/exit') break;
+      if (input === '/state') {
+        const { session } = await services.turns.getSession(sessionId);
+        console.log(JSON.stringify(session.state, null, 2));
+      } else if (input !== '') {
+        const turn = await services.turns.playTurn(sessionId, input);
+        const route = turn.fallback ? `legacy (fallback: ${turn.fallbackReason})` : turn.pipeline;
+        show(turn.txt, turn.choices, `[${route}${turn.retried ? ', retried' : ''} · ${turn.latencyMs} ms]`);
+      }
+      process.stdout.write('\n> ');
+    }
+    console.log(`\nSaved. Resume with: npm run play -- --session ${sessionId}`);
+  } finally {
+    rl.close();
+    await services.close();
+  }
+}
+
+main().catch(exitOnError);

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, parseConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = parseConfig({});
+    assert.deepEqual(config.server, { host: '127.0.0.1', port: 3000 });
+    assert.equal(config.store.sqlitePath, './data/awf.db');
+    assert.equal(config.store.databaseUrl, undefined);
+    assert.equal(config.rollout.envGlobalFlag, undefined);
+    assert.equal(config.rollout.envPercent, undefined);
+    assert.equal(config.rollout.legacyTurnEnabled, false);
+    assert.equal(config.rollout.emergencyFallback, false);
+    assert.deepEqual(config.slo, { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 });
+    assert.equal(config.model.provider, 'local');
+  });
+
+  it('reads the seed variables', () => {
+    const config = parseConfig({
+      AWF_BUNDLE_ON: 'true',
+      AWF_PERCENT_ROLLOUT: '25',
+      SLO_TURN_P95_MS: '6000',
+      SLO_INVALID_RETRY_RATE: '2.5',
+      SLO_FALLBACK_RATE: '0.5',
+      LEGACY_TURN_ENABLED: 'false',
+      EMERGENCY_FALLBACK: 'true',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    });
+    assert.equal(config.rollout.envGlobalFlag, true);
+    assert.equal(config.rollout.envPercent, 25);
+    assert.deepEqual(config.slo, { turnP95Ms: 6000, invalidRetryRatePct: 2.5, fallbackRatePct: 0.5 });
+    assert.equal(config.rollout.emergencyFallback, true);
+    assert.equal(config.store.databaseUrl, 'postgres://postgres@127.0.0.1:5432/test');
+  });
+
+  it('accepts a percentage with two decimals', () => {
+    assert.equal(parseConfig({ AWF_PERCENT_ROLLOUT: '12.34' }).rollout.envPercent, 12.34);
+  });
+
+  it('returns a frozen object', () => {
+    const config = parseConfig({});
+    assert.throws(() => {
+      (config.server as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  describe('when a value is malformed', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      [
+        'AWF_PERCENT_ROLLOUT',
+        '150',
+        /^AWF_PERCENT_ROLLOUT="150" is invalid: accepted values are a number .* from 0 to 100$/,
+      ],
+      ['AWF_PERCENT_ROLLOUT', 'abc', /^AWF_PERCENT_ROLLOUT="abc" is invalid/],
+      ['AWF_PERCENT_ROLLOUT', '-1', /^AWF_PERCENT_ROLLOUT="-1" is invalid/],
+      ['AWF_PERCENT_ROLLOUT', '1.234', /at most 2 decimals/],
+      [
+        'AWF_BUNDLE_ON',
+        'maybe',
+        /^AWF_BUNDLE_ON="maybe" is invalid: accepted values are true, false, 1 or 0$/,
+      ],
+      ['LEGACY_TURN_ENABLED', 'yes', /^LEGACY_TURN_ENABLED="yes" is invalid/],
+      ['EMERGENCY_FALLBACK', 'on', /^EMERGENCY_FALLBACK="on" is invalid/],
+      ['SLO_TURN_P95_MS', '0', /^SLO_TURN_P95_MS="0" is invalid: accepted values are an integer >= 1$/],
+      ['SLO_FALLBACK_RATE', 'high', /^SLO_FALLBACK_RATE="high" is invalid/],
+      ['PORT', '70000', /^PORT="70000" is invalid/],
+      [
+        'AWF_MODEL_PROVIDER',
+        'claude',
+        /^AWF_MODEL_PROVIDER="claude" is invalid: accepted values are local, openai$/,
+      ],
+      ['AWF_LOCAL_INVALID_RATE', '1.5', /^AWF_LOCAL_INVALID_RATE="1.5" is invalid/],
+      [
+        'DATABASE_URL',
+        'mysql://x',
+        /^DATABASE_URL="mysql:\/\/x" is invalid: accepted values are a URL starting with postgres:/,
+      ],
+    ];
+    for (const [name, value, message] of cases) {
+      it(`stops on ${name}=${value} with one line naming the variable and the accepted values`, () => {
+        const problems = problemsOf({ [name]: value });
+        assert.equal(problems.length, 1);
+        assert.match(problems[0] as string, message);
+      });
+    }
+
+    it('lists every bad variable, not just the first', () => {
+      const problems = problemsOf({ AWF_PERCENT_ROLLOUT: '150', AWF_BUNDLE_ON: 'maybe' });
+      assert.equal(problems.length, 2);
+    });
+
+    it('never echoes a database password', () => {
+      const [problem] = problemsOf({ DATABASE_URL: 'mysql://me:secret@db/x' });
+      assert.doesNotMatch(problem as string, /secret/);
+    });
+  });
+});

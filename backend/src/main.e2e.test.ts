@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const MAIN = path.join(ROOT, 'backend/src/main.ts');
+const dir = mkdtempSync(path.join(tmpdir(), 'awf-main-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const baseEnv = () => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  AWF_DB_PATH: path.join(dir, 'main.db'),
+});
+
+describe('the server process (npm start)', () => {
+  it('stops at start-up with exit 2 and one line per bad variable', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: ROOT,
+      env: { ...baseEnv(), AWF_PERCENT_ROLLOUT: '150', AWF_BUNDLE_ON: 'maybe' },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 2);
+    assert.deepEqual(run.stderr.trim().split('\n'), [
+      'config error: AWF_BUNDLE_ON="maybe" is invalid: accepted values are true, false, 1 or 0',
+      'config error: AWF_PERCENT_ROLLOUT="150" is invalid: accepted values are a number with at most 2 decimals from 0 to 100',
+    ]);
+  });
+
+  it('listens, prints where, serves a turn and exits 0 on SIGTERM', async () => {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: ROOT,
+      env: { ...baseEnv(), PORT: '0', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (chunk) => {
+          out += chunk;
+          const match = out.match(/listening on (http:\/\/\S+)/);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      const opening = await (
+        await fetch(`${address}/api/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ seed: 424242 }),
+        })
+      ).json();
+      const turn = await fetch(`${address}/api/sessions/${opening.sessionId}/turns`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 'I step into the glade and look toward the eyes.' }),
+      });
+      assert.equal(turn.status, 200);
+      assert.equal((await turn.json()).sceneChange, true);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  });
+});
