@@ -76,16 +76,22 @@ async function main(): Promise<void> {
   const services = await createServices(parseConfig(process.env));
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    let sessionId = args.session;
-    const existing = sessionId
-      ? await services.turns.getSession(sessionId).catch(() => undefined)
+    const existing = args.session
+      ? await services.turns.getSession(args.session).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return undefined; // a new session with that id
+          throw error;
+        })
       : undefined;
+    let sessionId: string;
     if (existing) {
-      const last = existing.turns.at(-1)?.result.txt ?? 'You pick up where you left off.';
-      show(last, existing.session.lastChoices);
+      sessionId = existing.session.sessionId;
+      show(
+        existing.turns.at(-1)?.result.txt ?? 'You pick up where you left off.',
+        existing.session.lastChoices,
+      );
     } else {
       const opening = await services.turns.startSession({
-        ...(sessionId ? { sessionId } : {}),
+        ...(args.session ? { sessionId: args.session } : {}),
         ...(args.user ? { userId: args.user } : {}),
         ...(args.seed !== undefined ? { seed: args.seed } : {}),
       });
