@@ -27,6 +27,14 @@ describe('npm run play', () => {
     assert.match(run.stdout, /Resume with: npm run play -- --session \S+/);
   });
 
+  it('resumes a saved session where it left off', () => {
+    assert.equal(play(['--session', 'resume-me', '--seed', '7'], 'take the lantern\n/quit\n').status, 0);
+    const resumed = play(['--session', 'resume-me'], '/state\n/quit\n');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, /You unhook the storm lantern/);
+    assert.match(resumed.stdout, /"lantern"/);
+  });
+
   it('rejects a bad flag with one line and exit 2', () => {
     const run = play(['--sed', '1'], '');
     assert.equal(run.status, 2);

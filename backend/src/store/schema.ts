@@ -48,6 +48,25 @@ export interface TurnsTable {
 export interface DatabaseSchema {
   sessions: SessionsTable;
   turns: TurnsTable;
+  golden_runs: GoldenRunsTable;
+}
+
+/** One row per scenario per golden run; `full_run` marks runs of every scenario at its own pipeline. */
+export interface GoldenRunsTable {
+  run_id: string;
+  scenario: string;
+  pipeline: 'awf' | 'legacy';
+  mode: 'record' | 'verify' | 'test';
+  status: 'passed' | 'failed' | 'written' | 'unchanged';
+  turns: number;
+  duration_ms: number;
+  /** The first failure message, when the scenario failed. */
+  failure: string | null;
+  full_run: 0 | 1;
+  content_hash: string;
+  harness_version: string;
+  /** ISO 8601, the run's start (the same on every row of one run). */
+  started_at: string;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema, GoldenRunsTable } from '../store/schema.js';
+import type { GoldenRun, GoldenRunStore } from './golden-run-store.js';
+
+/** The GoldenRunStore over Kysely: one row per scenario result in `golden_runs`, SQLite and PostgreSQL alike. */
+export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRunStore {
+  return {
+    async saveRun(run) {
+      if (run.results.length === 0) return;
+      // One multi-row INSERT: the run is stored whole or not at all, without a transaction to hold.
+      await db
+        .insertInto('golden_runs')
+        .values(
+          run.results.map((result) => ({
+            run_id: run.runId,
+            scenario: result.scenario,
+            pipeline: result.pipeline,
+            mode: run.mode,
+            status: result.status,
+            turns: result.turns,
+            duration_ms: result.durationMs,
+            failure: result.failure ?? null,
+            full_run: run.fullRun ? 1 : 0,
+            content_hash: run.contentHash,
+            harness_version: run.harnessVersion,
+            started_at: run.startedAt,
+          })),
+        )
+        .execute();
+    },
+
+    async listRuns(options = {}) {
+      let runs = db
+        .selectFrom('golden_runs')
+        .select(['run_id', 'started_at'])
+        .groupBy(['run_id', 'started_at'])
+        .orderBy('started_at', 'desc')
+        .orderBy('run_id', 'desc')
+        .limit(options.limit ?? 20);
+      if (options.mode) runs = runs.where('mode', '=', options.mode);
+      if (options.fullRunOnly) runs = runs.where('full_run', '=', 1);
+      const ids = (await runs.execute()).map((row) => row.run_id);
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('golden_runs')
+        .selectAll()
+        .where('run_id', 'in', ids)
+        .orderBy('scenario')
+        .orderBy('pipeline')
+        .execute();
+      return ids.map((id) => toRun(rows.filter((row) => row.run_id === id)));
+    },
+  };
+}
+
+function toRun(rows: GoldenRunsTable[]): GoldenRun {
+  const first = rows[0] as GoldenRunsTable;
+  return {
+    runId: first.run_id,
+    mode: first.mode,
+    fullRun: Number(first.full_run) === 1,
+    startedAt: first.started_at,
+    contentHash: first.content_hash,
+    harnessVersion: first.harness_version,
+    results: rows.map((row) => ({
+      scenario: row.scenario,
+      pipeline: row.pipeline,
+      status: row.status,
+      turns: Number(row.turns),
+      durationMs: Number(row.duration_ms),
+      ...(row.failure === null ? {} : { failure: row.failure }),
+    })),
+  };
+}
