@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { InvalidInputError } from '../shared/errors.js';
+import type { Pipeline } from '../turns/turn-types.js';
+import type { GoldenMode } from './golden-suite.js';
+import { PIPELINES } from './scenario.js';
+
+/** The repository's scenario directory and sample content, whatever the working directory. */
+export const DEFAULT_SCENARIO_DIR = path.resolve(import.meta.dirname, '../../goldens');
+export const DEFAULT_CONTENT_DIR = path.resolve(import.meta.dirname, '../../content');
+/**
+ * Scenarios in flight at once, in this process. A scenario is a few milliseconds of CPU, so the pool
+ * mostly overlaps simulated model latency; worker threads were measured at ~2 s just to boot two tsx
+ * workers, several times the whole suite, so they are not used.
+ */
+export const DEFAULT_JOBS = 4;
+
+export interface RunnerOptions {
+  help: boolean;
+  mode: GoldenMode;
+  scenarios: string[];
+  pipeline?: Pipeline;
+  /** --update: record the named scenarios (mode record, --scenario required). */
+  update: boolean;
+  dir: string;
+  contentDir: string;
+  jobs: number;
+  json: boolean;
+  junit?: string;
+  expand: boolean;
+  prune: boolean;
+  /** --no-store: do not record this run's results in the configured store. */
+  store: boolean;
+}
+
+const FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  mode: { type: 'string' },
+  scenario: { type: 'string', multiple: true },
+  pipeline: { type: 'string' },
+  update: { type: 'boolean' },
+  dir: { type: 'string' },
+  'content-dir': { type: 'string' },
+  jobs: { type: 'string' },
+  json: { type: 'boolean' },
+  junit: { type: 'string' },
+  expand: { type: 'boolean' },
+  prune: { type: 'boolean' },
+  'no-store': { type: 'boolean' },
+} as const;
+
+const nonEmpty = (flag: string) => z.string().min(1, `${flag} needs a value`);
+
+/** The runner's flags after node:util parseArgs, validated and defaulted in one place. */
+const RunnerOptionsSchema = z
+  .object({
+    help: z.boolean().default(false),
+    mode: z.enum(['record', 'verify', 'test'], '--mode must be record, verify or test').optional(),
+    scenario: z.array(nonEmpty('--scenario')).default([]),
+    pipeline: z.enum(PIPELINES, '--pipeline must be awf or legacy').optional(),
+    update: z.boolean().default(false),
+    dir: nonEmpty('--dir').optional(),
+    'content-dir': nonEmpty('--content-dir').optional(),
+    jobs: z
+      .string()
+      .regex(/^\d+$/, '--jobs must be a whole number from 1 to 64')
+      .transform(Number)
+      .refine((jobs) => jobs >= 1 && jobs <= 64, '--jobs must be a whole number from 1 to 64')
+      .optional(),
+    json: z.boolean().default(false),
+    junit: nonEmpty('--junit').optional(),
+    expand: z.boolean().default(false),
+    prune: z.boolean().default(false),
+    'no-store': z.boolean().default(false),
+  })
+  .superRefine((flags, ctx) => {
+    const problem = (message: string): void => {
+      ctx.addIssue({ code: 'custom', message });
+    };
+    if (flags.update && flags.mode !== undefined && flags.mode !== 'record') {
+      problem(`--update records; it cannot be combined with --mode ${flags.mode}`);
+    }
+    if (flags.update && flags.scenario.length === 0) {
+      problem('--update needs --scenario <name> (to re-record everything: --mode record)');
+    }
+    if (flags.prune && flags.scenario.length > 0) problem('--prune works on a full run; drop --scenario');
+    if (flags.prune && flags.mode === 'test') problem('--prune needs --mode record or verify');
+  });
+
+/** Parse argv (without node and script). Throws InvalidInputError (exit 2) naming the flag. */
+export function parseRunnerArgs(argv: readonly string[], cwd: string = process.cwd()): RunnerOptions {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new InvalidInputError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const parsed = RunnerOptionsSchema.safeParse(values);
+  if (!parsed.success)
+    throw new InvalidInputError(`${parsed.error.issues[0]?.message ?? 'invalid flags'} (see --help)`);
+  const flags = parsed.data;
+  return {
+    help: flags.help,
+    mode: flags.update ? 'record' : (flags.mode ?? 'verify'),
+    scenarios: flags.scenario,
+    ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
+    update: flags.update,
+    dir: flags.dir ? path.resolve(cwd, flags.dir) : DEFAULT_SCENARIO_DIR,
+    contentDir: flags['content-dir'] ? path.resolve(cwd, flags['content-dir']) : DEFAULT_CONTENT_DIR,
+    jobs: flags.jobs ?? DEFAULT_JOBS,
+    json: flags.json,
+    ...(flags.junit ? { junit: path.resolve(cwd, flags.junit) } : {}),
+    expand: flags.expand,
+    prune: flags.prune,
+    store: !flags['no-store'],
+  };
+}
+
+export const HELP = `Golden test runner: play scenarios end to end and record, verify or test their outputs.
+
+Usage: tsx backend/src/goldens/runner.ts [flags]
+       npm run awf:golden:record        record every golden file
+       npm run awf:golden:test          verify every scenario against its golden file and expectations
+
+Modes (--mode, default verify):
+  record   play each scenario, check its expectations, write <name>.golden.json ("written" or
+           "unchanged"; a scenario whose expectations fail is not written). Refused when CI=true.
+  verify   play each scenario, compare with its golden file (unified diff per turn on a difference,
+           actual output left in <name>.received.json) and check its expectations.
+  test     play each scenario and check its expectations only; golden files are not read.
+
+Flags:
+  --scenario NAME    run only this scenario; repeat for several (default: all in --dir)
+  --pipeline P       play on awf or legacy instead of each scenario's own pipeline; goldens for the
+                     other pipeline are <name>.<P>.golden.json
+  --update           record the --scenario(s) given: accept their current output
+  --dir DIR          scenario directory; goldens live beside the scenarios (default backend/goldens)
+  --content-dir DIR  AWF content to play (default backend/content)
+  --jobs N           scenarios played at once (default 4)
+  --expand           show whole turns in diffs instead of 3 lines of context
+  --prune            delete golden files no scenario owns (full run, record or verify)
+  --json             print the report as JSON on stdout instead of the table
+  --junit FILE       also write a JUnit XML report to FILE
+  --no-store         do not store this run's results (AWF_DB_PATH / DATABASE_URL)
+  -h, --help         this text
+
+Exit codes: 0 all passed (or written), 1 a scenario failed, 2 usage or input error (unknown flag,
+malformed or unknown scenario, a write refused under CI=true).
+`;
