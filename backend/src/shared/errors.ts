@@ -71,10 +71,6 @@ export const ERROR_CODES: Record<string, string> = {
     'A golden scenario file is not valid JSON or breaks the scenario schema; the message names file and JSON path.',
   GOLDEN_SCENARIO_NOT_FOUND: 'A --scenario name has no scenario file in the scenario directory.',
   GOLDEN_WRITE_REFUSED: 'The golden runner will not write or delete golden files while CI=true.',
-  GOLDEN_SCENARIO_INVALID:
-    'A golden scenario file is not valid JSON or breaks the scenario schema; the message names file and JSON path.',
-  GOLDEN_SCENARIO_NOT_FOUND: 'A --scenario name has no scenario file in the scenario directory.',
-  GOLDEN_WRITE_REFUSED: 'The golden runner will not write or delete golden files while CI=true.',
 };
 
 /** The model provider failed: HTTP error, transport error or an unusable answer. */
