@@ -8,4 +8,16 @@ if [ "${#files[@]}" -eq 0 ]; then
   echo "run-tests: no *.test.ts files found under backend/" >&2
   exit 1
 fi
-exec npx tsx --test --test-concurrency="${AWF_TEST_CONCURRENCY:-2}" "${files[@]}"
+tests=0
+npx tsx --test --test-concurrency="${AWF_TEST_CONCURRENCY:-2}" "${files[@]}" || tests=$?
+
+# Then every golden scenario, verified against its committed golden file and its expectations
+# (npm run awf:golden:test). --no-store: a test run leaves the developer's store alone.
+echo "run-tests: golden verify (npm run awf:golden:test)"
+goldens=0
+npx tsx backend/src/goldens/runner.ts --mode verify --no-store || goldens=$?
+
+if [ "$tests" -ne 0 ] || [ "$goldens" -ne 0 ]; then
+  echo "run-tests: FAILED (unit tests exit $tests, golden verify exit $goldens)" >&2
+  exit 1
+fi
