@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../shared/errors.js';
+import { SLO_WINDOWS, type SloWindow } from '../slos/slo-definitions.js';
 import { type Env, EnvReader } from './env-parsers.js';
 
 export type ModelProviderName = 'local' | 'openai';
@@ -18,6 +20,20 @@ export interface Config {
     emergencyFallback: boolean;
   };
   slo: { turnP95Ms: number; invalidRetryRatePct: number; fallbackRatePct: number };
+  /** How the SLO monitor runs (docs/slos.md). */
+  sloMonitoring: {
+    evaluationWindow: SloWindow;
+    /** 0 disables the evaluation timer. */
+    evaluationIntervalSeconds: number;
+    /** 0: pending turn aggregates are written only on evaluation and shutdown. */
+    flushIntervalSeconds: number;
+    minSample: number;
+    resolveHysteresisPct: number;
+    retentionDays: number;
+    alertWebhookUrl: string | undefined;
+  };
+  /** This process's name in per-instance SLO aggregates; default the host name. */
+  instanceId: string;
   model: {
     provider: ModelProviderName;
     timeoutMs: number;
@@ -68,6 +84,20 @@ export function parseConfig(env: Env): Config {
       invalidRetryRatePct: read.number('SLO_INVALID_RETRY_RATE', 5.0, { min: 0, max: 100, decimals: 3 }),
       fallbackRatePct: read.number('SLO_FALLBACK_RATE', 1.0, { min: 0, max: 100, decimals: 3 }),
     },
+    sloMonitoring: {
+      evaluationWindow: read.oneOf('SLO_EVALUATION_WINDOW', SLO_WINDOWS, '5m'),
+      evaluationIntervalSeconds: read.number('SLO_EVALUATION_INTERVAL_SECONDS', 60, {
+        min: 0,
+        integer: true,
+      }),
+      flushIntervalSeconds: read.number('SLO_FLUSH_INTERVAL_SECONDS', 10, { min: 0, integer: true }),
+      minSample: read.number('SLO_MIN_SAMPLE', 100, { min: 1, integer: true }),
+      resolveHysteresisPct: read.number('SLO_RESOLVE_HYSTERESIS', 10, { min: 0, max: 100, decimals: 3 }),
+      // The 7d window needs at least 7 days of minutes.
+      retentionDays: read.number('SLO_RETENTION_DAYS', 30, { min: 7, integer: true }),
+      alertWebhookUrl: read.optionalUrl('SLO_ALERT_WEBHOOK_URL', ['http:', 'https:']),
+    },
+    instanceId: readInstanceId(read),
     model: {
       provider,
       timeoutMs: read.number('AWF_MODEL_TIMEOUT_MS', 15000, { min: 1, integer: true }),
@@ -94,6 +124,18 @@ export function parseConfig(env: Env): Config {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function readInstanceId(read: EnvReader): string {
+  const value = read.optionalString('AWF_INSTANCE_ID');
+  if (value === undefined) return hostname() || 'instance';
+  if (INSTANCE_ID.test(value)) return value;
+  read.problems.push(
+    `AWF_INSTANCE_ID=${JSON.stringify(value)} is invalid: accepted values are 1–128 letters, digits, and . _ : -`,
+  );
+  return value;
 }
 
 function deepFreeze<T>(value: T): T {

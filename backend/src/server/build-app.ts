@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../app/create-services.js';
 import { registerErrorHandler } from './error-handler.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { playerRoutes } from './player-routes.js';
 
 export interface BuildAppOptions {
@@ -19,5 +20,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerErrorHandler(app);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(playerRoutes, { turns: options.services.turns });
+  await app.register(metricsRoutes, { metrics: options.services.metrics });
   return app;
 }

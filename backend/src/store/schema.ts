@@ -44,10 +44,56 @@ export interface TurnsTable {
   created_at: string;
 }
 
+/** One instance's turns of one pipeline in one minute (`minute` = epoch ms / 60 000); migration 004. */
+export interface SloMinutesTable {
+  minute: number;
+  instance_id: string;
+  pipeline: 'awf' | 'legacy';
+  turns: number;
+  retries: number;
+  fallbacks: number;
+  /** Fallback reason → count, as JSON text. */
+  fallback_reasons: string;
+  /** A LatencySketch, encoded. */
+  latency_sketch: string;
+  updated_at: string;
+}
+
+/** One SLO's value per minute, as the evaluator saw it over `eval_window`. */
+export interface SloHistoryTable {
+  minute: number;
+  slo: string;
+  eval_window: string;
+  value: number | null;
+  threshold: number;
+  sample: number;
+  state: 'ok' | 'warning' | 'critical' | 'insufficient_data';
+}
+
+/** SLO alerts; at most one open (resolved_at null) per SLO. */
+export interface SloAlertsTable {
+  id: string;
+  slo: string;
+  severity: 'warning' | 'critical';
+  eval_window: string;
+  threshold: number;
+  fired_value: number;
+  fired_sample: number;
+  fired_at: string;
+  fired_by: string;
+  resolved_at: string | null;
+  resolved_value: number | null;
+  resolved_sample: number | null;
+  resolved_by: string | null;
+}
+
 /** Every table the store owns, as Kysely sees them. Migrations add tables; add their types here. */
 export interface DatabaseSchema {
   sessions: SessionsTable;
   turns: TurnsTable;
+  slo_minutes: SloMinutesTable;
+  slo_history: SloHistoryTable;
+  slo_alerts: SloAlertsTable;
   golden_runs: GoldenRunsTable;
 }
 

@@ -7,6 +7,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migration>]> = [
   ['001-sessions-and-turns', () => import('./001-sessions-and-turns.js')],
   ['003-golden-runs', () => import('./003-golden-runs.js')],
+  ['004-slo', () => import('./004-slo.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createSloService, type SloService } from '../src/slos/awf-slos.js';
+import { createKyselySloStore } from '../src/slos/kysely-slo-store.js';
+import { type Database, openDatabase } from '../src/store/database.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'awf-slo-status-'));
+const dbPath = path.join(dir, 'awf.db');
+
+const sloStatus = (args: string[]) =>
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'backend/scripts/slo-status.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', AWF_DB_PATH: dbPath },
+    },
+  );
+
+describe('tsx backend/scripts/slo-status.ts', () => {
+  let database: Database;
+  let slos: SloService;
+
+  before(async () => {
+    database = await openDatabase({ sqlitePath: dbPath });
+    slos = createSloService({
+      store: createKyselySloStore(database),
+      thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
+      settings: {
+        evaluationWindow: '5m',
+        evaluationIntervalMs: 0,
+        flushIntervalMs: 0,
+        minSample: 100,
+        resolveHysteresisPct: 10,
+        retentionDays: 30,
+      },
+      instanceId: 'e2e',
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+  });
+  after(async () => {
+    await slos.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const playAwf = async (count: number, fellBack: number) => {
+    for (let i = 0; i < count; i++) {
+      slos.recordTurn({ pipeline: 'awf', latencyMs: 1500, retried: false, fallback: i < fellBack });
+    }
+    await slos.flush();
+  };
+
+  it('prints every SLO as ok and exits 0 while they hold', async () => {
+    await playAwf(150, 0);
+    const run = sloStatus([]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^AWF SLO status, window 5m /);
+    for (const title of ['turn latency p95', 'invalid retry rate', 'fallback rate']) {
+      assert.match(run.stdout, new RegExp(`^${title} .* ok +150 AWF turns$`, 'm'));
+    }
+  });
+
+  it('exits 1 once the fallback rate is violated, and shows the firing alert with its suggested actions', async () => {
+    await playAwf(150, 10);
+    await slos.evaluate();
+    const run = sloStatus(['--window', '1h']);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /^fallback rate +3\.33 % +1\.00 % +critical +300 AWF turns$/m);
+    assert.match(run.stdout, /Alerts firing: 1\n {2}\[critical\] fallback rate since/);
+    assert.match(run.stdout, /1\. Investigate consecutive validation failures/);
+  });
+
+  it('--json prints one JSON object and keeps the exit code', () => {
+    const run = sloStatus(['--json', '--window', '24h']);
+    assert.equal(run.status, 1, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.status, 'violated');
+    assert.equal(report.window, '24h');
+    assert.deepEqual(report.instances, ['e2e']);
+    assert.equal(report.alerts[0].slo, 'fallback_rate');
+  });
+
+  it('rejects a bad --window with one line on stderr and exit 2', () => {
+    const run = sloStatus(['--window', '2w']);
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, 'error: --window must be one of 5m, 1h, 24h, 7d (got "2w")\n');
+  });
+
+  it('--help prints the usage and exits 0', () => {
+    const run = sloStatus(['--help']);
+    assert.equal(run.status, 0);
+    assert.match(
+      run.stdout,
+      /^Usage: tsx backend\/scripts\/slo-status\.ts \[--window 5m\|1h\|24h\|7d\] \[--json\]/,
+    );
+  });
+});

@@ -1,0 +1,105 @@
+import { formatSloValue, type SloDefinition, type SloSeverity, sloDefinition } from './slo-definitions.js';
+import type { SloAlert } from './slo-store.js';
+
+/** What callbacks and the webhook receive when an alert fires or resolves. */
+export interface SloAlertEvent {
+  kind: 'fired' | 'resolved';
+  alert: SloAlert;
+  slo: SloAlert['slo'];
+  title: string;
+  severity: SloSeverity;
+  unit: SloDefinition['unit'];
+  /** The value that fired or resolved the alert, in `unit`. */
+  value: number;
+  threshold: number;
+  window: SloAlert['window'];
+  sample: number;
+  suggestedActions: readonly string[];
+  /** The instance that evaluated. */
+  instanceId: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** An in-process alert hook. May be async; its failure is logged and never stops the others. */
+export type SloAlertCallback = (event: SloAlertEvent) => void | Promise<void>;
+
+/** Where the SLO service writes its lines; the process passes console or a pino logger. */
+export interface SloLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const consoleSloLog: SloLog = {
+  info: (message) => console.info(message),
+  warn: (message) => console.warn(message),
+  error: (message) => console.error(message),
+};
+
+export function alertEvent(kind: SloAlertEvent['kind'], alert: SloAlert, instanceId: string): SloAlertEvent {
+  const definition = sloDefinition(alert.slo);
+  const fired = kind === 'fired';
+  return {
+    kind,
+    alert,
+    slo: alert.slo,
+    title: definition.title,
+    severity: alert.severity,
+    unit: definition.unit,
+    value: fired ? alert.firedValue : (alert.resolvedValue ?? alert.firedValue),
+    threshold: alert.threshold,
+    window: alert.window,
+    sample: fired ? alert.firedSample : (alert.resolvedSample ?? alert.firedSample),
+    suggestedActions: definition.suggestedActions,
+    instanceId,
+    at: fired ? alert.firedAt : (alert.resolvedAt ?? alert.firedAt),
+  };
+}
+
+/**
+ * The warning line of a violation: value, threshold, severity, window, sample and the seed's
+ * suggested actions, on one line so log search finds all of it.
+ */
+export function alertLogLine(event: SloAlertEvent): string {
+  const value = formatSloValue(event.unit, event.value);
+  const threshold = formatSloValue(event.unit, event.threshold);
+  if (event.kind === 'resolved') {
+    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} AWF turns)`;
+  }
+  const actions = event.suggestedActions.map((action, i) => `${i + 1}) ${action}`).join('; ');
+  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} AWF turns). Suggested actions: ${actions}`;
+}
+
+export type AlertDeliveryResult = { ok: true } | { ok: false; reason: string };
+
+/** POSTs the event as JSON; a failure (status, network, timeout) is reported, never thrown. */
+export async function postAlertWebhook(
+  url: string,
+  event: SloAlertEvent,
+  timeoutMs: number,
+  fetchImpl: typeof fetch = fetch,
+): Promise<AlertDeliveryResult> {
+  try {
+    const response = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The webhook URL without credentials or query, for log lines. */
+export function redactWebhookUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '<unparseable webhook URL>';
+  }
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { alertEvent, alertLogLine } from './alert-delivery.js';
+import {
+  judgeSlos,
+  mergeMinutes,
+  resolveAtOrBelow,
+  SLO_DEFINITIONS,
+  type SloResult,
+  sloDefinition,
+  summarizePipeline,
+} from './awf-slos.js';
+import { SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
+import type { SloAlert, StoredMinute } from './slo-store.js';
+import { emptyAggregate, type TurnAggregate, TurnAggregator, type TurnSample } from './turn-aggregates.js';
+
+const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
+
+/** `fast` turns at 1000 ms and `slow` at 9000 ms, the first `retried` retried, the first `fellBack` fallen back. */
+function awfTurns(opts: { fast: number; slow: number; retried: number; fellBack: number }): TurnAggregate {
+  const aggregator = new TurnAggregator();
+  const total = opts.fast + opts.slow;
+  for (let i = 0; i < total; i++) {
+    aggregator.record(
+      {
+        pipeline: 'awf',
+        latencyMs: i < opts.fast ? 1000 : 9000,
+        retried: i < opts.retried,
+        fallback: i < opts.fellBack,
+        fallbackReason: i < opts.fellBack ? 'invalid_output' : undefined,
+      },
+      Date.UTC(2026, 0, 1, 12, 0, 30),
+    );
+  }
+  const [minute] = aggregator.drain();
+  assert.ok(minute);
+  return minute;
+}
+
+const bySlo = (results: SloResult[]) => Object.fromEntries(results.map((result) => [result.slo, result]));
+
+function assertNear(actual: number | null, expected: number): void {
+  assert.ok(actual !== null);
+  assert.ok(Math.abs(actual - expected) / expected <= SKETCH_RELATIVE_ACCURACY, `${actual} vs ${expected}`);
+}
+
+describe('judgeSlos()', () => {
+  it('computes the rates exactly: 6 retries and 3 fallbacks in 200 AWF turns are 3 % and 1.5 %', () => {
+    const slos = bySlo(judgeSlos(awfTurns({ fast: 200, slow: 0, retried: 6, fellBack: 3 }), THRESHOLDS, 100));
+    assert.equal(slos.invalid_retry_rate?.value, 3);
+    assert.equal(slos.invalid_retry_rate?.state, 'ok');
+    assert.equal(slos.fallback_rate?.value, 1.5);
+    assert.equal(slos.fallback_rate?.state, 'critical');
+  });
+
+  it('reads p95 by nearest rank: 190 turns at 1 s and 10 at 9 s hold (p95 = 1 s), 189 + 11 do not (9 s)', () => {
+    const holding = bySlo(
+      judgeSlos(awfTurns({ fast: 190, slow: 10, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
+    );
+    assertNear(holding.turn_latency_p95?.value ?? null, 1000);
+    assert.equal(holding.turn_latency_p95?.state, 'ok');
+    const violated = bySlo(
+      judgeSlos(awfTurns({ fast: 189, slow: 11, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
+    );
+    assertNear(violated.turn_latency_p95?.value ?? null, 9000);
+    assert.equal(violated.turn_latency_p95?.state, 'warning');
+  });
+
+  it('gives each SLO the seed severity: fallback rate critical, retry rate and latency warning', () => {
+    const slos = bySlo(
+      judgeSlos(awfTurns({ fast: 0, slow: 100, retried: 100, fellBack: 100 }), THRESHOLDS, 100),
+    );
+    assert.equal(slos.turn_latency_p95?.state, 'warning');
+    assert.equal(slos.invalid_retry_rate?.state, 'warning');
+    assert.equal(slos.fallback_rate?.state, 'critical');
+  });
+
+  it('treats the threshold itself as holding (violated means strictly above)', () => {
+    const slos = bySlo(judgeSlos(awfTurns({ fast: 100, slow: 0, retried: 5, fellBack: 1 }), THRESHOLDS, 100));
+    assert.equal(slos.invalid_retry_rate?.value, 5);
+    assert.equal(slos.invalid_retry_rate?.state, 'ok');
+    assert.equal(slos.fallback_rate?.state, 'ok');
+  });
+
+  describe('when the window holds fewer AWF turns than the minimum sample', () => {
+    it('judges nothing (insufficient_data) but still shows the values', () => {
+      const slos = judgeSlos(awfTurns({ fast: 0, slow: 99, retried: 99, fellBack: 99 }), THRESHOLDS, 100);
+      for (const slo of slos) {
+        assert.equal(slo.state, 'insufficient_data');
+        assert.equal(slo.sample, 99);
+        assert.notEqual(slo.value, null);
+      }
+    });
+
+    it('has no value at all without turns', () => {
+      for (const slo of judgeSlos(emptyAggregate(), THRESHOLDS, 1)) {
+        assert.equal(slo.value, null);
+        assert.equal(slo.state, 'insufficient_data');
+      }
+    });
+  });
+});
+
+describe('SLO_DEFINITIONS — the seed\'s suggested actions ("Suggested Actions" and "Troubleshooting")', () => {
+  const actionsOf = (name: SloResult['slo']) => sloDefinition(name).suggestedActions.join(' | ');
+
+  it('high latency: provider health, bundle size and tokens, reduce rollout, resource constraints', () => {
+    assert.match(
+      actionsOf('turn_latency_p95'),
+      /model provider health.*bundle size and token counts.*reducing rollout.*resource constraints/,
+    );
+  });
+  it('high retry rate: validator rules, model output quality, temperature, input bundle structure', () => {
+    assert.match(
+      actionsOf('invalid_retry_rate'),
+      /validator rules.*model output quality.*temperature.*input bundle structure/,
+    );
+  });
+  it('high fallback rate: validation failures, provider health, reduce rollout, thresholds, emergency rollback', () => {
+    assert.match(
+      actionsOf('fallback_rate'),
+      /consecutive validation failures.*model provider health.*Reduce rollout.*SLO thresholds.*emergency rollback/,
+    );
+  });
+  it('lists the three SLOs with their threshold variables', () => {
+    assert.deepEqual(
+      SLO_DEFINITIONS.map((definition) => [definition.name, definition.thresholdEnv]),
+      [
+        ['turn_latency_p95', 'SLO_TURN_P95_MS'],
+        ['invalid_retry_rate', 'SLO_INVALID_RETRY_RATE'],
+        ['fallback_rate', 'SLO_FALLBACK_RATE'],
+      ],
+    );
+  });
+});
+
+describe('alertLogLine()', () => {
+  const alert: SloAlert = {
+    id: 'a1',
+    slo: 'fallback_rate',
+    severity: 'critical',
+    window: '5m',
+    threshold: 1,
+    firedValue: 2.5,
+    firedSample: 400,
+    firedAt: '2026-01-01T12:00:00.000Z',
+    firedBy: 'host-a',
+  };
+
+  it('when an alert fires: one warning line with value, threshold, severity, window, sample and every action', () => {
+    const line = alertLogLine(alertEvent('fired', alert, 'host-a'));
+    assert.match(
+      line,
+      /^SLO violated: fallback rate 2\.50 % > threshold 1\.00 % \(critical, window 5m, 400 AWF turns\)/,
+    );
+    for (const action of sloDefinition('fallback_rate').suggestedActions)
+      assert.ok(line.includes(action), action);
+    assert.ok(!line.includes('\n'));
+  });
+
+  it('when it resolves: says so with the value it resolved at', () => {
+    const resolved = {
+      ...alert,
+      resolvedAt: '2026-01-01T12:10:00.000Z',
+      resolvedValue: 0.5,
+      resolvedSample: 300,
+    };
+    assert.match(
+      alertLogLine(alertEvent('resolved', resolved, 'host-a')),
+      /^SLO recovered: fallback rate 0\.50 %/,
+    );
+  });
+});
+
+describe('resolveAtOrBelow()', () => {
+  it('puts the resolve point 10 % of the threshold below it by default hysteresis', () => {
+    assert.equal(resolveAtOrBelow(1, 10), 0.9);
+    assert.equal(resolveAtOrBelow(8000, 10), 7200);
+    assert.equal(resolveAtOrBelow(5, 0), 5);
+  });
+});
+
+describe('mergeMinutes()', () => {
+  it('adds counts and fallback reasons of every instance and minute, per pipeline', () => {
+    const minute = (instanceId: string, sample: TurnSample, turns: number): StoredMinute => {
+      const aggregator = new TurnAggregator();
+      for (let i = 0; i < turns; i++) aggregator.record(sample, 0);
+      const [aggregate] = aggregator.drain();
+      assert.ok(aggregate);
+      return {
+        minute: 0,
+        instanceId,
+        pipeline: sample.pipeline,
+        turns: aggregate.turns,
+        retries: aggregate.retries,
+        fallbacks: aggregate.fallbacks,
+        fallbackReasons: aggregate.fallbackReasons,
+        latencySketch: aggregate.latency.encode(),
+      };
+    };
+    const { awf, legacy, instances } = mergeMinutes([
+      minute(
+        'a',
+        { pipeline: 'awf', latencyMs: 10, retried: true, fallback: true, fallbackReason: 'timeout' },
+        3,
+      ),
+      minute(
+        'b',
+        { pipeline: 'awf', latencyMs: 20, retried: false, fallback: true, fallbackReason: 'timeout' },
+        2,
+      ),
+      minute('b', { pipeline: 'legacy', latencyMs: 30, retried: false, fallback: false }, 4),
+    ]);
+    assert.deepEqual(instances, ['a', 'b']);
+    assert.deepEqual(
+      { turns: awf.turns, retries: awf.retries, fallbacks: awf.fallbacks, reasons: awf.fallbackReasons },
+      { turns: 5, retries: 3, fallbacks: 5, reasons: { timeout: 5 } },
+    );
+    assert.equal(legacy.turns, 4);
+    assert.equal(summarizePipeline(legacy).latencyMaxMs, 30);
+  });
+});

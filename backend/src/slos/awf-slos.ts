@@ -1,0 +1,511 @@
+/**
+ * AWF SLO monitoring (seed: "SLO Monitoring and Alerting"; DESIGN §5): turns are aggregated per minute
+ * in memory, flushed per minute and instance to the store, merged over a window (5m | 1h | 24h | 7d)
+ * across minutes and instances, judged against the thresholds, and turned into alerts that fire once
+ * and resolve once, with a warning line, the seed's suggested actions, callbacks, an optional webhook,
+ * and an audit entry. The evaluator also writes each minute's SLO values to history.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../audit/audit-types.js';
+import type { TurnObserver } from '../turns/turn-service.js';
+import {
+  type AlertDeliveryResult,
+  alertEvent,
+  alertLogLine,
+  consoleSloLog,
+  postAlertWebhook,
+  redactWebhookUrl,
+  type SloAlertCallback,
+  type SloAlertEvent,
+  type SloLog,
+} from './alert-delivery.js';
+import {
+  SLO_DEFINITIONS,
+  type SloDefinition,
+  type SloName,
+  type SloSeverity,
+  type SloState,
+  type SloThresholds,
+  type SloWindow,
+  WINDOW_MINUTES,
+} from './slo-definitions.js';
+import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
+import {
+  emptyAggregate,
+  MINUTE_MS,
+  minuteOf,
+  type TurnAggregate,
+  TurnAggregator,
+  type TurnSample,
+} from './turn-aggregates.js';
+
+export type { SloAlertCallback, SloAlertEvent } from './alert-delivery.js';
+export * from './slo-definitions.js';
+
+/** How the monitor runs; from config (SLO_* variables, see docs/slos.md). */
+export interface SloMonitoringSettings {
+  /** The window the timer's evaluation judges (and alerts) over. */
+  evaluationWindow: SloWindow;
+  /** 0: no timer (evaluate() on demand only). */
+  evaluationIntervalMs: number;
+  /** How often pending minutes are written to the store; 0: only on evaluate() and close(). */
+  flushIntervalMs: number;
+  /** Fewer AWF turns than this in the window: the SLO is not judged (no fire, no resolve). */
+  minSample: number;
+  /** An open alert resolves once the value is this many percent (of the threshold) below it. */
+  resolveHysteresisPct: number;
+  /** Minutes, history and resolved alerts older than this are deleted. */
+  retentionDays: number;
+  webhookUrl?: string | undefined;
+  webhookTimeoutMs?: number;
+}
+
+export interface SloServiceDeps {
+  store: SloStore;
+  thresholds: SloThresholds;
+  settings: SloMonitoringSettings;
+  /** This process's name in the per-instance aggregates (AWF_INSTANCE_ID). */
+  instanceId: string;
+  log?: SloLog;
+  /** Epoch ms. */
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** One pipeline's turns over a window. Rates in percent; null when there are no turns. */
+export interface PipelineSummary {
+  turns: number;
+  retries: number;
+  fallbacks: number;
+  fallbackReasons: Record<string, number>;
+  retryRatePct: number | null;
+  fallbackRatePct: number | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  latencyMaxMs: number | null;
+}
+
+/** One SLO judged over a window. */
+export interface SloResult {
+  slo: SloName;
+  title: string;
+  unit: SloDefinition['unit'];
+  severity: SloSeverity;
+  /** Null when there were no AWF turns at all. */
+  value: number | null;
+  threshold: number;
+  state: SloState;
+  /** AWF turns in the window. */
+  sample: number;
+  minSample: number;
+  suggestedActions: readonly string[];
+}
+
+/** An open alert, with what to do about it. */
+export interface OpenSloAlert extends SloAlert {
+  title: string;
+  unit: SloDefinition['unit'];
+  suggestedActions: readonly string[];
+}
+
+/** How the evaluator's per-minute history looks within the window. */
+export interface SloHistorySummary {
+  slo: SloName;
+  /** Minutes with a history point. */
+  minutes: number;
+  okMinutes: number;
+  violatedMinutes: number;
+  insufficientMinutes: number;
+}
+
+export interface SloReport {
+  window: SloWindow;
+  /** ISO 8601: the start of the window's first minute and the evaluation time. */
+  from: string;
+  to: string;
+  /** Instances that reported turns in the window. */
+  instances: string[];
+  awf: PipelineSummary;
+  /** Legacy-routed turns, for comparison; the SLOs judge AWF turns only. */
+  legacy: PipelineSummary;
+  slos: SloResult[];
+  /** No SLO violated (an SLO without enough data does not count as violated). */
+  healthy: boolean;
+  alerts: OpenSloAlert[];
+  history: SloHistorySummary[];
+}
+
+export interface SloService {
+  /** Feeds every committed turn into the hot path; wire it into the turn service's observers. */
+  readonly observer: TurnObserver;
+  /** The hot path: in memory, no I/O. */
+  recordTurn(sample: TurnSample, atMs?: number): void;
+  /** Writes pending minutes to the store (merging with what is there). */
+  flush(): Promise<void>;
+  /** Judges the SLOs over `window` without changing any alert (slo-status, the dashboard). */
+  status(window: SloWindow): Promise<SloReport>;
+  /** The timer's job, on demand: judge the evaluation window, fire/resolve alerts, write history. */
+  evaluate(): Promise<SloReport>;
+  /** The last evaluate() result, for the Prometheus gauges. */
+  lastReport(): SloReport | undefined;
+  /** Registers an alert callback; returns its unregister function. */
+  onAlert(callback: SloAlertCallback): () => void;
+  /** Starts the flush and evaluation timers (unref'd); idempotent. */
+  start(): void;
+  /** Stops the timers, waits for work in flight, and flushes what is pending. */
+  close(): Promise<void>;
+}
+
+/** Per-minute history is pruned at most this often. */
+const PRUNE_EVERY_MS = 60 * MINUTE_MS;
+const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+
+/** The AWF SLO monitor; see the module comment. */
+export function createSloService(deps: SloServiceDeps): SloService {
+  const { store, thresholds, settings, instanceId } = deps;
+  const log = deps.log ?? consoleSloLog;
+  const now = deps.now ?? Date.now;
+  const aggregator = new TurnAggregator();
+  const callbacks = new Set<SloAlertCallback>();
+  let flushChain: Promise<void> = Promise.resolve();
+  let evaluationChain: Promise<unknown> = Promise.resolve();
+  let latest: SloReport | undefined;
+  let lastPruneAt = Number.NEGATIVE_INFINITY;
+  let timers: NodeJS.Timeout[] = [];
+  let isClosed = false;
+
+  const recordTurn = (sample: TurnSample, atMs: number = now()): void => {
+    aggregator.record(sample, atMs);
+  };
+
+  const flush = (): Promise<void> => {
+    const run = flushChain.then(async () => {
+      const drained = aggregator.drain();
+      if (drained.length === 0) return;
+      try {
+        await store.mergeMinutes(instanceId, drained, new Date(now()).toISOString());
+      } catch (error) {
+        aggregator.restore(drained);
+        throw error;
+      }
+    });
+    flushChain = run.catch(() => {});
+    return run;
+  };
+
+  const status = async (window: SloWindow): Promise<SloReport> => {
+    await flush();
+    const nowMs = now();
+    const toMinute = minuteOf(nowMs);
+    const fromMinute = toMinute - WINDOW_MINUTES[window] + 1;
+    const [rows, open, history] = await Promise.all([
+      store.listMinutes(fromMinute, toMinute),
+      store.listOpenAlerts(),
+      store.listHistory(fromMinute, toMinute),
+    ]);
+    const { awf, legacy, instances } = mergeMinutes(rows);
+    const slos = judgeSlos(awf, thresholds, settings.minSample);
+    return {
+      window,
+      from: new Date(fromMinute * MINUTE_MS).toISOString(),
+      to: new Date(nowMs).toISOString(),
+      instances,
+      awf: summarizePipeline(awf),
+      legacy: summarizePipeline(legacy),
+      slos,
+      healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
+      alerts: open.map(withActions),
+      history: summarizeHistory(history),
+    };
+  };
+
+  const deliver = async (event: SloAlertEvent): Promise<void> => {
+    const line = alertLogLine(event);
+    if (event.kind === 'fired') log.warn(line);
+    else log.info(line);
+    const deliveries: Array<Promise<AlertDeliveryResult>> = [...callbacks].map(
+      async (callback): Promise<AlertDeliveryResult> => {
+        try {
+          await callback(event);
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, reason: `callback failed: ${error instanceof Error ? error.message : error}` };
+        }
+      },
+    );
+    if (settings.webhookUrl) {
+      const url = settings.webhookUrl;
+      deliveries.push(
+        postAlertWebhook(
+          url,
+          event,
+          settings.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+          deps.fetch,
+        ).then((result) =>
+          result.ok ? result : { ok: false, reason: `webhook ${redactWebhookUrl(url)}: ${result.reason}` },
+        ),
+      );
+    }
+    for (const result of await Promise.all(deliveries)) {
+      if (!result.ok) log.error(`SLO alert ${event.kind} for ${event.slo} not delivered: ${result.reason}`);
+    }
+  };
+
+  const evaluateOnce = async (): Promise<SloReport> => {
+    const window = settings.evaluationWindow;
+    const report = await status(window);
+    const at = new Date(now()).toISOString();
+    const open = new Map(report.alerts.map((alert) => [alert.slo, alert]));
+    const events: SloAlertEvent[] = [];
+    for (const result of report.slos) {
+      if (result.state === 'insufficient_data' || result.value === null) continue;
+      const openAlert = open.get(result.slo);
+      if (result.state !== 'ok' && !openAlert) {
+        const alert: SloAlert = {
+          id: randomUUID(),
+          slo: result.slo,
+          severity: result.severity,
+          window,
+          threshold: result.threshold,
+          firedValue: result.value,
+          firedSample: result.sample,
+          firedAt: at,
+          firedBy: instanceId,
+        };
+        if (await store.fireAlert(alert, auditEventOf('fired', alert, result.unit, instanceId))) {
+          events.push(alertEvent('fired', alert, instanceId));
+        }
+      } else if (
+        openAlert &&
+        result.value <= resolveAtOrBelow(result.threshold, settings.resolveHysteresisPct)
+      ) {
+        const resolved = await store.resolveAlert(
+          result.slo,
+          {
+            resolvedAt: at,
+            resolvedValue: result.value,
+            resolvedSample: result.sample,
+            resolvedBy: instanceId,
+          },
+          (alert) => auditEventOf('resolved', alert, result.unit, instanceId),
+        );
+        if (resolved) events.push(alertEvent('resolved', resolved, instanceId));
+      }
+    }
+    const minute = minuteOf(now());
+    await store.recordHistory(
+      report.slos.map(
+        (result): SloHistoryPoint => ({
+          minute,
+          slo: result.slo,
+          window,
+          value: result.value,
+          threshold: result.threshold,
+          sample: result.sample,
+          state: result.state,
+        }),
+      ),
+    );
+    if (now() - lastPruneAt >= PRUNE_EVERY_MS) {
+      lastPruneAt = now();
+      await store.prune(minute - settings.retentionDays * 24 * 60);
+    }
+    const final =
+      events.length === 0 ? report : { ...report, alerts: (await store.listOpenAlerts()).map(withActions) };
+    latest = final;
+    for (const event of events) await deliver(event);
+    return final;
+  };
+
+  const evaluate = (): Promise<SloReport> => {
+    const run = evaluationChain.then(evaluateOnce);
+    evaluationChain = run.catch(() => {});
+    return run;
+  };
+
+  return {
+    observer: {
+      onTurn({ result, decision }) {
+        aggregator.record(
+          {
+            pipeline: decision.pipeline,
+            latencyMs: result.latencyMs,
+            retried: result.retried,
+            fallback: result.fallback,
+            fallbackReason: result.fallbackReason,
+          },
+          now(),
+        );
+      },
+    },
+    recordTurn,
+    flush,
+    status,
+    evaluate,
+    lastReport: () => latest,
+    onAlert(callback) {
+      callbacks.add(callback);
+      return () => callbacks.delete(callback);
+    },
+    start() {
+      if (timers.length > 0 || isClosed) return;
+      if (settings.flushIntervalMs > 0) {
+        timers.push(
+          setInterval(() => {
+            flush().catch((error: unknown) =>
+              log.error(`SLO flush failed (will retry): ${messageOf(error)}`),
+            );
+          }, settings.flushIntervalMs),
+        );
+      }
+      if (settings.evaluationIntervalMs > 0) {
+        timers.push(
+          setInterval(() => {
+            evaluate().catch((error: unknown) => log.error(`SLO evaluation failed: ${messageOf(error)}`));
+          }, settings.evaluationIntervalMs),
+        );
+      }
+      for (const timer of timers) timer.unref();
+    },
+    async close() {
+      isClosed = true;
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      await evaluationChain;
+      try {
+        await flush();
+      } catch (error) {
+        log.error(`SLO flush on close failed; ${messageOf(error)}`);
+      }
+    },
+  };
+}
+
+/**
+ * The three SLOs over one window's AWF aggregate: p95 from the merged sketch, rates as percentages of
+ * AWF turns; below `minSample` turns the state is insufficient_data (the value is still shown).
+ */
+export function judgeSlos(awf: TurnAggregate, thresholds: SloThresholds, minSample: number): SloResult[] {
+  const summary = summarizePipeline(awf);
+  const values: Record<SloName, number | null> = {
+    turn_latency_p95: summary.latencyP95Ms,
+    invalid_retry_rate: summary.retryRatePct,
+    fallback_rate: summary.fallbackRatePct,
+  };
+  return SLO_DEFINITIONS.map((definition) => {
+    const value = values[definition.name];
+    const threshold = definition.threshold(thresholds);
+    let state: SloState;
+    if (value === null || awf.turns < minSample) state = 'insufficient_data';
+    else state = value > threshold ? definition.severity : 'ok';
+    return {
+      slo: definition.name,
+      title: definition.title,
+      unit: definition.unit,
+      severity: definition.severity,
+      value,
+      threshold,
+      state,
+      sample: awf.turns,
+      minSample,
+      suggestedActions: definition.suggestedActions,
+    };
+  });
+}
+
+/** Counts, rates and latency quantiles of one pipeline's aggregate. */
+export function summarizePipeline(aggregate: TurnAggregate): PipelineSummary {
+  const { turns } = aggregate;
+  return {
+    turns,
+    retries: aggregate.retries,
+    fallbacks: aggregate.fallbacks,
+    fallbackReasons: { ...aggregate.fallbackReasons },
+    retryRatePct: turns === 0 ? null : (aggregate.retries / turns) * 100,
+    fallbackRatePct: turns === 0 ? null : (aggregate.fallbacks / turns) * 100,
+    latencyP50Ms: aggregate.latency.quantile(0.5) ?? null,
+    latencyP95Ms: aggregate.latency.quantile(0.95) ?? null,
+    latencyMaxMs: aggregate.latency.max ?? null,
+  };
+}
+
+/** Merges stored minutes of every instance into one aggregate per pipeline. */
+export function mergeMinutes(rows: readonly StoredMinute[]): {
+  awf: TurnAggregate;
+  legacy: TurnAggregate;
+  instances: string[];
+} {
+  const awf = emptyAggregate();
+  const legacy = emptyAggregate();
+  const instances = new Set<string>();
+  for (const row of rows) {
+    const into = row.pipeline === 'awf' ? awf : legacy;
+    instances.add(row.instanceId);
+    into.turns += row.turns;
+    into.retries += row.retries;
+    into.fallbacks += row.fallbacks;
+    for (const [reason, count] of Object.entries(row.fallbackReasons)) {
+      into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
+    }
+    into.latency.mergeEncoded(row.latencySketch);
+  }
+  return { awf, legacy, instances: [...instances].sort() };
+}
+
+/** An open alert resolves at or below threshold × (1 − hysteresis). */
+export function resolveAtOrBelow(threshold: number, hysteresisPct: number): number {
+  return threshold * (1 - hysteresisPct / 100);
+}
+
+function summarizeHistory(points: readonly SloHistoryPoint[]): SloHistorySummary[] {
+  return SLO_DEFINITIONS.map(({ name }) => {
+    const mine = points.filter((point) => point.slo === name);
+    const count = (states: SloState[]) => mine.filter((point) => states.includes(point.state)).length;
+    return {
+      slo: name,
+      minutes: mine.length,
+      okMinutes: count(['ok']),
+      violatedMinutes: count(['warning', 'critical']),
+      insufficientMinutes: count(['insufficient_data']),
+    };
+  });
+}
+
+function withActions(alert: SloAlert): OpenSloAlert {
+  const definition = SLO_DEFINITIONS.find((candidate) => candidate.name === alert.slo);
+  return {
+    ...alert,
+    title: definition?.title ?? alert.slo,
+    unit: definition?.unit ?? '%',
+    suggestedActions: definition?.suggestedActions ?? [],
+  };
+}
+
+function auditEventOf(
+  kind: 'fired' | 'resolved',
+  alert: SloAlert,
+  unit: SloDefinition['unit'],
+  instanceId: string,
+): AuditEvent {
+  const fired = kind === 'fired';
+  return {
+    actor: 'system',
+    action: `slo.alert.${kind}`,
+    entity: `slo:${alert.slo}`,
+    details: {
+      alertId: alert.id,
+      severity: alert.severity,
+      window: alert.window,
+      threshold: alert.threshold,
+      value: fired ? alert.firedValue : (alert.resolvedValue ?? null),
+      sample: fired ? alert.firedSample : (alert.resolvedSample ?? null),
+      unit,
+      instanceId,
+      ...(fired ? {} : { firedAt: alert.firedAt }),
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

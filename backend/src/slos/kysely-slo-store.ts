@@ -1,0 +1,262 @@
+import type { Selectable } from 'kysely';
+import type { AuditAppender } from '../audit/audit-types.js';
+import type { Database } from '../store/database.js';
+import type { SloAlertsTable, SloHistoryTable, SloMinutesTable } from '../store/schema.js';
+import { withWriteTransaction } from '../store/write-transaction.js';
+import { LatencySketch } from './latency-sketch.js';
+import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
+import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
+import { mergeAggregate, type TurnAggregate } from './turn-aggregates.js';
+
+/**
+ * The SloStore over Kysely, one implementation for SQLite and PostgreSQL. `audit`, when given, records
+ * alert changes in the same transaction as the alert row (DESIGN §4: alerts are audited).
+ */
+export function createKyselySloStore(database: Database, audit?: AuditAppender): SloStore {
+  const { db } = database;
+  return {
+    async mergeMinutes(instanceId, aggregates, updatedAt) {
+      if (aggregates.length === 0) return;
+      await withWriteTransaction(database, async (trx) => {
+        for (const aggregate of aggregates) {
+          const key = { minute: aggregate.minute, instance_id: instanceId, pipeline: aggregate.pipeline };
+          // Create the row first so PostgreSQL's FOR UPDATE has a row to lock: two processes sharing an
+          // instance id then add their deltas one after the other instead of one overwriting the other.
+          await trx
+            .insertInto('slo_minutes')
+            .values({ ...key, ...toMinuteColumns(emptyTurnAggregate()), updated_at: updatedAt })
+            .onConflict((conflict) => conflict.columns(['minute', 'instance_id', 'pipeline']).doNothing())
+            .execute();
+          let select = trx
+            .selectFrom('slo_minutes')
+            .selectAll()
+            .where('minute', '=', key.minute)
+            .where('instance_id', '=', key.instance_id)
+            .where('pipeline', '=', key.pipeline);
+          if (database.dialect === 'postgres') select = select.forUpdate();
+          const row = await select.executeTakeFirstOrThrow();
+          const merged = toTurnAggregate(row);
+          mergeAggregate(merged, aggregate);
+          await trx
+            .updateTable('slo_minutes')
+            .set({ ...toMinuteColumns(merged), updated_at: updatedAt })
+            .where('minute', '=', key.minute)
+            .where('instance_id', '=', key.instance_id)
+            .where('pipeline', '=', key.pipeline)
+            .execute();
+        }
+      });
+    },
+
+    async listMinutes(fromMinute, toMinute) {
+      const rows = await db
+        .selectFrom('slo_minutes')
+        .selectAll()
+        .where('minute', '>=', fromMinute)
+        .where('minute', '<=', toMinute)
+        .orderBy('minute')
+        .orderBy('instance_id')
+        .orderBy('pipeline')
+        .execute();
+      return rows.map(toStoredMinute);
+    },
+
+    async fireAlert(alert, event) {
+      return withWriteTransaction(database, async (trx) => {
+        const inserted = await trx
+          .insertInto('slo_alerts')
+          .values({
+            id: alert.id,
+            slo: alert.slo,
+            severity: alert.severity,
+            eval_window: alert.window,
+            threshold: alert.threshold,
+            fired_value: alert.firedValue,
+            fired_sample: alert.firedSample,
+            fired_at: alert.firedAt,
+            fired_by: alert.firedBy,
+            resolved_at: null,
+            resolved_value: null,
+            resolved_sample: null,
+            resolved_by: null,
+          })
+          // The partial unique index allows one open alert per SLO: another instance got there first.
+          .onConflict((conflict) => conflict.doNothing())
+          .executeTakeFirst();
+        const opened = Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+        if (opened && audit && event) await audit.appendInTransaction(trx, event);
+        return opened;
+      });
+    },
+
+    async resolveAlert(slo, resolution, event) {
+      return withWriteTransaction(database, async (trx) => {
+        const open = await trx
+          .selectFrom('slo_alerts')
+          .selectAll()
+          .where('slo', '=', slo)
+          .where('resolved_at', 'is', null)
+          .executeTakeFirst();
+        if (!open) return undefined;
+        const updated = await trx
+          .updateTable('slo_alerts')
+          .set({
+            resolved_at: resolution.resolvedAt,
+            resolved_value: resolution.resolvedValue,
+            resolved_sample: resolution.resolvedSample,
+            resolved_by: resolution.resolvedBy,
+          })
+          .where('id', '=', open.id)
+          .where('resolved_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) return undefined;
+        const resolved: SloAlert = { ...toSloAlert(open), ...resolution };
+        if (audit && event) await audit.appendInTransaction(trx, event(resolved));
+        return resolved;
+      });
+    },
+
+    async listOpenAlerts() {
+      const rows = await db
+        .selectFrom('slo_alerts')
+        .selectAll()
+        .where('resolved_at', 'is', null)
+        .orderBy('fired_at')
+        .execute();
+      return rows.map(toSloAlert);
+    },
+
+    async listAlerts(sinceIso) {
+      const rows = await db
+        .selectFrom('slo_alerts')
+        .selectAll()
+        .where('fired_at', '>=', sinceIso)
+        .orderBy('fired_at', 'desc')
+        .execute();
+      return rows.map(toSloAlert);
+    },
+
+    async recordHistory(points) {
+      if (points.length === 0) return;
+      await withWriteTransaction(database, async (trx) => {
+        for (const point of points) {
+          const columns = {
+            eval_window: point.window,
+            value: point.value,
+            threshold: point.threshold,
+            sample: point.sample,
+            state: point.state,
+          };
+          await trx
+            .insertInto('slo_history')
+            .values({ minute: point.minute, slo: point.slo, ...columns })
+            .onConflict((conflict) => conflict.columns(['minute', 'slo']).doUpdateSet(columns))
+            .execute();
+        }
+      });
+    },
+
+    async listHistory(fromMinute, toMinute) {
+      const rows = await db
+        .selectFrom('slo_history')
+        .selectAll()
+        .where('minute', '>=', fromMinute)
+        .where('minute', '<=', toMinute)
+        .orderBy('minute')
+        .orderBy('slo')
+        .execute();
+      return rows.map(toHistoryPoint);
+    },
+
+    async prune(beforeMinute) {
+      const beforeIso = new Date(beforeMinute * 60_000).toISOString();
+      return withWriteTransaction(database, async (trx) => {
+        const minutes = await trx
+          .deleteFrom('slo_minutes')
+          .where('minute', '<', beforeMinute)
+          .executeTakeFirst();
+        const history = await trx
+          .deleteFrom('slo_history')
+          .where('minute', '<', beforeMinute)
+          .executeTakeFirst();
+        const alerts = await trx
+          .deleteFrom('slo_alerts')
+          .where('resolved_at', 'is not', null)
+          .where('resolved_at', '<', beforeIso)
+          .executeTakeFirst();
+        return {
+          minutes: Number(minutes.numDeletedRows),
+          history: Number(history.numDeletedRows),
+          alerts: Number(alerts.numDeletedRows),
+        };
+      });
+    },
+  };
+}
+
+function emptyTurnAggregate(): TurnAggregate {
+  return { turns: 0, retries: 0, fallbacks: 0, fallbackReasons: {}, latency: new LatencySketch() };
+}
+
+function toMinuteColumns(aggregate: TurnAggregate) {
+  return {
+    turns: aggregate.turns,
+    retries: aggregate.retries,
+    fallbacks: aggregate.fallbacks,
+    fallback_reasons: JSON.stringify(aggregate.fallbackReasons),
+    latency_sketch: aggregate.latency.encode(),
+  };
+}
+
+function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
+  return {
+    turns: row.turns,
+    retries: row.retries,
+    fallbacks: row.fallbacks,
+    fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
+    latency: LatencySketch.decode(row.latency_sketch),
+  };
+}
+
+function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
+  return {
+    minute: row.minute,
+    instanceId: row.instance_id,
+    pipeline: row.pipeline,
+    turns: row.turns,
+    retries: row.retries,
+    fallbacks: row.fallbacks,
+    fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
+    latencySketch: row.latency_sketch,
+  };
+}
+
+function toSloAlert(row: Selectable<SloAlertsTable>): SloAlert {
+  return {
+    id: row.id,
+    slo: row.slo as SloName,
+    severity: row.severity as SloSeverity,
+    window: row.eval_window as SloWindow,
+    threshold: row.threshold,
+    firedValue: row.fired_value,
+    firedSample: row.fired_sample,
+    firedAt: row.fired_at,
+    firedBy: row.fired_by,
+    ...(row.resolved_at === null ? {} : { resolvedAt: row.resolved_at }),
+    ...(row.resolved_value === null ? {} : { resolvedValue: row.resolved_value }),
+    ...(row.resolved_sample === null ? {} : { resolvedSample: row.resolved_sample }),
+    ...(row.resolved_by === null ? {} : { resolvedBy: row.resolved_by }),
+  };
+}
+
+function toHistoryPoint(row: Selectable<SloHistoryTable>): SloHistoryPoint {
+  return {
+    minute: row.minute,
+    slo: row.slo as SloName,
+    window: row.eval_window as SloWindow,
+    value: row.value,
+    threshold: row.threshold,
+    sample: row.sample,
+    state: row.state as SloState,
+  };
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError } from '../cli/cli-errors.js';
+import { judgeSlos, type SloReport, summarizePipeline } from './awf-slos.js';
+import { parseSloStatusArgs, runSloStatus } from './slo-status-command.js';
+import { emptyAggregate, TurnAggregator } from './turn-aggregates.js';
+
+const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
+
+function reportWith(turns: number, fellBack: number, opts: { alertOpen?: boolean } = {}): SloReport {
+  const aggregator = new TurnAggregator();
+  for (let i = 0; i < turns; i++) {
+    aggregator.record({ pipeline: 'awf', latencyMs: 1200, retried: false, fallback: i < fellBack }, 0);
+  }
+  const awf = aggregator.drain()[0] ?? { minute: 0, pipeline: 'awf' as const, ...emptyAggregate() };
+  const slos = judgeSlos(awf, THRESHOLDS, 100);
+  return {
+    window: '1h',
+    from: '2026-01-01T11:01:00.000Z',
+    to: '2026-01-01T12:00:30.000Z',
+    instances: ['host-a', 'host-b'],
+    awf: summarizePipeline(awf),
+    legacy: summarizePipeline(emptyAggregate()),
+    slos,
+    healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
+    alerts: opts.alertOpen
+      ? [
+          {
+            id: 'a1',
+            slo: 'fallback_rate',
+            severity: 'critical',
+            window: '5m',
+            threshold: 1,
+            firedValue: 3,
+            firedSample: 200,
+            firedAt: '2026-01-01T11:58:00.000Z',
+            firedBy: 'host-a',
+            title: 'fallback rate',
+            unit: '%',
+            suggestedActions: ['Investigate consecutive validation failures', 'Consider emergency rollback'],
+          },
+        ]
+      : [],
+    history: [],
+  };
+}
+
+async function run(
+  argv: string[],
+  report: SloReport,
+): Promise<{ code: number; out: string; window?: string }> {
+  let out = '';
+  let window: string | undefined;
+  const code = await runSloStatus(argv, { stdout: (text) => (out += text) }, async (requested) => {
+    window = requested;
+    return report;
+  });
+  return { code, out, ...(window ? { window } : {}) };
+}
+
+describe('slo-status', () => {
+  describe('parseSloStatusArgs()', () => {
+    it('accepts --window 5m|1h|24h|7d, --json and --help', () => {
+      for (const window of ['5m', '1h', '24h', '7d']) {
+        assert.equal(parseSloStatusArgs(['--window', window]).window, window);
+      }
+      assert.deepEqual(parseSloStatusArgs(['--json']), { json: true, help: false });
+      assert.equal(parseSloStatusArgs(['-h']).help, true);
+    });
+
+    it('rejects a bad --window, an unknown flag and a stray argument with a one-line UsageError', () => {
+      assert.throws(
+        () => parseSloStatusArgs(['--window', '3m']),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          error.message === '--window must be one of 5m, 1h, 24h, 7d (got "3m")' &&
+          error.statusCode === 400,
+      );
+      assert.throws(() => parseSloStatusArgs(['--verbose']), UsageError);
+      assert.throws(() => parseSloStatusArgs(['1h']), UsageError);
+      assert.throws(() => parseSloStatusArgs(['--window']), UsageError);
+    });
+  });
+
+  describe('runSloStatus()', () => {
+    it('when every SLO holds: prints the table and returns 0', async () => {
+      const { code, out, window } = await run(['--window', '1h'], reportWith(200, 1));
+      assert.equal(code, 0);
+      assert.equal(window, '1h');
+      assert.match(out, /^AWF SLO status, window 1h .* 2 instances reporting/);
+      assert.match(out, /^SLO {17}VALUE +THRESHOLD +STATE +SAMPLE$/m);
+      assert.match(out, /^fallback rate +0\.50 % +1\.00 % +ok +200 AWF turns$/m);
+      assert.match(out, /^turn latency p95 +1\d{3} ms +8000 ms +ok +200 AWF turns$/m);
+      assert.match(out, /Alerts firing: none/);
+      assert.match(out, /Result: every SLO holds/);
+    });
+
+    it('when an SLO is violated: names it with its severity and suggested actions, and returns 1', async () => {
+      const { code, out } = await run([], reportWith(200, 6));
+      assert.equal(code, 1);
+      assert.match(out, /^fallback rate +3\.00 % +1\.00 % +critical +200 AWF turns$/m);
+      assert.match(out, /Violated over 1h: \[critical\] fallback rate 3\.00 % > 1\.00 %/);
+      assert.match(out, /Suggested actions:\n +1\. Investigate consecutive validation failures/);
+      assert.match(out, /Result: violated: fallback rate \(critical\)/);
+    });
+
+    it('lists firing alerts with their suggested actions', async () => {
+      const { out } = await run([], reportWith(200, 6, { alertOpen: true }));
+      assert.match(
+        out,
+        /Alerts firing: 1\n {2}\[critical\] fallback rate since 2026-01-01T11:58:00\.000Z: fired at 3\.00 % > 1\.00 % \(window 5m, 200 AWF turns, by host-a\)/,
+      );
+      assert.match(out, / {6}2\. Consider emergency rollback/);
+      assert.doesNotMatch(out, /Violated over/);
+    });
+
+    it('with too few AWF turns: says "not enough data" and returns 0 (nothing violated)', async () => {
+      const { code, out } = await run([], reportWith(40, 40));
+      assert.equal(code, 0);
+      assert.match(
+        out,
+        /^fallback rate +100\.00 % +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
+      );
+      assert.match(out, /Result: no SLO violated; 3 not judged \(fewer than 100 AWF turns in the window\)/);
+    });
+
+    it('--json prints the report as one JSON object with a status', async () => {
+      const { code, out } = await run(['--json'], reportWith(200, 6));
+      assert.equal(code, 1);
+      const json = JSON.parse(out);
+      assert.equal(json.status, 'violated');
+      assert.equal(json.slos.find((slo: { slo: string }) => slo.slo === 'fallback_rate').state, 'critical');
+    });
+
+    it('--help prints usage with the exit codes and reads nothing', async () => {
+      let read = false;
+      let out = '';
+      const code = await runSloStatus(['--help'], { stdout: (text) => (out += text) }, async () => {
+        read = true;
+        return reportWith(0, 0);
+      });
+      assert.equal(code, 0);
+      assert.equal(read, false);
+      assert.match(out, /Exit codes: 0 .* 1 an SLO is violated,\n2 a flag is unknown or malformed/);
+    });
+  });
+});

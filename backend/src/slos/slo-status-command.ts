@@ -1,0 +1,186 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { UsageError } from '../cli/cli-errors.js';
+import type { OpenSloAlert, SloReport, SloResult } from './awf-slos.js';
+import { formatSloValue, SLO_WINDOWS, type SloWindow } from './slo-definitions.js';
+
+/** Exit codes of slo-status: a deploy pipeline gates on them. */
+export const SLO_STATUS_EXIT = { healthy: 0, violated: 1, usage: 2 } as const;
+
+export const SLO_STATUS_USAGE = `Usage: tsx backend/scripts/slo-status.ts [--window 5m|1h|24h|7d] [--json] [--help]
+
+Prints each AWF SLO over the window (all instances merged): value, threshold, state
+(ok / warning / critical / not enough data), sample size, the legacy pipeline for comparison,
+and the alerts firing with their suggested actions.
+
+  --window <w>  5m, 1h, 24h or 7d (default: SLO_EVALUATION_WINDOW, 5m)
+  --json        print the report as one JSON object instead of the table
+  --help, -h    print this help
+
+Exit codes: 0 every SLO holds (or has too few turns to judge), 1 an SLO is violated,
+2 a flag is unknown or malformed.`;
+
+/** The one schema the command line is parsed through. */
+const argsSchema = z
+  .object({
+    window: z
+      .enum(SLO_WINDOWS, {
+        error: (issue) =>
+          `--window must be one of ${SLO_WINDOWS.join(', ')} (got ${JSON.stringify(issue.input)})`,
+      })
+      .optional(),
+    json: z.boolean().default(false),
+    help: z.boolean().default(false),
+  })
+  .strict();
+
+export type SloStatusArgs = z.infer<typeof argsSchema>;
+
+/** Parses argv (without node and the script) or throws a UsageError (one line, exit 2). */
+export function parseSloStatusArgs(argv: readonly string[]): SloStatusArgs {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        window: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
+  return parsed.data;
+}
+
+export interface SloStatusIo {
+  stdout(text: string): void;
+}
+
+/**
+ * slo-status: parse the flags, read the report over the window, print it, and return the exit code
+ * (0 or 1). A bad flag throws UsageError before `readReport` opens anything; the CLI handler turns it
+ * into one line and exit 2.
+ */
+export async function runSloStatus(
+  argv: readonly string[],
+  io: SloStatusIo,
+  readReport: (window: SloWindow | undefined) => Promise<SloReport>,
+): Promise<number> {
+  const args = parseSloStatusArgs(argv);
+  if (args.help) {
+    io.stdout(`${SLO_STATUS_USAGE}\n`);
+    return SLO_STATUS_EXIT.healthy;
+  }
+  const report = await readReport(args.window);
+  io.stdout(args.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatSloReport(report));
+  return report.healthy ? SLO_STATUS_EXIT.healthy : SLO_STATUS_EXIT.violated;
+}
+
+function toJson(report: SloReport) {
+  return { status: report.healthy ? 'ok' : 'violated', ...report };
+}
+
+const STATE_LABEL: Record<SloResult['state'], string> = {
+  ok: 'ok',
+  warning: 'warning',
+  critical: 'critical',
+  insufficient_data: 'not enough data',
+};
+
+/** The human table: one row per SLO, legacy for comparison, history, then alerts with actions. */
+export function formatSloReport(report: SloReport): string {
+  const lines: string[] = [];
+  const instances = report.instances.length;
+  lines.push(
+    `AWF SLO status, window ${report.window} (${report.from} to ${report.to}), ${instances} instance${instances === 1 ? '' : 's'} reporting`,
+  );
+  lines.push('');
+  const rows = [
+    ['SLO', 'VALUE', 'THRESHOLD', 'STATE', 'SAMPLE'],
+    ...report.slos.map((slo) => [
+      slo.title,
+      slo.value === null ? '-' : formatSloValue(slo.unit, slo.value),
+      formatSloValue(slo.unit, slo.threshold),
+      slo.state === 'insufficient_data'
+        ? `${STATE_LABEL[slo.state]} (< ${slo.minSample} turns)`
+        : STATE_LABEL[slo.state],
+      `${slo.sample} AWF turns`,
+    ]),
+  ];
+  lines.push(...table(rows));
+  lines.push('');
+  const { legacy, awf } = report;
+  const p95 = (value: number | null) => (value === null ? '-' : formatSloValue('ms', value));
+  lines.push(
+    `Compare: AWF ${awf.turns} turns, latency p50 ${p95(awf.latencyP50Ms)}, p95 ${p95(awf.latencyP95Ms)}, ` +
+      `fallbacks ${awf.fallbacks}${fallbackReasons(awf.fallbackReasons)}; ` +
+      `legacy ${legacy.turns} turns, latency p50 ${p95(legacy.latencyP50Ms)}, p95 ${p95(legacy.latencyP95Ms)}`,
+  );
+  const recorded = Math.max(0, ...report.history.map((history) => history.minutes));
+  const violated = report.history.map((history) => `${history.slo} ${history.violatedMinutes}`).join(', ');
+  lines.push(`History: ${recorded} evaluated minutes in this window; violated minutes: ${violated}`);
+
+  const alerted = new Set(report.alerts.map((alert) => alert.slo));
+  const unalerted = report.slos.filter(
+    (slo) => (slo.state === 'warning' || slo.state === 'critical') && !alerted.has(slo.slo),
+  );
+  for (const slo of unalerted) {
+    lines.push('');
+    lines.push(
+      `Violated over ${report.window}: [${slo.state}] ${slo.title} ${formatSloValue(slo.unit, slo.value ?? 0)} > ${formatSloValue(slo.unit, slo.threshold)}`,
+    );
+    lines.push(...actionLines(slo.suggestedActions));
+  }
+  lines.push('');
+  lines.push(report.alerts.length === 0 ? 'Alerts firing: none' : `Alerts firing: ${report.alerts.length}`);
+  for (const alert of report.alerts) lines.push(...alertLines(alert));
+  lines.push('');
+  const failing = report.slos.filter((slo) => slo.state === 'warning' || slo.state === 'critical');
+  const unjudged = report.slos.filter((slo) => slo.state === 'insufficient_data');
+  if (failing.length > 0) {
+    lines.push(`Result: violated: ${failing.map((slo) => `${slo.title} (${slo.state})`).join(', ')}`);
+  } else if (unjudged.length > 0) {
+    const minSample = unjudged[0]?.minSample ?? 0;
+    lines.push(
+      `Result: no SLO violated; ${unjudged.length} not judged (fewer than ${minSample} AWF turns in the window)`,
+    );
+  } else {
+    lines.push('Result: every SLO holds');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function alertLines(alert: OpenSloAlert): string[] {
+  return [
+    `  [${alert.severity}] ${alert.title} since ${alert.firedAt}: fired at ${formatSloValue(alert.unit, alert.firedValue)} > ${formatSloValue(alert.unit, alert.threshold)} (window ${alert.window}, ${alert.firedSample} AWF turns, by ${alert.firedBy})`,
+    ...actionLines(alert.suggestedActions),
+  ];
+}
+
+function actionLines(actions: readonly string[]): string[] {
+  return ['    Suggested actions:', ...actions.map((action, i) => `      ${i + 1}. ${action}`)];
+}
+
+function fallbackReasons(reasons: Record<string, number>): string {
+  const entries = Object.entries(reasons).filter(([, count]) => count > 0);
+  return entries.length === 0
+    ? ''
+    : ` (${entries.map(([reason, count]) => `${reason} ${count}`).join(', ')})`;
+}
+
+function table(rows: readonly string[][]): string[] {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,86 @@
+import type { AuditEvent } from '../audit/audit-types.js';
+import type { Pipeline } from '../turns/turn-types.js';
+import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
+import type { MinuteAggregate } from './turn-aggregates.js';
+
+/** One instance's aggregate for one minute and pipeline, as stored (the sketch encoded). */
+export interface StoredMinute {
+  minute: number;
+  instanceId: string;
+  pipeline: Pipeline;
+  turns: number;
+  retries: number;
+  fallbacks: number;
+  fallbackReasons: Record<string, number>;
+  /** `LatencySketch.encode()` output. */
+  latencySketch: string;
+}
+
+/** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */
+export interface SloAlert {
+  id: string;
+  slo: SloName;
+  severity: SloSeverity;
+  window: SloWindow;
+  threshold: number;
+  firedValue: number;
+  firedSample: number;
+  /** ISO 8601. */
+  firedAt: string;
+  firedBy: string;
+  resolvedAt?: string;
+  resolvedValue?: number;
+  resolvedSample?: number;
+  resolvedBy?: string;
+}
+
+export interface SloResolution {
+  resolvedAt: string;
+  resolvedValue: number;
+  resolvedSample: number;
+  resolvedBy: string;
+}
+
+/** One SLO's value for one minute, as the timer's evaluation saw it (so "healthy for 7 days" is data). */
+export interface SloHistoryPoint {
+  minute: number;
+  slo: SloName;
+  window: SloWindow;
+  value: number | null;
+  threshold: number;
+  sample: number;
+  state: SloState;
+}
+
+export interface PruneResult {
+  minutes: number;
+  history: number;
+  alerts: number;
+}
+
+/** Where SLO aggregates, alerts and history live; shared by every instance on one database. */
+export interface SloStore {
+  /** Adds each aggregate into its (minute, instance, pipeline) row, creating it when missing. */
+  mergeMinutes(instanceId: string, aggregates: readonly MinuteAggregate[], updatedAt: string): Promise<void>;
+  /** Every instance's rows for minutes within [fromMinute, toMinute]. */
+  listMinutes(fromMinute: number, toMinute: number): Promise<StoredMinute[]>;
+  /**
+   * Opens `alert` unless its SLO already has an open alert; true when this call opened it. The audit
+   * event, when given, is appended in the same transaction.
+   */
+  fireAlert(alert: SloAlert, audit?: AuditEvent): Promise<boolean>;
+  /** Resolves the open alert of `slo`; the resolved alert when this call resolved it, else undefined. */
+  resolveAlert(
+    slo: SloName,
+    resolution: SloResolution,
+    audit?: (alert: SloAlert) => AuditEvent,
+  ): Promise<SloAlert | undefined>;
+  listOpenAlerts(): Promise<SloAlert[]>;
+  /** Alerts fired at or after `sinceIso`, newest first. */
+  listAlerts(sinceIso: string): Promise<SloAlert[]>;
+  /** Upserts points by (minute, slo). */
+  recordHistory(points: readonly SloHistoryPoint[]): Promise<void>;
+  listHistory(fromMinute: number, toMinute: number): Promise<SloHistoryPoint[]>;
+  /** Deletes minutes and history before `beforeMinute`, and alerts resolved before it. */
+  prune(beforeMinute: number): Promise<PruneResult>;
+}

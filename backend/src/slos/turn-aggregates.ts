@@ -1,0 +1,112 @@
+import type { Pipeline } from '../turns/turn-types.js';
+import { LatencySketch } from './latency-sketch.js';
+
+/** What the SLOs need of one turn. `pipeline` is where the router sent it, so a fallback counts as AWF. */
+export interface TurnSample {
+  pipeline: Pipeline;
+  latencyMs: number;
+  retried: boolean;
+  fallback: boolean;
+  fallbackReason?: string | undefined;
+}
+
+/** Turns of one pipeline, counted and sketched: one minute of one instance, or a merged window. */
+export interface TurnAggregate {
+  turns: number;
+  retries: number;
+  fallbacks: number;
+  /** Fallback reason → count. */
+  fallbackReasons: Record<string, number>;
+  latency: LatencySketch;
+}
+
+/** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
+export interface MinuteAggregate extends TurnAggregate {
+  minute: number;
+  pipeline: Pipeline;
+}
+
+export const MINUTE_MS = 60_000;
+
+export function minuteOf(epochMs: number): number {
+  return Math.floor(epochMs / MINUTE_MS);
+}
+
+export function emptyAggregate(): TurnAggregate {
+  return { turns: 0, retries: 0, fallbacks: 0, fallbackReasons: {}, latency: new LatencySketch() };
+}
+
+/** Adds `from`'s counts and sketch into `into`. */
+export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
+  into.turns += from.turns;
+  into.retries += from.retries;
+  into.fallbacks += from.fallbacks;
+  for (const [reason, count] of Object.entries(from.fallbackReasons)) {
+    into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
+  }
+  into.latency.merge(from.latency);
+}
+
+/**
+ * The in-memory side of SLO data: the hot path adds a turn to its minute's aggregate (no I/O, no
+ * allocation once the minute exists); `drain()` hands the pending minutes to a flush, and `restore()`
+ * takes them back when the flush failed, so nothing is lost or counted twice.
+ */
+export class TurnAggregator {
+  private pending = new Map<number, MinuteAggregate>();
+  private lastAwf: MinuteAggregate | undefined;
+  private lastLegacy: MinuteAggregate | undefined;
+
+  /** Adds one turn at `atMs` (epoch ms). */
+  record(sample: TurnSample, atMs: number): void {
+    const minute = Math.floor(atMs / MINUTE_MS);
+    const isAwf = sample.pipeline === 'awf';
+    let aggregate = isAwf ? this.lastAwf : this.lastLegacy;
+    if (aggregate === undefined || aggregate.minute !== minute) {
+      aggregate = this.aggregateFor(minute, sample.pipeline);
+      if (isAwf) this.lastAwf = aggregate;
+      else this.lastLegacy = aggregate;
+    }
+    aggregate.turns += 1;
+    if (sample.retried) aggregate.retries += 1;
+    if (sample.fallback) {
+      aggregate.fallbacks += 1;
+      const reason = sample.fallbackReason ?? 'unknown';
+      aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + 1;
+    }
+    aggregate.latency.add(sample.latencyMs);
+  }
+
+  /** Whether any turn is waiting to be flushed. */
+  get hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Takes every pending minute, oldest first, leaving the aggregator empty. */
+  drain(): MinuteAggregate[] {
+    const drained = [...this.pending.values()].sort(
+      (a, b) => a.minute - b.minute || a.pipeline.localeCompare(b.pipeline),
+    );
+    this.pending = new Map();
+    this.lastAwf = undefined;
+    this.lastLegacy = undefined;
+    return drained;
+  }
+
+  /** Puts drained minutes back (merging with anything recorded since), after a failed flush. */
+  restore(aggregates: readonly MinuteAggregate[]): void {
+    for (const aggregate of aggregates) {
+      mergeAggregate(this.aggregateFor(aggregate.minute, aggregate.pipeline), aggregate);
+    }
+  }
+
+  private aggregateFor(minute: number, pipeline: Pipeline): MinuteAggregate {
+    const key = minute * 2 + (pipeline === 'awf' ? 0 : 1);
+    let aggregate = this.pending.get(key);
+    if (aggregate === undefined) {
+      aggregate = { minute, pipeline, ...emptyAggregate() };
+      this.pending.set(key, aggregate);
+    }
+    return aggregate;
+  }
+}

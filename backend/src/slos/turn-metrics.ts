@@ -1,0 +1,243 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TurnObserver } from '../turns/turn-service.js';
+import type { Pipeline } from '../turns/turn-types.js';
+import type { SloReport } from './awf-slos.js';
+import { SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
+
+/** What the rollout gauges show; read on each scrape. */
+export interface RolloutGauges {
+  percent: number;
+  globalEnabled: boolean;
+  /** Unexpired overrides by kind. */
+  overrides: { user: number; session: number };
+}
+
+export interface TurnMetricsOptions {
+  /** SLO_TURN_P95_MS: the latency histogram gets a bucket edge exactly here. */
+  turnP95Ms: number;
+  /** The last SLO evaluation, for the SLO gauges. */
+  sloReport?: () => SloReport | undefined;
+  rollout?: () => RolloutGauges | Promise<RolloutGauges | undefined> | undefined;
+  /** Node process metrics (CPU, memory, event loop lag); default true. */
+  processMetrics?: boolean;
+}
+
+/** Prometheus metrics of this process, in a registry of its own (one per app, so tests do not share). */
+export interface TurnMetrics {
+  readonly registry: Registry;
+  /** Counts every committed turn; wire it into the turn service's observers. */
+  readonly observer: TurnObserver;
+  /** The exposition text and its content type, for GET /metrics. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Bucket edges (seconds) around typical model latencies; the SLO threshold is added to them. */
+const BASE_LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 6, 10, 15, 20, 30, 60];
+const BUNDLE_BUCKETS_BYTES = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
+const FALLBACK_REASONS = ['invalid_output', 'provider_error', 'timeout'] as const;
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+const SLO_STATES: readonly SloState[] = ['ok', 'warning', 'critical', 'insufficient_data'];
+
+/** The latency histogram's edges in seconds: the base edges plus SLO_TURN_P95_MS / 1000, sorted. */
+export function latencyBucketsSeconds(turnP95Ms: number): number[] {
+  const edge = turnP95Ms / 1000;
+  return [...new Set([...BASE_LATENCY_BUCKETS_S, edge])].sort((a, b) => a - b);
+}
+
+/** The `le` label of the threshold's bucket as the exposition writes it (the rules match it exactly). */
+export function thresholdBucketLabel(turnP95Ms: number): string {
+  return String(turnP95Ms / 1000);
+}
+
+/** Metric names the rules generator and the docs refer to. */
+export const METRIC_NAMES = {
+  turnLatency: 'awf_turn_latency_seconds',
+  turns: 'awf_turns_total',
+  invalidRetries: 'awf_turn_invalid_retries_total',
+  fallbacks: 'awf_turn_fallbacks_total',
+  bundleSize: 'awf_bundle_size_bytes',
+  tokens: 'awf_model_tokens_total',
+  rolloutPercent: 'awf_rollout_percent',
+  rolloutGlobalEnabled: 'awf_rollout_global_enabled',
+  rolloutOverrides: 'awf_rollout_overrides',
+  sloState: 'awf_slo_state',
+  sloThresholdRatio: 'awf_slo_threshold_ratio',
+  sloWindowTurns: 'awf_slo_window_turns',
+  sloAlertFiring: 'awf_slo_alert_firing',
+} as const;
+
+/**
+ * The turn metrics of DESIGN §7 / the seed's "Key Metrics": latency histogram, turns, invalid
+ * retries, fallbacks by reason, bundle size, tokens; plus rollout and SLO gauges read at scrape time.
+ * The `pipeline` label is where the router sent the turn, so an AWF turn that fell back is `awf`.
+ */
+export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges `_total`, which promtool's lint rejects (a suffix for counters).
+    for (const misnamed of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(misnamed);
+  }
+
+  const latency = new Histogram({
+    name: METRIC_NAMES.turnLatency,
+    help: 'Turn latency by the pipeline the turn was routed to; a bucket edge sits at SLO_TURN_P95_MS.',
+    labelNames: ['pipeline'],
+    buckets: latencyBucketsSeconds(options.turnP95Ms),
+    registers: [registry],
+  });
+  const turns = new Counter({
+    name: METRIC_NAMES.turns,
+    help: 'Committed turns by the pipeline the turn was routed to.',
+    labelNames: ['pipeline'],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: METRIC_NAMES.invalidRetries,
+    help: 'AWF turns whose first model output failed validation and were retried once.',
+    registers: [registry],
+  });
+  const fallbacks = new Counter({
+    name: METRIC_NAMES.fallbacks,
+    help: 'AWF turns answered by the legacy pipeline, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const bundleSize = new Histogram({
+    name: METRIC_NAMES.bundleSize,
+    help: 'Size of the AWF bundle sent to the model.',
+    buckets: BUNDLE_BUCKETS_BYTES,
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: METRIC_NAMES.tokens,
+    help: 'Model tokens used, by routed pipeline and direction (in: prompt, out: completion).',
+    labelNames: ['pipeline', 'direction'],
+    registers: [registry],
+  });
+
+  // Bind children once and zero them, so every series exists from the first scrape (rate() needs it).
+  const bind = (pipeline: Pipeline) => {
+    latency.zero({ pipeline });
+    turns.labels(pipeline).inc(0);
+    tokens.labels(pipeline, 'in').inc(0);
+    tokens.labels(pipeline, 'out').inc(0);
+    return {
+      latency: latency.labels(pipeline),
+      turns: turns.labels(pipeline),
+      tokensIn: tokens.labels(pipeline, 'in'),
+      tokensOut: tokens.labels(pipeline, 'out'),
+    };
+  };
+  const byPipeline = { awf: bind('awf'), legacy: bind('legacy') };
+  for (const reason of FALLBACK_REASONS) fallbacks.labels(reason).inc(0);
+  retries.inc(0);
+
+  new Gauge({
+    name: METRIC_NAMES.rolloutPercent,
+    help: 'The effective AWF rollout percentage (0-100).',
+    registers: [registry],
+    async collect() {
+      const rollout = await options.rollout?.();
+      if (rollout) this.set(rollout.percent);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.rolloutGlobalEnabled,
+    help: 'The effective global AWF flag (1 on, 0 off).',
+    registers: [registry],
+    async collect() {
+      const rollout = await options.rollout?.();
+      if (rollout) this.set(rollout.globalEnabled ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.rolloutOverrides,
+    help: 'Unexpired rollout overrides by kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const rollout = await options.rollout?.();
+      if (!rollout) return;
+      this.labels('user').set(rollout.overrides.user);
+      this.labels('session').set(rollout.overrides.session);
+    },
+  });
+
+  const sloState = new Gauge({
+    name: METRIC_NAMES.sloState,
+    help: 'SLO state at the last evaluation (1 for the current state, 0 for the others).',
+    labelNames: ['slo', 'state'],
+    registers: [registry],
+    collect() {
+      const report = options.sloReport?.();
+      if (!report) return;
+      for (const result of report.slos) {
+        for (const state of SLO_STATES)
+          sloState.labels(result.slo, state).set(result.state === state ? 1 : 0);
+      }
+    },
+  });
+  const thresholdRatio = new Gauge({
+    name: METRIC_NAMES.sloThresholdRatio,
+    help: 'SLO value divided by its threshold at the last evaluation (above 1: violated).',
+    labelNames: ['slo'],
+    registers: [registry],
+    collect() {
+      const report = options.sloReport?.();
+      if (!report) return;
+      for (const result of report.slos) {
+        if (result.value !== null && result.threshold > 0) {
+          thresholdRatio.labels(result.slo).set(result.value / result.threshold);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.sloWindowTurns,
+    help: 'AWF turns in the SLO evaluation window at the last evaluation (all instances).',
+    registers: [registry],
+    collect() {
+      const report = options.sloReport?.();
+      if (report) this.set(report.awf.turns);
+    },
+  });
+  const alertFiring = new Gauge({
+    name: METRIC_NAMES.sloAlertFiring,
+    help: 'Whether the SLO alert is open (1) or not (0), with the seed severity.',
+    labelNames: ['slo', 'severity'],
+    registers: [registry],
+    collect() {
+      const report = options.sloReport?.();
+      if (!report) return;
+      for (const definition of SLO_DEFINITIONS) {
+        const isOpen = report.alerts.some((alert) => alert.slo === definition.name);
+        alertFiring.labels(definition.name, definition.severity).set(isOpen ? 1 : 0);
+      }
+    },
+  });
+
+  return {
+    registry,
+    observer: {
+      onTurn({ result, decision }) {
+        const series = byPipeline[decision.pipeline];
+        series.latency.observe(result.latencyMs / 1000);
+        series.turns.inc();
+        if (result.tokens.in > 0) series.tokensIn.inc(result.tokens.in);
+        if (result.tokens.out > 0) series.tokensOut.inc(result.tokens.out);
+        if (decision.pipeline !== 'awf') return;
+        if (result.retried) retries.inc();
+        if (result.fallback) fallbacks.labels(result.fallbackReason ?? 'unknown').inc();
+        if (result.bundleBytes > 0) bundleSize.observe(result.bundleBytes);
+      },
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
