@@ -27,5 +27,8 @@ export interface AuditEntry extends AuditEvent {
  * not at all. Implemented by the audit logger; other capabilities depend on this interface only.
  */
 export interface AuditAppender {
-  appendInTransaction(trx: Transaction<DatabaseSchema> | Kysely<DatabaseSchema>, event: AuditEvent): Promise<AuditEntry>;
+  appendInTransaction(
+    trx: Transaction<DatabaseSchema> | Kysely<DatabaseSchema>,
+    event: AuditEvent,
+  ): Promise<AuditEntry>;
 }

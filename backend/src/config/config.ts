@@ -18,6 +18,16 @@ export interface Config {
     envPercent: number | undefined;
     legacyTurnEnabled: boolean;
     emergencyFallback: boolean;
+    /** AWF_ROLLOUT_POLL_MS: how often a process re-reads the stored rollout state (≤ 500 ms). */
+    pollIntervalMs: number;
+  };
+  /** Per-actor limit on changes, counted in the shared store so it holds across processes. */
+  auth: { changeRateLimit: number; changeRateWindowSec: number };
+  audit: {
+    /** AWF_AUDIT_CHECKPOINT_EVERY: a checkpoint is written with every N-th entry (0: only on demand). */
+    checkpointEvery: number;
+    /** AWF_AUDIT_SIGNING_KEY_FILE: PEM Ed25519 private key that signs checkpoints, when set. */
+    signingKeyFile: string | undefined;
   };
   slo: { turnP95Ms: number; invalidRetryRatePct: number; fallbackRatePct: number };
   /** How the SLO monitor runs (docs/slos.md). */
@@ -78,6 +88,15 @@ export function parseConfig(env: Env): Config {
       envPercent: read.optionalNumber('AWF_PERCENT_ROLLOUT', { min: 0, max: 100, decimals: 2 }),
       legacyTurnEnabled: read.boolean('LEGACY_TURN_ENABLED', false),
       emergencyFallback: read.boolean('EMERGENCY_FALLBACK', false),
+      pollIntervalMs: read.number('AWF_ROLLOUT_POLL_MS', 250, { min: 10, max: 500, integer: true }),
+    },
+    auth: {
+      changeRateLimit: read.number('AWF_CHANGE_RATE_LIMIT', 30, { min: 1, max: 100000, integer: true }),
+      changeRateWindowSec: read.number('AWF_CHANGE_RATE_WINDOW_S', 60, { min: 1, max: 86400, integer: true }),
+    },
+    audit: {
+      checkpointEvery: read.number('AWF_AUDIT_CHECKPOINT_EVERY', 100, { min: 0, integer: true }),
+      signingKeyFile: read.optionalString('AWF_AUDIT_SIGNING_KEY_FILE'),
     },
     slo: {
       turnP95Ms: read.number('SLO_TURN_P95_MS', 8000, { min: 1, integer: true }),

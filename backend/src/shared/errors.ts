@@ -53,15 +53,18 @@ export const ERROR_CODES: Record<string, string> = {
   TURN_CONFLICT: 'Two turns on one session raced; the later one is rejected and changes nothing.',
   USAGE: 'A command-line flag is unknown, missing or malformed; the script prints one line and exits 2.',
   LEGACY_UNAVAILABLE: 'The legacy pipeline could not answer a turn (its model failed too).',
-  ROLLOUT_INVALID_PERCENT: 'A rollout percentage outside 0–100 or with more than two decimals; nothing changed.',
-  OVERRIDE_EXPIRY_IN_PAST: 'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
+  ROLLOUT_INVALID_PERCENT:
+    'A rollout percentage outside 0–100 or with more than two decimals; nothing changed.',
+  OVERRIDE_EXPIRY_IN_PAST:
+    'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
   OVERRIDE_NOT_FOUND: 'No override for that user or session; nothing changed.',
   AUTH_MISSING_TOKEN: 'No token: set AWF_ADMIN_TOKEN (CLI) or send Authorization: Bearer <token> (HTTP).',
   AUTH_INVALID_TOKEN: 'The token is unknown, revoked or expired; an auth.denied audit entry is written.',
   AUTH_UNKNOWN_ACTOR: '--actor names no actor; an auth.denied audit entry is written.',
   AUTH_ACTOR_MISMATCH: "--actor is not the token's actor; an auth.denied audit entry is written.",
   AUTH_FORBIDDEN: "The token's role does not allow this; an auth.denied audit entry is written.",
-  AUTH_RATE_LIMITED: 'The actor made too many changes within the rate-limit window; retry after the time given.',
+  AUTH_RATE_LIMITED:
+    'The actor made too many changes within the rate-limit window; retry after the time given.',
   AUTH_BOOTSTRAP_ADMIN_ONLY: 'While no admin exists, only an admin can be added (without a token).',
   ACTOR_EXISTS: 'An actor with that name already exists.',
   ACTOR_NOT_FOUND: 'No actor with that name (or it was revoked).',

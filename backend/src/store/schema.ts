@@ -44,6 +44,73 @@ export interface TurnsTable {
   created_at: string;
 }
 
+/** The one stored rollout row (id = 1); a null column means "nothing stored" (migration 002). */
+export interface RolloutConfigTable {
+  id: number;
+  global_enabled: 0 | 1 | null;
+  /** The percent × 100 (0–10000), so two decimals are exact. */
+  percent_hundredths: number | null;
+  /** Bumped by every change to the config or the overrides; pollers reload when it moves. */
+  version: BigIntColumn;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+
+export interface RolloutOverridesTable {
+  kind: 'user' | 'session';
+  subject_id: string;
+  pipeline: 'awf' | 'legacy';
+  /** ISO 8601, or null for no expiry. */
+  expires_at: string | null;
+  reason: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+/** Append-only (triggers reject UPDATE/DELETE/TRUNCATE); `canonical` is the exact hashed text. */
+export interface AuditLogTable {
+  seq: BigIntColumn;
+  id: string;
+  actor: string;
+  action: string;
+  entity: string;
+  /** Canonical JSON of the details. */
+  details: string;
+  created_at: string;
+  prev_hash: string;
+  hash: string;
+  canonical: string;
+}
+
+export interface AuditCheckpointsTable {
+  seq: BigIntColumn;
+  hash: string;
+  created_at: string;
+  created_by: string;
+  /** Base64 SPKI DER of the Ed25519 key that signed, when one is configured. */
+  public_key: string | null;
+  signature: string | null;
+}
+
+export interface AuthActorsTable {
+  name: string;
+  role: 'viewer' | 'operator' | 'admin' | 'auditor';
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+}
+
+/** Tokens are stored as the SHA-256 of the whole token, never in clear. */
+export interface AuthTokensTable {
+  id: string;
+  actor: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
 /** One instance's turns of one pipeline in one minute (`minute` = epoch ms / 60 000); migration 004. */
 export interface SloMinutesTable {
   minute: number;
@@ -94,6 +161,12 @@ export interface DatabaseSchema {
   slo_minutes: SloMinutesTable;
   slo_history: SloHistoryTable;
   slo_alerts: SloAlertsTable;
+  rollout_config: RolloutConfigTable;
+  rollout_overrides: RolloutOverridesTable;
+  audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  auth_actors: AuthActorsTable;
+  auth_tokens: AuthTokensTable;
   golden_runs: GoldenRunsTable;
 }
 

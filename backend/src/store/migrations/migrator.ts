@@ -6,6 +6,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
  */
 const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migration>]> = [
   ['001-sessions-and-turns', () => import('./001-sessions-and-turns.js')],
+  ['002-rollout-audit-auth', () => import('./002-rollout-audit-auth.js')],
   ['003-golden-runs', () => import('./003-golden-runs.js')],
   ['004-slo', () => import('./004-slo.js')],
 ];

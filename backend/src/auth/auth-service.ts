@@ -1,0 +1,427 @@
+import type { AuditLogger } from '../audit/audit-logger.js';
+import { InvalidInputError } from '../shared/errors.js';
+import type { Database } from '../store/database.js';
+import { withWriteTransaction } from '../store/write-transaction.js';
+import {
+  ActorExistsError,
+  ActorMismatchError,
+  ActorNotFoundError,
+  ForbiddenError,
+  InvalidTokenError,
+  LastAdminError,
+  MissingTokenError,
+  RateLimitedError,
+  TokenNotFoundError,
+  UnknownActorError,
+} from './auth-errors.js';
+import type { AuthStore, Executor, StoredActor, StoredToken } from './auth-store.js';
+import { ACTOR_NAME_PATTERN, can, type Permission, RESERVED_ACTOR_NAMES, type Role } from './roles.js';
+import { generateToken, hashesEqual, hashToken, tokenIdOf } from './tokens.js';
+
+/** Who is asking, once their token checked out. */
+export interface Principal {
+  actor: string;
+  role: Role;
+  /** null for the process itself (bootstrap). */
+  tokenId: string | null;
+}
+
+export interface AuthenticateRequest {
+  /** As presented: AWF_ADMIN_TOKEN or the Bearer token. */
+  token: string | undefined;
+  permission: Permission;
+  /** The CLI's `--actor`: when given it must be the token's actor. */
+  claimedActor?: string | undefined;
+  via: 'cli' | 'http';
+  /** Where the request came from (the HTTP client address). */
+  source?: string | undefined;
+}
+
+export type TokenState = 'active' | 'expired' | 'revoked';
+
+export interface TokenView {
+  id: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  state: TokenState;
+}
+
+export interface ActorView {
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  tokens: TokenView[];
+}
+
+/** A token as issued: the only time its secret is visible. */
+export interface IssuedToken {
+  actor: string;
+  role: Role;
+  tokenId: string;
+  token: string;
+  expiresAt: string | null;
+}
+
+export interface AuthService {
+  /**
+   * Resolves the presented token to a principal holding `permission`. Every failure (missing,
+   * unknown, revoked or expired token; unknown or mismatched --actor; a role without the permission)
+   * writes one `auth.denied` entry — never the token — and throws.
+   */
+  authenticate(request: AuthenticateRequest): Promise<Principal>;
+  hasActiveAdmin(): Promise<boolean>;
+  /** Adds an actor with no token: only while no admin exists, and only an admin (the bootstrap). */
+  addFirstAdmin(input: {
+    name: string;
+    expiresAt?: Date | undefined;
+    via: 'cli' | 'http';
+  }): Promise<IssuedToken>;
+  addActor(
+    by: Principal,
+    input: { name: string; role: Role; expiresAt?: Date | undefined },
+  ): Promise<IssuedToken>;
+  issueToken(by: Principal, name: string, input: { expiresAt?: Date | undefined }): Promise<IssuedToken>;
+  revokeActor(by: Principal, name: string): Promise<{ actor: string; tokensRevoked: string[] }>;
+  revokeToken(by: Principal, tokenId: string): Promise<{ actor: string; tokenId: string }>;
+  listActors(by: Principal): Promise<ActorView[]>;
+  /**
+   * Throws RateLimitedError when `actor` already made the allowed number of changes within the
+   * window. Call it in the change's write transaction after `audit.lockForAppend`, so the count is
+   * exact across processes sharing the store; a rejected change then writes nothing.
+   */
+  enforceChangeRate(trx: Executor, actor: string): Promise<void>;
+}
+
+export interface AuthServiceDeps {
+  database: Database;
+  store: AuthStore;
+  audit: AuditLogger;
+  rateLimit: { changes: number; windowSec: number };
+  clock?: () => Date;
+}
+
+/** auth.denied entries a process writes per minute at most; the rest are counted into the next one. */
+const DENIED_ENTRIES_PER_MINUTE = 100;
+/** Compared against when no token row matched, so an unknown id costs the same as a wrong secret. */
+const DUMMY_HASH = hashToken('awf_000000000000_none');
+
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const { database, store, audit, rateLimit } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const denied = { windowStart: 0, written: 0, suppressed: 0 };
+
+  const recordDenied = async (
+    request: AuthenticateRequest,
+    reason: string,
+    extra: { actor?: string; tokenId?: string } = {},
+  ): Promise<void> => {
+    const now = clock().getTime();
+    if (now - denied.windowStart >= 60_000) {
+      denied.windowStart = now;
+      denied.written = 0;
+    }
+    if (denied.written >= DENIED_ENTRIES_PER_MINUTE) {
+      denied.suppressed += 1;
+      return;
+    }
+    denied.written += 1;
+    const suppressed = denied.suppressed;
+    denied.suppressed = 0;
+    await audit.append({
+      actor: extra.actor ?? 'anonymous',
+      action: 'auth.denied',
+      entity: 'auth',
+      details: {
+        reason,
+        via: request.via,
+        permission: request.permission,
+        ...(extra.tokenId ? { tokenId: extra.tokenId } : {}),
+        ...(request.claimedActor !== undefined ? { claimedActor: request.claimedActor.slice(0, 64) } : {}),
+        ...(request.source ? { source: request.source } : {}),
+        ...(suppressed > 0 ? { suppressedBefore: suppressed } : {}),
+      },
+    });
+  };
+
+  const enforceChangeRate = async (trx: Executor, actor: string): Promise<void> => {
+    const now = clock().getTime();
+    const since = new Date(now - rateLimit.windowSec * 1000).toISOString();
+    const made = await audit.countByActorSince(trx, actor, since, ['auth.denied']);
+    if (made < rateLimit.changes) return;
+    const oldest = await audit.oldestByActorSince(trx, actor, since, ['auth.denied']);
+    const freesAt = (oldest ? Date.parse(oldest) : now) + rateLimit.windowSec * 1000;
+    throw new RateLimitedError(
+      actor,
+      rateLimit.changes,
+      rateLimit.windowSec,
+      Math.max(1, Math.ceil((freesAt - now) / 1000)),
+    );
+  };
+
+  /** One change by `by`: lock, rate limit, then the work and its audit entry, atomically. */
+  const change = <T>(by: Principal, work: (trx: Executor, now: string) => Promise<T>): Promise<T> =>
+    withWriteTransaction(database, async (trx) => {
+      await audit.lockForAppend(trx);
+      await enforceChangeRate(trx, by.actor);
+      return work(trx, clock().toISOString());
+    });
+
+  const requirePermission = (by: Principal, permission: Permission): void => {
+    if (!can(by.role, permission)) throw new ForbiddenError(by.actor, by.role, permission);
+  };
+
+  const checkExpiry = (expiresAt: Date | undefined): string | null => {
+    if (expiresAt === undefined) return null;
+    if (expiresAt.getTime() <= clock().getTime()) {
+      throw new InvalidInputError(`token expiry ${expiresAt.toISOString()} is not in the future`);
+    }
+    return expiresAt.toISOString();
+  };
+
+  const newToken = async (
+    trx: Executor,
+    actor: string,
+    createdBy: string,
+    now: string,
+    expiresAt: string | null,
+  ): Promise<{ id: string; token: string }> => {
+    const { id, token, hash } = generateToken();
+    await store.insertToken(trx, {
+      id,
+      actor,
+      tokenHash: hash,
+      createdAt: now,
+      createdBy,
+      expiresAt,
+      revokedAt: null,
+    });
+    return { id, token };
+  };
+
+  /** Inserts (or reactivates) the actor with a first token, and its one audit entry. */
+  const insertActor = async (
+    trx: Executor,
+    by: string,
+    input: { name: string; role: Role },
+    now: string,
+    expiresAt: string | null,
+  ): Promise<IssuedToken> => {
+    const existing = await store.findActor(trx, input.name);
+    if (existing && existing.revokedAt === null) throw new ActorExistsError(input.name);
+    await store.saveActor(trx, {
+      name: input.name,
+      role: input.role,
+      createdAt: now,
+      createdBy: by,
+      revokedAt: null,
+    });
+    const token = await newToken(trx, input.name, by, now, expiresAt);
+    await audit.appendInTransaction(trx, {
+      actor: by,
+      action: 'actor.added',
+      entity: `actor:${input.name}`,
+      details: {
+        previous: existing ? { role: existing.role, revokedAt: existing.revokedAt } : null,
+        new: { role: input.role },
+        tokenId: token.id,
+        tokenExpiresAt: expiresAt,
+      },
+    });
+    return { actor: input.name, role: input.role, tokenId: token.id, token: token.token, expiresAt };
+  };
+
+  return {
+    async authenticate(request) {
+      if (request.token === undefined || request.token.trim() === '') {
+        await recordDenied(request, 'missing_token');
+        throw new MissingTokenError();
+      }
+      const tokenId = tokenIdOf(request.token.trim());
+      const found = tokenId === undefined ? undefined : await store.findToken(database.db, tokenId);
+      const presentedHash = hashToken(request.token.trim());
+      const matches = hashesEqual(presentedHash, found?.token.tokenHash ?? DUMMY_HASH) && found !== undefined;
+      if (!found || !matches) {
+        await recordDenied(request, 'invalid_token');
+        throw new InvalidTokenError();
+      }
+      const { token, actor } = found;
+      const now = clock().getTime();
+      const unusable =
+        token.revokedAt !== null
+          ? 'token_revoked'
+          : actor.revokedAt !== null
+            ? 'actor_revoked'
+            : token.expiresAt !== null && Date.parse(token.expiresAt) <= now
+              ? 'token_expired'
+              : undefined;
+      if (unusable) {
+        await recordDenied(request, unusable, { actor: actor.name, tokenId: token.id });
+        throw new InvalidTokenError();
+      }
+      if (request.claimedActor !== undefined && request.claimedActor !== actor.name) {
+        const claimed = await store.findActor(database.db, request.claimedActor);
+        const known = claimed !== undefined && claimed.revokedAt === null;
+        await recordDenied(request, known ? 'actor_mismatch' : 'unknown_actor', {
+          actor: actor.name,
+          tokenId: token.id,
+        });
+        throw known
+          ? new ActorMismatchError(request.claimedActor, actor.name)
+          : new UnknownActorError(request.claimedActor);
+      }
+      if (!can(actor.role, request.permission)) {
+        await recordDenied(request, 'forbidden', { actor: actor.name, tokenId: token.id });
+        throw new ForbiddenError(actor.name, actor.role, request.permission);
+      }
+      return { actor: actor.name, role: actor.role, tokenId: token.id };
+    },
+
+    async hasActiveAdmin() {
+      return (await store.countActiveAdmins(database.db)) > 0;
+    },
+
+    async addFirstAdmin(input) {
+      assertActorName(input.name);
+      const expiresAt = checkExpiry(input.expiresAt);
+      try {
+        return await withWriteTransaction(database, async (trx) => {
+          await audit.lockForAppend(trx);
+          if ((await store.countActiveAdmins(trx)) > 0) {
+            throw new MissingTokenError(
+              'AWF_ADMIN_TOKEN is not set: an admin exists, so adding an actor needs an admin token',
+            );
+          }
+          return insertActor(
+            trx,
+            'bootstrap',
+            { name: input.name, role: 'admin' },
+            clock().toISOString(),
+            expiresAt,
+          );
+        });
+      } catch (error) {
+        if (error instanceof MissingTokenError) {
+          await recordDenied(
+            { token: undefined, permission: 'actors.manage', via: input.via },
+            'missing_token',
+          );
+        }
+        throw error;
+      }
+    },
+
+    async addActor(by, input) {
+      requirePermission(by, 'actors.manage');
+      assertActorName(input.name);
+      const expiresAt = checkExpiry(input.expiresAt);
+      return change(by, (trx, now) => insertActor(trx, by.actor, input, now, expiresAt));
+    },
+
+    async issueToken(by, name, input) {
+      requirePermission(by, 'actors.manage');
+      const expiresAt = checkExpiry(input.expiresAt);
+      return change(by, async (trx, now) => {
+        const actor = await store.findActor(trx, name);
+        if (!actor || actor.revokedAt !== null) throw new ActorNotFoundError(name);
+        const token = await newToken(trx, name, by.actor, now, expiresAt);
+        await audit.appendInTransaction(trx, {
+          actor: by.actor,
+          action: 'token.issued',
+          entity: `actor:${name}`,
+          details: { tokenId: token.id, expiresAt },
+        });
+        return { actor: name, role: actor.role, tokenId: token.id, token: token.token, expiresAt };
+      });
+    },
+
+    async revokeActor(by, name) {
+      requirePermission(by, 'actors.manage');
+      return change(by, async (trx, now) => {
+        const actor = await store.findActor(trx, name);
+        if (!actor || actor.revokedAt !== null) throw new ActorNotFoundError(name);
+        if (actor.role === 'admin' && (await store.countActiveAdmins(trx)) <= 1)
+          throw new LastAdminError(name);
+        const tokensRevoked = await store.revokeActor(trx, name, now);
+        await audit.appendInTransaction(trx, {
+          actor: by.actor,
+          action: 'actor.revoked',
+          entity: `actor:${name}`,
+          details: {
+            previous: { role: actor.role, revokedAt: null },
+            new: { revokedAt: now },
+            tokensRevoked,
+          },
+        });
+        return { actor: name, tokensRevoked };
+      });
+    },
+
+    async revokeToken(by, tokenId) {
+      requirePermission(by, 'actors.manage');
+      return change(by, async (trx, now) => {
+        const found = await store.findToken(trx, tokenId);
+        if (!found || found.token.revokedAt !== null) throw new TokenNotFoundError(tokenId);
+        await store.revokeToken(trx, tokenId, now);
+        await audit.appendInTransaction(trx, {
+          actor: by.actor,
+          action: 'token.revoked',
+          entity: `actor:${found.actor.name}`,
+          details: { tokenId, previous: { revokedAt: null }, new: { revokedAt: now } },
+        });
+        return { actor: found.actor.name, tokenId };
+      });
+    },
+
+    async listActors(by) {
+      requirePermission(by, 'actors.manage');
+      const now = clock().getTime();
+      const [actors, tokens] = await Promise.all([
+        store.listActors(database.db),
+        store.listTokens(database.db),
+      ]);
+      return actors.map((actor) => toActorView(actor, tokens, now));
+    },
+
+    enforceChangeRate,
+  };
+}
+
+function assertActorName(name: string): void {
+  if (!ACTOR_NAME_PATTERN.test(name)) {
+    throw new InvalidInputError(
+      `actor name ${JSON.stringify(name)} is invalid: use 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit`,
+    );
+  }
+  if ((RESERVED_ACTOR_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidInputError(`actor name ${name} is reserved for the process itself`);
+  }
+}
+
+function toActorView(actor: StoredActor, tokens: StoredToken[], now: number): ActorView {
+  return {
+    name: actor.name,
+    role: actor.role,
+    createdAt: actor.createdAt,
+    createdBy: actor.createdBy,
+    revokedAt: actor.revokedAt,
+    tokens: tokens
+      .filter((token) => token.actor === actor.name)
+      .map((token) => ({
+        id: token.id,
+        createdAt: token.createdAt,
+        createdBy: token.createdBy,
+        expiresAt: token.expiresAt,
+        revokedAt: token.revokedAt,
+        state:
+          token.revokedAt !== null
+            ? 'revoked'
+            : token.expiresAt !== null && Date.parse(token.expiresAt) <= now
+              ? 'expired'
+              : 'active',
+      })),
+  };
+}

@@ -1,0 +1,41 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DatabaseSchema } from '../store/schema.js';
+import type { Role } from './roles.js';
+
+/** A query runner: the database, or a write transaction. */
+export type Executor = Transaction<DatabaseSchema> | Kysely<DatabaseSchema>;
+
+export interface StoredActor {
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+export interface StoredToken {
+  id: string;
+  actor: string;
+  /** SHA-256 hex of the whole token. */
+  tokenHash: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Actors and their hashed tokens. Every method runs on the executor it is given. */
+export interface AuthStore {
+  findActor(ex: Executor, name: string): Promise<StoredActor | undefined>;
+  /** The token with that id and its actor. */
+  findToken(ex: Executor, id: string): Promise<{ token: StoredToken; actor: StoredActor } | undefined>;
+  countActiveAdmins(ex: Executor): Promise<number>;
+  /** Inserts, or reactivates a revoked actor of that name with the new role. */
+  saveActor(ex: Executor, actor: StoredActor): Promise<void>;
+  insertToken(ex: Executor, token: StoredToken): Promise<void>;
+  /** Marks the actor and its active tokens revoked; returns the ids of the tokens revoked. */
+  revokeActor(ex: Executor, name: string, at: string): Promise<string[]>;
+  revokeToken(ex: Executor, id: string, at: string): Promise<void>;
+  listActors(ex: Executor): Promise<StoredActor[]>;
+  listTokens(ex: Executor): Promise<StoredToken[]>;
+}

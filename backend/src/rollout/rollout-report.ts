@@ -1,0 +1,71 @@
+import type { ValueSource } from './canary-rollout.js';
+import type { RolloutDistribution } from './rollout-distribution.js';
+import type { OverrideView, RolloutStatus } from './rollout-service.js';
+
+const onOff = (value: boolean): string => (value ? 'on' : 'off');
+const pctText = (value: number | null): string => (value === null ? '–' : `${value.toFixed(2)} %`);
+
+function sourceText(source: ValueSource, envName: string, env: string | null, store: string | null): string {
+  const parts = [`source: ${source}`];
+  if (env !== null && source !== 'env') parts.push(`${envName}=${env} ignored`);
+  if (store !== null && source !== 'store') parts.push(`stored ${store} overridden`);
+  return `(${parts.join('; ')})`;
+}
+
+/** The status lines of `awf-override.ts --list` and `awf-rollout-set.ts --status`. */
+export function formatRolloutStatus(status: RolloutStatus): string[] {
+  const { effective } = status;
+  const g = effective.globalEnabled;
+  const p = effective.percent;
+  const lines = [
+    'rollout (as this process sees it)',
+    `  emergency fallback  ${onOff(effective.emergencyFallback.value)}  (source: ${effective.emergencyFallback.source})`,
+    `  legacy forced       ${onOff(effective.legacyTurnEnabled.value)}  (source: ${effective.legacyTurnEnabled.source})`,
+    `  global flag         ${onOff(g.value)}  ${sourceText(g.source, 'AWF_BUNDLE_ON', g.env === null ? null : String(g.env), g.store === null ? null : onOff(g.store))}`,
+    `  percent             ${p.value}  ${sourceText(p.source, 'AWF_PERCENT_ROLLOUT', p.env === null ? null : String(p.env), p.store === null ? null : String(p.store))}`,
+    `  version             ${effective.version}${effective.updatedBy ? `  (last change by ${effective.updatedBy} at ${effective.updatedAt})` : ''}`,
+  ];
+  for (const warning of effective.warnings) lines.push(`  warning: ${warning}`);
+  lines.push(...formatOverrides(status.overrides));
+  return lines;
+}
+
+export function formatOverrides(overrides: readonly OverrideView[]): string[] {
+  const active = overrides.filter((override) => override.state === 'active').length;
+  const lines = [`overrides (${active} active, ${overrides.length - active} expired)`];
+  if (overrides.length === 0) lines.push('  none');
+  for (const o of overrides) {
+    const expiry =
+      o.expiresAt === null ? 'no expiry' : `${o.state === 'expired' ? 'EXPIRED' : 'expires'} ${o.expiresAt}`;
+    const reason = o.reason ? `  reason: ${JSON.stringify(o.reason)}` : '';
+    lines.push(
+      `  ${o.kind.padEnd(7)} ${o.subjectId.padEnd(24)} ${(o.pipeline === 'awf' ? 'enable' : 'disable').padEnd(7)} ${expiry}  by ${o.createdBy} at ${o.createdAt}${reason}`,
+    );
+  }
+  return lines;
+}
+
+export function formatDistribution(d: RolloutDistribution): string[] {
+  const lines = [
+    `distribution of stored turns since ${d.since} (percent ${d.percent})`,
+    `  turns     awf ${d.turns.awf}  legacy ${d.turns.legacy}  awf share ${pctText(d.turns.awfPct)}`,
+    `  sessions  awf ${d.sessions.awf}  legacy ${d.sessions.legacy}  of ${d.sessions.total}  awf share ${pctText(d.sessions.awfPct)}`,
+    `  users     awf ${d.users.awf}  legacy ${d.users.legacy}  of ${d.users.total}  awf share ${pctText(d.users.awfPct)}`,
+    `  turns decided by the percentage: awf share ${pctText(d.percentBucketTurns.awfPct)} (target ${d.percent} %)`,
+  ];
+  const reasons = Object.entries(d.byReason);
+  if (reasons.length > 0) {
+    lines.push(
+      `  by reason ${reasons.map(([reason, counts]) => `${reason}: awf ${counts.awf} legacy ${counts.legacy}`).join('; ')}`,
+    );
+  }
+  lines.push('  active users by bucket (bucket range: users, on awf; expected)');
+  for (const bin of d.histogram) {
+    const range = `${String(bin.fromBucket).padStart(4)}–${String(bin.toBucket - 1).padStart(4)}`;
+    lines.push(
+      `    ${range}: ${String(bin.users).padStart(6)} ${String(bin.awfUsers).padStart(6)}  ${bin.expected}`,
+    );
+  }
+  if (d.histogramTruncated) lines.push('  (histogram reads the first 100000 active users only)');
+  return lines;
+}

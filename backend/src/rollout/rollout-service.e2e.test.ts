@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../store/database.js';
+import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
+import { bucketOf, decideRoute } from '../turns/router.js';
+import { createRolloutStateCache } from './rollout-state-cache.js';
+import {
+  type ControlPlane,
+  controlPlaneFingerprint,
+  NO_ENV,
+  type SeededActors,
+  seedActors,
+  wireControlPlane,
+} from './testing/control-plane.js';
+
+const switches = { emergencyFallback: false, legacyTurnEnabled: false };
+
+async function insertTurn(
+  database: Database,
+  turn: {
+    sessionId: string;
+    userId: string;
+    turnNo: number;
+    pipeline: 'awf' | 'legacy';
+    reason: string;
+    at: string;
+  },
+): Promise<void> {
+  if (turn.turnNo === 1) {
+    await database.db
+      .insertInto('sessions')
+      .values({
+        session_id: turn.sessionId,
+        user_id: turn.userId,
+        seed: 1,
+        state: '{}',
+        turn_count: 0,
+        last_choices: '[]',
+        created_at: turn.at,
+        updated_at: turn.at,
+      })
+      .execute();
+  }
+  await database.db
+    .insertInto('turns')
+    .values({
+      session_id: turn.sessionId,
+      turn_no: turn.turnNo,
+      user_id: turn.userId,
+      input: 'look',
+      pipeline: turn.pipeline,
+      route_reason: turn.reason,
+      scene: 'glade',
+      retried: 0,
+      fallback: 0,
+      fallback_reason: null,
+      latency_ms: 1,
+      result: '{}',
+      created_at: turn.at,
+    })
+    .execute();
+}
+
+for (const target of testDatabaseTargets()) {
+  describe(`rollout service (${target.name})`, () => {
+    let database: TestDatabase;
+    let plane: ControlPlane;
+    let actors: SeededActors;
+    let now = Date.parse('2026-06-01T12:00:00.000Z');
+    const clock = () => new Date(now);
+
+    before(async () => {
+      database = await target.open();
+      plane = wireControlPlane(database, { clock });
+      actors = await seedActors(plane.auth);
+    });
+    after(async () => {
+      await database.close();
+    });
+
+    const lastEntry = async () => (await plane.audit.getRecentLogs(1))[0];
+
+    describe('.setPercent()', () => {
+      it('stores the percent, bumps the version and writes one entry with previous and new', async () => {
+        const seqBefore = (await plane.audit.head())?.seq ?? 0;
+        const first = await plane.rollout.setPercent(actors.principals.operator, 5);
+        const second = await plane.rollout.setPercent(actors.principals.operator, 25.5);
+        assert.deepEqual([first.previous, first.new, second.previous, second.new], [null, 5, 5, 25.5]);
+        assert.equal(second.version, first.version + 1);
+        const state = await plane.rollout.readState();
+        assert.equal(state.percent, 25.5);
+        assert.equal(state.updatedBy, 'ops-1');
+        const entries = await plane.audit.query({ afterSeq: seqBefore, order: 'asc' });
+        assert.deepEqual(
+          entries.map((entry) => [entry.actor, entry.action, entry.entity, entry.details]),
+          [
+            ['ops-1', 'rollout.percent.set', 'rollout', { previous: null, new: 5, version: first.version }],
+            ['ops-1', 'rollout.percent.set', 'rollout', { previous: 5, new: 25.5, version: second.version }],
+          ],
+        );
+      });
+
+      it('rejects 150, -1 and three decimals, and a viewer, changing nothing', async () => {
+        const before = await controlPlaneFingerprint(database);
+        for (const bad of [150, -1, 1.234]) {
+          await assert.rejects(plane.rollout.setPercent(actors.principals.operator, bad), {
+            code: 'ROLLOUT_INVALID_PERCENT',
+          });
+        }
+        await assert.rejects(plane.rollout.setPercent(actors.principals.viewer, 10), {
+          code: 'AUTH_FORBIDDEN',
+        });
+        await assert.rejects(plane.rollout.setGlobalFlag(actors.principals.auditor, true), {
+          code: 'AUTH_FORBIDDEN',
+        });
+        assert.deepEqual(await controlPlaneFingerprint(database), before);
+      });
+    });
+
+    describe('.setGlobalFlag()', () => {
+      it('stores the flag with one entry', async () => {
+        const change = await plane.rollout.setGlobalFlag(actors.principals.admin, true);
+        assert.deepEqual([change.previous, change.new], [null, true]);
+        assert.deepEqual((await lastEntry())?.details, {
+          previous: null,
+          new: true,
+          version: change.version,
+        });
+        assert.equal((await plane.rollout.readState()).globalEnabled, true);
+      });
+    });
+
+    describe('overrides', () => {
+      it('sets, replaces and clears one override, one entry each', async () => {
+        const set = await plane.rollout.setOverride(actors.principals.operator, {
+          kind: 'user',
+          subjectId: 'user-123',
+          pipeline: 'awf',
+          reason: 'beta tester',
+        });
+        assert.deepEqual(set.new, { pipeline: 'awf', expiresAt: null, reason: 'beta tester' });
+        const replaced = await plane.rollout.setOverride(actors.principals.operator, {
+          kind: 'user',
+          subjectId: 'user-123',
+          pipeline: 'legacy',
+          expiresAt: new Date(now + 3_600_000),
+        });
+        assert.deepEqual(replaced.previous, set.new);
+        assert.equal((await lastEntry())?.entity, 'user:user-123');
+        const cleared = await plane.rollout.clearOverride(actors.principals.operator, 'user', 'user-123');
+        assert.deepEqual(cleared.previous, replaced.new);
+        assert.equal(cleared.new, null);
+        assert.equal((await lastEntry())?.action, 'override.cleared');
+      });
+
+      it('rejects clearing a missing override, a past expiry and a bad id, changing nothing', async () => {
+        const before = await controlPlaneFingerprint(database);
+        await assert.rejects(plane.rollout.clearOverride(actors.principals.operator, 'session', 'nope'), {
+          code: 'OVERRIDE_NOT_FOUND',
+        });
+        await assert.rejects(
+          plane.rollout.setOverride(actors.principals.operator, {
+            kind: 'session',
+            subjectId: 'session-456',
+            pipeline: 'legacy',
+            expiresAt: new Date(now - 1000),
+          }),
+          { code: 'OVERRIDE_EXPIRY_IN_PAST' },
+        );
+        await assert.rejects(
+          plane.rollout.setOverride(actors.principals.operator, {
+            kind: 'user',
+            subjectId: ' x',
+            pipeline: 'awf',
+          }),
+          { code: 'INVALID_INPUT' },
+        );
+        assert.deepEqual(await controlPlaneFingerprint(database), before);
+      });
+
+      it('lists expired overrides as such, and clear-all removes every one with one entry', async () => {
+        await plane.rollout.setOverride(actors.principals.operator, {
+          kind: 'session',
+          subjectId: 'session-456',
+          pipeline: 'legacy',
+          expiresAt: new Date(now + 1000),
+        });
+        await plane.rollout.setOverride(actors.principals.operator, {
+          kind: 'user',
+          subjectId: 'user-9',
+          pipeline: 'awf',
+        });
+        now += 2000;
+        const listed = await plane.rollout.listOverrides();
+        assert.deepEqual(
+          listed.map((override) => [override.kind, override.subjectId, override.state]),
+          [
+            ['session', 'session-456', 'expired'],
+            ['user', 'user-9', 'active'],
+          ],
+        );
+        const seq = (await plane.audit.head())?.seq ?? 0;
+        const change = await plane.rollout.clearAllOverrides(actors.principals.admin);
+        assert.equal(change.previous.length, 2);
+        assert.deepEqual(await plane.rollout.listOverrides(), []);
+        const entries = await plane.audit.query({ afterSeq: seq });
+        assert.deepEqual(
+          entries.map((entry) => [entry.action, entry.entity]),
+          [['override.cleared_all', 'overrides']],
+        );
+      });
+    });
+
+    describe('.status()', () => {
+      it('reports each value with its source and warns where env and store disagree', async () => {
+        const envPlane = wireControlPlane(database, {
+          clock,
+          env: { ...NO_ENV, envGlobalFlag: false, envPercent: 5 },
+        });
+        const { effective } = await envPlane.rollout.status();
+        assert.equal(effective.globalEnabled.source, 'env');
+        assert.equal(effective.globalEnabled.value, false);
+        assert.equal(effective.percent.source, 'store');
+        assert.equal(effective.percent.value, 25.5);
+        assert.equal(effective.warnings.length, 2);
+      });
+    });
+
+    describe('rollout state cache', () => {
+      it('applies a change made through another connection within a second, and fails safe to legacy', async () => {
+        const other = await database.reopen();
+        const cache = createRolloutStateCache({
+          db: database.db,
+          store: plane.store,
+          env: NO_ENV,
+          intervalMs: 100,
+          listenUrl: database.url,
+        });
+        const errors: unknown[] = [];
+        const failing = createRolloutStateCache({
+          db: other.db,
+          store: plane.store,
+          env: NO_ENV,
+          intervalMs: 100,
+          onStateError: (error) => errors.push(error),
+        });
+        try {
+          await cache.refresh();
+          cache.start();
+          const subject = { sessionId: 's-1', userId: 'user-2' }; // bucket 9920
+          assert.equal(bucketOf('user-2'), 9920);
+          assert.equal(decideRoute(switches, cache.current(), subject, now).pipeline, 'legacy');
+
+          const otherPlane = wireControlPlane(other, { clock });
+          const changedAt = Date.now();
+          await otherPlane.rollout.setPercent(actors.principals.admin, 100);
+          while (decideRoute(switches, cache.current(), subject, now).pipeline !== 'awf') {
+            assert.ok(Date.now() - changedAt < 1000, 'the change did not arrive within a second');
+            await sleep(10);
+          }
+          await otherPlane.rollout.setOverride(actors.principals.admin, {
+            kind: 'session',
+            subjectId: 's-1',
+            pipeline: 'legacy',
+          });
+          const overrideAt = Date.now();
+          while (decideRoute(switches, cache.current(), subject, now).reason !== 'session_override') {
+            assert.ok(Date.now() - overrideAt < 1000, 'the override did not arrive within a second');
+            await sleep(10);
+          }
+          assert.deepEqual(cache.summary(now), {
+            globalEnabled: true,
+            percent: 100,
+            overrides: { user: 0, session: 1 },
+          });
+
+          await failing.refresh();
+          assert.ok(failing.current());
+          await other.close();
+          await failing.refresh();
+          assert.equal(failing.current(), undefined);
+          assert.equal(errors.length, 1);
+          assert.deepEqual(decideRoute(switches, failing.current(), subject, now), {
+            pipeline: 'legacy',
+            reason: 'rollout_state_unavailable',
+          });
+        } finally {
+          await cache.stop();
+          await failing.stop();
+          await other.close();
+        }
+      });
+    });
+
+    describe('.distribution()', () => {
+      it('reports turn, session and user shares and the bucket histogram from stored turns', async () => {
+        const at = new Date(now).toISOString();
+        const old = new Date(now - 3 * 86_400_000).toISOString();
+        // user-123 → bucket 4460 (bin 8), session-456 user alice → 5540 (bin 11), bob → 5115 (bin 10).
+        await insertTurn(database, {
+          sessionId: 'd-1',
+          userId: 'user-123',
+          turnNo: 1,
+          pipeline: 'awf',
+          reason: 'percent_bucket',
+          at,
+        });
+        await insertTurn(database, {
+          sessionId: 'd-1',
+          userId: 'user-123',
+          turnNo: 2,
+          pipeline: 'awf',
+          reason: 'percent_bucket',
+          at,
+        });
+        await insertTurn(database, {
+          sessionId: 'd-2',
+          userId: 'alice',
+          turnNo: 1,
+          pipeline: 'legacy',
+          reason: 'percent_bucket',
+          at,
+        });
+        await insertTurn(database, {
+          sessionId: 'd-3',
+          userId: 'bob',
+          turnNo: 1,
+          pipeline: 'legacy',
+          reason: 'global_disabled',
+          at,
+        });
+        await insertTurn(database, {
+          sessionId: 'd-3',
+          userId: 'bob',
+          turnNo: 2,
+          pipeline: 'awf',
+          reason: 'user_override',
+          at,
+        });
+        await insertTurn(database, {
+          sessionId: 'd-old',
+          userId: 'carol',
+          turnNo: 1,
+          pipeline: 'awf',
+          reason: 'percent_bucket',
+          at: old,
+        });
+
+        const d = await plane.rollout.distribution(new Date(now - 86_400_000));
+        assert.deepEqual(d.turns, { awf: 3, legacy: 2, awfPct: 60 });
+        assert.deepEqual(d.sessions, { awf: 2, legacy: 2, total: 3, awfPct: 66.67 });
+        assert.deepEqual(d.users, { awf: 2, legacy: 2, total: 3, awfPct: 66.67 });
+        assert.deepEqual(d.percentBucketTurns, { awf: 2, legacy: 1, awfPct: 66.67 });
+        assert.deepEqual(d.byReason.user_override, { awf: 1, legacy: 0 });
+        const bins = d.histogram.filter((bin) => bin.users > 0);
+        assert.deepEqual(
+          bins.map((bin) => [bin.fromBucket, bin.users, bin.awfUsers]),
+          [
+            [4000, 1, 1],
+            [5000, 1, 1],
+            [5500, 1, 0],
+          ],
+        );
+        assert.equal(d.histogram.length, 20);
+        assert.equal(d.histogramTruncated, false);
+      });
+    });
+  });
+}

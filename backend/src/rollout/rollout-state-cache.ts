@@ -1,0 +1,165 @@
+import { Client } from 'pg';
+import type { RolloutSnapshot } from '../turns/router.js';
+import {
+  buildRolloutSnapshot,
+  isOverrideExpired,
+  type RolloutEnvironment,
+  type StoredRolloutState,
+} from './canary-rollout.js';
+import { ROLLOUT_CHANNEL } from './rollout-service.js';
+import type { Executor, RolloutStore } from './rollout-store.js';
+
+/**
+ * The router's view of the stored rollout state: an in-memory snapshot, re-read when the stored
+ * version moves. Polling (every `intervalMs`, ≤ 500 ms) is the backstop; on PostgreSQL a LISTEN on
+ * the change channel reloads at once. When a read fails the snapshot is dropped, so decisions fail
+ * safe to legacy until a read succeeds again.
+ */
+export interface RolloutStateCache {
+  /** The current snapshot; undefined while the state cannot be read. */
+  current(): RolloutSnapshot | undefined;
+  /** Effective flag and percent and the unexpired override counts, for metrics; undefined as above. */
+  summary(now: number): RolloutSummary | undefined;
+  /** Re-reads now (when the version moved, or `force`). */
+  refresh(options?: { force?: boolean }): Promise<void>;
+  /** Starts polling (and listening on PostgreSQL). */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface RolloutSummary {
+  globalEnabled: boolean;
+  percent: number;
+  overrides: { user: number; session: number };
+}
+
+export interface RolloutStateCacheDeps {
+  db: Executor;
+  store: RolloutStore;
+  env: RolloutEnvironment;
+  intervalMs: number;
+  /** PostgreSQL URL: listen for change notifications too. */
+  listenUrl?: string | undefined;
+  /** Told once when reading starts failing, and once when it recovers. */
+  onStateError?: (error: unknown) => void;
+  onStateRecovered?: () => void;
+}
+
+const RELISTEN_MS = 5000;
+
+export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutStateCache {
+  let snapshot: RolloutSnapshot | undefined;
+  let overrides: StoredRolloutState['overrides'] = [];
+  let loadedVersion: number | undefined;
+  let inFlight: Promise<void> | undefined;
+  let again = false;
+  let pendingForce = false;
+  let failing = false;
+  let timer: NodeJS.Timeout | undefined;
+  let listener: Client | undefined;
+  let relisten: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const load = async (force: boolean): Promise<void> => {
+    try {
+      const version = await deps.store.readVersion(deps.db);
+      if (force || snapshot === undefined || version !== loadedVersion) {
+        const state = await deps.store.readState(deps.db);
+        snapshot = buildRolloutSnapshot(state, deps.env);
+        overrides = state.overrides;
+        loadedVersion = state.version;
+      }
+      if (failing) {
+        failing = false;
+        deps.onStateRecovered?.();
+      }
+    } catch (error) {
+      snapshot = undefined;
+      loadedVersion = undefined;
+      if (!failing) {
+        failing = true;
+        deps.onStateError?.(error);
+      }
+    }
+  };
+
+  const refresh = async (options: { force?: boolean } = {}): Promise<void> => {
+    // One read at a time; a request during a read schedules exactly one more after it.
+    pendingForce ||= options.force ?? false;
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    inFlight = (async () => {
+      do {
+        again = false;
+        const force = pendingForce;
+        pendingForce = false;
+        await load(force);
+      } while (again && !stopped);
+    })().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+
+  const listen = async (url: string): Promise<void> => {
+    if (stopped) return;
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    const retry = () => {
+      if (listener === client) listener = undefined;
+      client.end().catch(() => {});
+      if (!stopped && !relisten) {
+        relisten = setTimeout(() => {
+          relisten = undefined;
+          void listen(url);
+        }, RELISTEN_MS);
+        relisten.unref();
+      }
+    };
+    client.on('error', retry);
+    client.on('notification', () => void refresh());
+    try {
+      await client.connect();
+      await client.query(`listen ${ROLLOUT_CHANNEL}`);
+      if (stopped) {
+        await client.end();
+        return;
+      }
+      listener = client;
+      // Anything that changed while we were not listening.
+      void refresh();
+    } catch {
+      retry();
+    }
+  };
+
+  return {
+    current: () => snapshot,
+    summary(now) {
+      if (!snapshot) return undefined;
+      const counts = { user: 0, session: 0 };
+      for (const override of overrides) if (!isOverrideExpired(override, now)) counts[override.kind] += 1;
+      return { globalEnabled: snapshot.globalEnabled, percent: snapshot.percent, overrides: counts };
+    },
+    refresh,
+    start() {
+      if (timer) return;
+      stopped = false;
+      timer = setInterval(() => void refresh(), deps.intervalMs);
+      timer.unref();
+      if (deps.listenUrl) void listen(deps.listenUrl);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (relisten) clearTimeout(relisten);
+      relisten = undefined;
+      const client = listener;
+      listener = undefined;
+      await client?.end().catch(() => {});
+      await inFlight;
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { type AuditLogger, createAuditLogger } from '../../audit/audit-logger.js';
+import { type AuthService, createAuthService, type Principal } from '../../auth/auth-service.js';
+import { createKyselyAuthStore } from '../../auth/kysely-auth-store.js';
+import type { Role } from '../../auth/roles.js';
+import type { Database } from '../../store/database.js';
+import type { RolloutEnvironment } from '../canary-rollout.js';
+import { createKyselyRolloutStore } from '../kysely-rollout-store.js';
+import { createRolloutService, type RolloutService } from '../rollout-service.js';
+import type { RolloutStore } from '../rollout-store.js';
+import { createKyselyTurnsReadModel } from '../turns-read-model.js';
+
+export interface ControlPlane {
+  audit: AuditLogger;
+  auth: AuthService;
+  rollout: RolloutService;
+  store: RolloutStore;
+}
+
+export const NO_ENV: RolloutEnvironment = {
+  envGlobalFlag: undefined,
+  envPercent: undefined,
+  legacyTurnEnabled: false,
+  emergencyFallback: false,
+};
+
+/** The control plane wired over one database as create-services.ts wires it, with test knobs. */
+export function wireControlPlane(
+  database: Database,
+  options: {
+    clock?: () => Date;
+    rateLimit?: { changes: number; windowSec: number };
+    env?: RolloutEnvironment;
+  } = {},
+): ControlPlane {
+  const clock = options.clock ?? (() => new Date());
+  const audit = createAuditLogger({ database, clock });
+  const auth = createAuthService({
+    database,
+    store: createKyselyAuthStore(),
+    audit,
+    rateLimit: options.rateLimit ?? { changes: 1000, windowSec: 60 },
+    clock,
+  });
+  const store = createKyselyRolloutStore();
+  const rollout = createRolloutService({
+    database,
+    store,
+    audit,
+    rateLimiter: auth,
+    turnsReadModel: createKyselyTurnsReadModel(database.db),
+    env: options.env ?? NO_ENV,
+    clock,
+  });
+  return { audit, auth, rollout, store };
+}
+
+export interface SeededActors {
+  tokens: Record<Role, string>;
+  principals: Record<Role, Principal>;
+}
+
+/** The first admin (bootstrap) plus one actor of each other role, with their tokens. */
+export async function seedActors(auth: AuthService): Promise<SeededActors> {
+  const admin = await auth.addFirstAdmin({ name: 'admin', via: 'cli' });
+  const principal = (role: Role, issued: { actor: string; tokenId: string }): Principal => ({
+    actor: issued.actor,
+    role,
+    tokenId: issued.tokenId,
+  });
+  const adminPrincipal = principal('admin', admin);
+  const operator = await auth.addActor(adminPrincipal, { name: 'ops-1', role: 'operator' });
+  const viewer = await auth.addActor(adminPrincipal, { name: 'viewer-1', role: 'viewer' });
+  const auditor = await auth.addActor(adminPrincipal, { name: 'auditor-1', role: 'auditor' });
+  return {
+    tokens: { admin: admin.token, operator: operator.token, viewer: viewer.token, auditor: auditor.token },
+    principals: {
+      admin: adminPrincipal,
+      operator: principal('operator', operator),
+      viewer: principal('viewer', viewer),
+      auditor: principal('auditor', auditor),
+    },
+  };
+}
+
+/**
+ * Everything a change could touch, except auth.denied entries (the one trace a rejected request may
+ * leave): equal before and after means nothing changed.
+ */
+export async function controlPlaneFingerprint(database: Database): Promise<unknown> {
+  const { db } = database;
+  return {
+    config: await db.selectFrom('rollout_config').selectAll().execute(),
+    overrides: await db
+      .selectFrom('rollout_overrides')
+      .selectAll()
+      .orderBy('kind')
+      .orderBy('subject_id')
+      .execute(),
+    actors: await db.selectFrom('auth_actors').selectAll().orderBy('name').execute(),
+    tokens: await db.selectFrom('auth_tokens').selectAll().orderBy('id').execute(),
+    changes: await db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .where('action', '!=', 'auth.denied')
+      .orderBy('seq')
+      .execute(),
+  };
+}
+
+/** The auth.denied entries after `afterSeq`. */
+export async function deniedEntriesAfter(
+  audit: AuditLogger,
+  afterSeq: number,
+): Promise<Array<Record<string, unknown> & { actor: string }>> {
+  return (await audit.query({ action: 'auth.denied', afterSeq, order: 'asc' })).map((entry) => ({
+    ...entry.details,
+    actor: entry.actor,
+  }));
+}
