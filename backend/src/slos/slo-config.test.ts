@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { describe, it } from 'node:test';
+import { ConfigError, parseConfig } from '../config/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('parseConfig — SLO monitoring variables', () => {
+  it('gives the documented defaults', () => {
+    const config = parseConfig({});
+    assert.deepEqual(config.sloMonitoring, {
+      evaluationWindow: '5m',
+      evaluationIntervalSeconds: 60,
+      flushIntervalSeconds: 10,
+      minSample: 100,
+      resolveHysteresisPct: 10,
+      retentionDays: 30,
+      alertWebhookUrl: undefined,
+    });
+    assert.equal(config.instanceId, hostname() || 'instance');
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      SLO_EVALUATION_WINDOW: '1h',
+      SLO_EVALUATION_INTERVAL_SECONDS: '0',
+      SLO_FLUSH_INTERVAL_SECONDS: '5',
+      SLO_MIN_SAMPLE: '250',
+      SLO_RESOLVE_HYSTERESIS: '20',
+      SLO_RETENTION_DAYS: '90',
+      SLO_ALERT_WEBHOOK_URL: 'https://hooks.example/slo',
+      AWF_INSTANCE_ID: 'web-1.eu:3000',
+    });
+    assert.deepEqual(config.sloMonitoring, {
+      evaluationWindow: '1h',
+      evaluationIntervalSeconds: 0,
+      flushIntervalSeconds: 5,
+      minSample: 250,
+      resolveHysteresisPct: 20,
+      retentionDays: 90,
+      alertWebhookUrl: 'https://hooks.example/slo',
+    });
+    assert.equal(config.instanceId, 'web-1.eu:3000');
+  });
+
+  it('lists every malformed value, each naming its variable', () => {
+    const problems = problemsOf({
+      SLO_EVALUATION_WINDOW: '2w',
+      SLO_MIN_SAMPLE: '0',
+      SLO_RETENTION_DAYS: '3',
+      SLO_ALERT_WEBHOOK_URL: 'ftp://x',
+      AWF_INSTANCE_ID: 'has space',
+    });
+    assert.equal(problems.length, 5);
+    assert.match(
+      problems[0] ?? '',
+      /^SLO_EVALUATION_WINDOW="2w" is invalid: accepted values are 5m, 1h, 24h, 7d$/,
+    );
+    assert.match(problems[1] ?? '', /^SLO_MIN_SAMPLE="0"/);
+    assert.match(problems[2] ?? '', /^SLO_RETENTION_DAYS="3" .* >= 7$/);
+    assert.match(problems[3] ?? '', /^SLO_ALERT_WEBHOOK_URL/);
+    assert.match(problems[4] ?? '', /^AWF_INSTANCE_ID="has space"/);
+  });
+});
