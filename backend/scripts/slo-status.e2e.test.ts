@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createAuditLogger } from '../src/audit/audit-logger.js';
+import { createAuthService } from '../src/auth/auth-service.js';
+import { createKyselyAuthStore } from '../src/auth/kysely-auth-store.js';
 import { createSloService, type SloService } from '../src/slos/awf-slos.js';
 import { createKyselySloStore } from '../src/slos/kysely-slo-store.js';
 import { type Database, openDatabase } from '../src/store/database.js';
@@ -12,14 +15,20 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'awf-slo-status-'));
 const dbPath = path.join(dir, 'awf.db');
 
-const sloStatus = (args: string[]) =>
+let viewerToken = '';
+
+const sloStatus = (args: string[], token: string = viewerToken) =>
   spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'backend/scripts/slo-status.ts'), ...args],
     {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', AWF_DB_PATH: dbPath },
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWF_DB_PATH: dbPath,
+        ...(token ? { AWF_ADMIN_TOKEN: token } : {}),
+      },
     },
   );
 
@@ -29,6 +38,15 @@ describe('tsx backend/scripts/slo-status.ts', () => {
 
   before(async () => {
     database = await openDatabase({ sqlitePath: dbPath });
+    const auth = createAuthService({
+      database,
+      store: createKyselyAuthStore(),
+      audit: createAuditLogger({ database }),
+      rateLimit: { changes: 30, windowSec: 60 },
+    });
+    const admin = await auth.addFirstAdmin({ name: 'root', via: 'cli' });
+    const principal = { actor: admin.actor, role: admin.role, tokenId: admin.tokenId };
+    viewerToken = (await auth.addActor(principal, { name: 'deploy-gate', role: 'viewer' })).token;
     slos = createSloService({
       store: createKyselySloStore(database),
       thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
@@ -92,6 +110,13 @@ describe('tsx backend/scripts/slo-status.ts', () => {
     assert.equal(run.status, 2);
     assert.equal(run.stdout, '');
     assert.equal(run.stderr, 'error: --window must be one of 5m, 1h, 24h, 7d (got "2w")\n');
+  });
+
+  it('refuses to read without a token, with one line and exit 2', () => {
+    const run = sloStatus([], '');
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^error: no token: set AWF_ADMIN_TOKEN[^\n]*\n$/);
   });
 
   it('--help prints the usage and exits 0', () => {

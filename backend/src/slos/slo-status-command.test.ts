@@ -141,7 +141,10 @@ describe('slo-status', () => {
       });
       assert.equal(code, 0);
       assert.equal(read, false);
-      assert.match(out, /Exit codes: 0 .* 1 an SLO is violated,\n2 a flag is unknown or malformed/);
+      assert.match(
+        out,
+        /Exit codes: 0 .* 1 an SLO is violated,\n2 a flag is unknown or malformed, or the token is missing or not allowed/,
+      );
     });
   });
 });

@@ -17,8 +17,10 @@ and the alerts firing with their suggested actions.
   --json        print the report as one JSON object instead of the table
   --help, -h    print this help
 
+Needs AWF_ADMIN_TOKEN of a role allowed to read SLO data (slo.read: viewer, operator, admin, auditor).
+
 Exit codes: 0 every SLO holds (or has too few turns to judge), 1 an SLO is violated,
-2 a flag is unknown or malformed.`;
+2 a flag is unknown or malformed, or the token is missing or not allowed.`;
 
 /** The one schema the command line is parsed through. */
 const argsSchema = z
