@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../app/create-services.js';
+import { adminRoutes } from './admin-routes.js';
 import { registerErrorHandler } from './error-handler.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { playerRoutes } from './player-routes.js';
@@ -20,6 +21,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerErrorHandler(app);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(playerRoutes, { turns: options.services.turns });
+  const { auth, rollout, audit } = options.services;
+  await app.register(adminRoutes, { auth, rollout, audit });
   await app.register(metricsRoutes, { metrics: options.services.metrics });
   return app;
 }
