@@ -60,7 +60,8 @@ describe('loadContent', () => {
   describe('when a document is broken', () => {
     it('names the file and JSON path of a schema violation', () => {
       const dir = contentWith('adventures/watcher-in-the-glade.json', (doc) => {
-        (doc.scenes as Array<{ exits: Array<{ label: unknown }> }>)[2]!.exits[0]!.label = 42;
+        const scenes = doc.scenes as Array<{ exits: Array<{ label: unknown }> }>;
+        Object.assign(scenes[2]?.exits[0] ?? {}, { label: 42 });
       });
       const error = loadError(dir);
       assert.equal(error.code, 'CONTENT_INVALID');
@@ -69,7 +70,8 @@ describe('loadContent', () => {
 
     it('names an exit to an unknown scene', () => {
       const dir = contentWith('adventures/watcher-in-the-glade.json', (doc) => {
-        (doc.scenes as Array<{ exits: Array<{ to: string }> }>)[0]!.exits[0]!.to = 'nowhere';
+        const scenes = doc.scenes as Array<{ exits: Array<{ to: string }> }>;
+        Object.assign(scenes[0]?.exits[0] ?? {}, { to: 'nowhere' });
       });
       assert.match(loadError(dir).message, /\$\.scenes\[0\]\.exits\[0\]\.to: unknown scene "nowhere"/);
     });
