@@ -1,0 +1,528 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { createServices, type Services } from '../src/app/create-services.js';
+import { parseConfig } from '../src/config/config.js';
+import { controlPlaneFingerprint, wireControlPlane } from '../src/rollout/testing/control-plane.js';
+import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** When the process exited (Date.now()). */
+  exitedAt: number;
+}
+
+/** `tsx backend/scripts/<script>.ts ...args` in one process (node --import tsx), with only `env`. */
+function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'backend/scripts', `${script}.ts`), ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: Date.now() }));
+  });
+}
+
+/** Runs several at a time (each spawn costs most of a second of CPU). */
+async function runAll<T>(jobs: Array<() => Promise<T>>, concurrency = 3): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        results[index] = await (jobs[index] as () => Promise<T>)();
+      }
+    }),
+  );
+  return results;
+}
+
+function assertUsageError(run: Run, pattern: RegExp, what: string): void {
+  assert.equal(run.code, 2, `${what}: exit ${run.code}\n${run.stderr}`);
+  assert.equal(run.stdout, '', `${what}: printed to stdout`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `${what}: more than one line:\n${run.stderr}`);
+  assert.match(lines[0] as string, /^error: /, what);
+  assert.match(lines[0] as string, pattern, what);
+}
+
+for (const target of testDatabaseTargets()) {
+  const full = target.name === 'sqlite';
+
+  describe(`admin scripts as subprocesses (${target.name})`, { timeout: 240_000 }, () => {
+    let database: TestDatabase;
+    let store: Record<string, string>;
+    const tokens: Record<string, string> = {};
+
+    before(async () => {
+      database = await target.open();
+      store = database.url ? { DATABASE_URL: database.url } : { AWF_DB_PATH: database.sqlitePath as string };
+    });
+    after(async () => {
+      await database.close();
+    });
+
+    const plane = () => wireControlPlane(database);
+    const as = (token: string | undefined) => ({
+      ...store,
+      ...(token === undefined ? {} : { AWF_ADMIN_TOKEN: token }),
+    });
+    const deniedCount = async () =>
+      Number(
+        (
+          await database.db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('action', '=', 'auth.denied')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    /** Every bad invocation exits 2 with one `error:` line; together they change nothing. */
+    async function expectAllRejected(
+      cases: Array<
+        [what: string, script: string, args: string[], env: Record<string, string>, pattern: RegExp]
+      >,
+      expectedDenied: number,
+    ): Promise<void> {
+      const before = await controlPlaneFingerprint(database);
+      const deniedBefore = await deniedCount();
+      const runs = await runAll(
+        cases.map(
+          ([, script, args, env]) =>
+            () =>
+              runScript(script, args, env),
+        ),
+      );
+      runs.forEach((run, i) => {
+        const [what, , , , pattern] = cases[i] as (typeof cases)[number];
+        assertUsageError(run, pattern, what);
+      });
+      assert.deepEqual(await controlPlaneFingerprint(database), before, 'a rejected command changed state');
+      assert.equal((await deniedCount()) - deniedBefore, expectedDenied, 'auth.denied entries');
+    }
+
+    describe('awf-actors.ts', () => {
+      it('bootstraps the first admin without a token, printing the token alone', async () => {
+        if (full) {
+          await expectAllRejected(
+            [
+              [
+                'a non-admin first actor',
+                'awf-actors',
+                ['add', 'early', '--role', 'viewer'],
+                as(undefined),
+                /first actor must be added with --role admin/,
+              ],
+            ],
+            0,
+          );
+        }
+        const run = await runScript('awf-actors', ['add', 'admin', '--role', 'admin'], as(undefined));
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /^awf_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/);
+        tokens.admin = run.stdout.trim();
+      });
+
+      it('adds actors, issues and revokes tokens and lists them with an admin token', async () => {
+        const added = await runScript(
+          'awf-actors',
+          ['add', 'operator-1', '--role', 'operator', '--actor', 'admin'],
+          as(tokens.admin),
+        );
+        assert.equal(added.code, 0, added.stderr);
+        tokens.operator = added.stdout.trim();
+        // The other roles through the same service in-process: each spawn costs most of a second.
+        const admin = await plane().auth.authenticate({
+          token: tokens.admin,
+          permission: 'actors.manage',
+          via: 'cli',
+        });
+        for (const role of ['viewer', 'auditor'] as const) {
+          tokens[role] = (await plane().auth.addActor(admin, { name: `${role}-1`, role })).token;
+        }
+        const issued = await runScript(
+          'awf-actors',
+          ['token', 'viewer-1', '--ttl', '1h', '--json'],
+          as(tokens.admin),
+        );
+        assert.equal(issued.code, 0, issued.stderr);
+        const { tokenId } = JSON.parse(issued.stdout) as { tokenId: string };
+        const [revoked, listed] = await runAll([
+          () => runScript('awf-actors', ['revoke', '--token', tokenId], as(tokens.admin)),
+          () => runScript('awf-actors', ['list'], as(tokens.admin)),
+        ]);
+        assert.equal(revoked?.code, 0, revoked?.stderr);
+        assert.match(revoked?.stdout ?? '', new RegExp(`revoked token ${tokenId} of viewer-1`));
+        assert.equal(listed?.code, 0, listed?.stderr);
+        assert.match(listed?.stdout ?? '', /operator-1\s+operator\s+active/);
+        assert.ok(!(listed?.stdout ?? '').includes(tokens.operator as string));
+      });
+
+      it('rejects bad input, a missing or non-admin token, with exit 2 and no change', async () => {
+        const cases: Parameters<typeof expectAllRejected>[0] = [
+          [
+            'a second admin without a token',
+            'awf-actors',
+            ['add', 'root', '--role', 'admin'],
+            as(undefined),
+            /needs an admin token/,
+          ],
+          [
+            'an operator adding actors',
+            'awf-actors',
+            ['add', 'x', '--role', 'viewer'],
+            as(tokens.operator),
+            /not allowed to actors\.manage/,
+          ],
+        ];
+        if (full) {
+          cases.push(
+            ['no role', 'awf-actors', ['add', 'x'], as(tokens.admin), /add needs --role/],
+            [
+              'an existing name',
+              'awf-actors',
+              ['add', 'viewer-1', '--role', 'viewer'],
+              as(tokens.admin),
+              /already exists/,
+            ],
+          );
+        }
+        await expectAllRejected(cases, 2);
+      });
+    });
+
+    describe('awf-rollout-set.ts', () => {
+      it('runs the seed line and sets the stored global flag, one audit entry each', async () => {
+        const run = await runScript(
+          'awf-rollout-set',
+          ['--percent', '25', '--actor', 'admin'],
+          as(tokens.admin),
+        );
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /rollout percent unset → 25 \(version \d+, audit #\d+\)/);
+        assert.match(run.stderr, /global flag is off/);
+        const flag = await runScript(
+          'awf-rollout-set',
+          ['--global', 'on', '--actor', 'operator-1'],
+          as(tokens.operator),
+        );
+        assert.equal(flag.code, 0, flag.stderr);
+        const entries = await database.db
+          .selectFrom('audit_log')
+          .select(['actor', 'action'])
+          .where('action', 'like', 'rollout.%')
+          .orderBy('seq')
+          .execute();
+        assert.deepEqual(entries, [
+          { actor: 'admin', action: 'rollout.percent.set' },
+          { actor: 'operator-1', action: 'rollout.flag.set' },
+        ]);
+        const status = await runScript('awf-rollout-set', ['--status', '--json'], {
+          ...as(tokens.viewer),
+          AWF_BUNDLE_ON: 'false',
+        });
+        assert.equal(status.code, 0, status.stderr);
+        const { effective } = JSON.parse(status.stdout) as {
+          effective: {
+            globalEnabled: { value: boolean; source: string };
+            percent: { value: number; source: string };
+            warnings: string[];
+          };
+        };
+        assert.deepEqual([effective.globalEnabled.value, effective.globalEnabled.source], [false, 'env']);
+        assert.deepEqual([effective.percent.value, effective.percent.source], [25, 'store']);
+        assert.match(
+          effective.warnings.join('\n'),
+          /AWF_BUNDLE_ON=false .* overrides the stored global flag \(on\)/,
+        );
+      });
+
+      it('rejects every bad input with exit 2, one line, and no change (auth.denied the only trace)', async () => {
+        const set = (args: string[], token = tokens.admin) => ['awf-rollout-set', args, as(token)] as const;
+        const cases: Parameters<typeof expectAllRejected>[0] = [
+          ['--percent 150', ...set(['--percent', '150', '--actor', 'admin']), /from 0 to 100 .* got "150"/],
+          [
+            'a viewer',
+            ...set(['--percent', '5'], tokens.viewer),
+            /viewer-1 \(role viewer\) is not allowed to rollout\.write/,
+          ],
+          [
+            'a wrong token',
+            ...set(['--percent', '5'], `awf_0123456789ab_${'A'.repeat(43)}`),
+            /token is not valid/,
+          ],
+        ];
+        if (full) {
+          cases.push(
+            ['--percent -1', ...set(['--percent', '-1', '--actor', 'admin']), /got "-1"/],
+            ['--percent abc', ...set(['--percent', 'abc', '--actor', 'admin']), /got "abc"/],
+            [
+              '--percent without a value',
+              ...set(['--percent', '--actor', 'admin']),
+              /--percent needs a value/,
+            ],
+            ['an unknown flag', ...set(['--percent', '5', '--force']), /Unknown option '--force'/],
+            [
+              'an unknown actor',
+              ...set(['--percent', '5', '--actor', 'ghost']),
+              /--actor ghost: no such actor/,
+            ],
+            [
+              'another actor',
+              ...set(['--percent', '5', '--actor', 'operator-1']),
+              /does not match the token's actor \(admin\)/,
+            ],
+            ['a missing token', 'awf-rollout-set', ['--percent', '5'], as(undefined), /set AWF_ADMIN_TOKEN/],
+          );
+        }
+        // Denied: viewer, wrong token (+ unknown actor, other actor, missing token in the full run).
+        await expectAllRejected(cases, full ? 5 : 2);
+      });
+    });
+
+    describe('awf-override.ts', () => {
+      it('runs the seed lines: user enable, session disable, list, clear-all', async () => {
+        const [user, session] = await runAll([
+          () =>
+            runScript(
+              'awf-override',
+              ['--user', 'user-123', '--enable', '--actor', 'admin'],
+              as(tokens.admin),
+            ),
+          () =>
+            runScript(
+              'awf-override',
+              [
+                '--session',
+                'session-456',
+                '--disable',
+                '--actor',
+                'admin',
+                '--ttl',
+                '24h',
+                '--reason',
+                'stuck session',
+              ],
+              as(tokens.admin),
+            ),
+        ]);
+        assert.equal(user?.code, 0, user?.stderr);
+        assert.match(user?.stdout ?? '', /user user-123 enabled \(awf\)/);
+        assert.equal(session?.code, 0, session?.stderr);
+        assert.match(session?.stdout ?? '', /session session-456 disabled \(legacy\) until \d{4}-/);
+        const list = await runScript('awf-override', ['--list'], as(tokens.viewer));
+        assert.equal(list.code, 0, list.stderr);
+        assert.match(list.stdout, /percent\s+25\s+\(source: store\)/);
+        assert.match(list.stdout, /overrides \(2 active, 0 expired\)/);
+        assert.match(list.stdout, /user\s+user-123\s+enable\s+no expiry/);
+        assert.match(list.stdout, /reason: "stuck session"/);
+        assert.match(list.stdout, /distribution of stored turns since/);
+        assert.match(list.stdout, /active users by bucket/);
+        const clear = await runScript('awf-override', ['--clear-all', '--actor', 'admin'], as(tokens.admin));
+        assert.equal(clear.code, 0, clear.stderr);
+        assert.match(clear.stdout, /cleared 2 override\(s\)/);
+        const entry = await database.db
+          .selectFrom('audit_log')
+          .select(['action', 'details'])
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirstOrThrow();
+        assert.equal(entry.action, 'override.cleared_all');
+        assert.equal((JSON.parse(entry.details) as { previous: unknown[] }).previous.length, 2);
+      });
+
+      it('rejects every bad input with exit 2, one line, and no change', async () => {
+        const operator = await plane().auth.authenticate({
+          token: tokens.operator,
+          permission: 'rollout.write',
+          via: 'cli',
+        });
+        await plane().rollout.setOverride(operator, { kind: 'user', subjectId: 'keep-me', pipeline: 'awf' });
+        const ov = (args: string[], token = tokens.operator) => ['awf-override', args, as(token)] as const;
+        const cases: Parameters<typeof expectAllRejected>[0] = [
+          [
+            '--enable --disable',
+            ...ov(['--user', 'u', '--enable', '--disable']),
+            /--enable or --disable, not both/,
+          ],
+          ['no subject', ...ov(['--enable']), /--user <id> or --session <id>/],
+          [
+            'a past expiry',
+            ...ov(['--user', 'u', '--enable', '--expires-at', '2020-01-01T00:00:00Z']),
+            /not in the future/,
+          ],
+        ];
+        if (full) {
+          cases.push(
+            [
+              'clearing a missing override',
+              ...ov(['--session', 'nope', '--clear']),
+              /no override for session nope/,
+            ],
+            ['nothing to do', ...ov(['--user', 'u']), /nothing to do/],
+            ['an unknown flag', ...ov(['--list', '--everything']), /Unknown option '--everything'/],
+            ['a viewer', ...ov(['--user', 'u', '--enable'], tokens.viewer), /not allowed to rollout\.write/],
+          );
+        }
+        await expectAllRejected(cases, full ? 1 : 0);
+      });
+    });
+
+    describe('audit-logs.ts', () => {
+      it('lists recent entries, filters, exports NDJSON, checkpoints and verifies', async () => {
+        const checkpointFile = path.join(
+          path.dirname(database.sqlitePath ?? '/tmp/x'),
+          `checkpoints-${target.name}.ndjson`,
+        );
+        const [recent, filtered, exported, checkpoint] = await runAll([
+          () => runScript('audit-logs', ['--recent'], as(tokens.auditor)),
+          () =>
+            runScript(
+              'audit-logs',
+              ['--actor', 'admin', '--action', 'override.*', '--json'],
+              as(tokens.auditor),
+            ),
+          () => runScript('audit-logs', ['--export'], as(tokens.admin)),
+          () => runScript('audit-logs', ['--checkpoint'], as(tokens.auditor)),
+        ]);
+        assert.equal(recent?.code, 0, recent?.stderr);
+        assert.match(recent?.stdout ?? '', /^#\d+ \S+ admin override\.cleared_all overrides /m);
+        assert.match(recent?.stdout ?? '', /auth\.denied auth \{/);
+        const filteredEntries = JSON.parse(filtered?.stdout ?? '') as Array<{
+          actor: string;
+          action: string;
+        }>;
+        assert.ok(filteredEntries.length >= 3);
+        assert.ok(
+          filteredEntries.every((entry) => entry.actor === 'admin' && entry.action.startsWith('override.')),
+        );
+        const lines = (exported?.stdout ?? '').trim().split('\n');
+        assert.deepEqual(
+          lines.map((line) => (JSON.parse(line) as { seq: number }).seq),
+          lines.map((_, i) => i + 1),
+        );
+        assert.equal(checkpoint?.code, 0, checkpoint?.stderr);
+        writeFileSync(checkpointFile, checkpoint?.stdout ?? '');
+
+        const verified = await runScript(
+          'audit-logs',
+          ['--verify', '--checkpoints', checkpointFile],
+          as(tokens.auditor),
+        );
+        assert.equal(verified.code, 0, verified.stderr);
+        assert.match(
+          verified.stdout,
+          /audit chain OK: \d+ entries, head #\d+ [0-9a-f]{64}; 2 checkpoint\(s\) match/,
+        );
+
+        // An attacker with database access edits entry 2 around the triggers: --verify names it, exit 1.
+        if (database.dialect === 'postgres') {
+          await sql`alter table audit_log disable trigger user`.execute(database.db);
+        } else {
+          await sql`drop trigger audit_log_no_update`.execute(database.db);
+        }
+        await sql`update audit_log set actor = 'mallory' where seq = 2`.execute(database.db);
+        const broken = await runScript('audit-logs', ['--verify'], as(tokens.auditor));
+        assert.equal(broken.code, 1, broken.stderr);
+        assert.match(broken.stdout, /audit chain BROKEN at #2: CONTENT_MISMATCH/);
+        assert.ok(readFileSync(checkpointFile, 'utf8').includes('"seq"'));
+      });
+
+      if (full) {
+        it('rejects bad input and roles without audit access, with exit 2', async () => {
+          const logs = (args: string[], token = tokens.auditor) => ['audit-logs', args, as(token)] as const;
+          await expectAllRejected(
+            [
+              ['an operator', ...logs(['--recent'], tokens.operator), /not allowed to audit\.read/],
+              [
+                '--limit 0',
+                ...logs(['--recent', '--limit', '0']),
+                /--limit: must be an integer from 1 to 10000/,
+              ],
+            ],
+            1,
+          );
+        });
+      }
+    });
+
+    describe('--help', () => {
+      if (full) {
+        it('prints usage and exits 0 for every script', async () => {
+          const runs = await runAll(
+            ['awf-rollout-set', 'awf-override', 'audit-logs', 'awf-actors'].map(
+              (script) => () => runScript(script, ['--help'], store),
+            ),
+          );
+          for (const run of runs) {
+            assert.equal(run.code, 0, run.stderr);
+            assert.match(run.stdout, /^Usage:$/m);
+            assert.match(run.stdout, /Exit codes: 0/);
+          }
+        });
+      }
+    });
+
+    describe('a running server', () => {
+      it("applies a script's change within a second, without restart", async () => {
+        let services: Services | undefined;
+        try {
+          services = await createServices(parseConfig({ ...store, AWF_ROLLOUT_POLL_MS: '250' }), {
+            sloTimers: false,
+          });
+          const route = services.route;
+          const subject = { sessionId: 'pickup-session', userId: 'user-2' }; // bucket 9920
+          // Percent 25 and flag on (stored above): user-2 is outside the 25 %.
+          assert.deepEqual(route(subject), { pipeline: 'legacy', reason: 'percent_bucket', bucket: 9920 });
+
+          const raised = await runScript(
+            'awf-rollout-set',
+            ['--percent', '100', '--actor', 'admin'],
+            as(tokens.admin),
+          );
+          assert.equal(raised.code, 0, raised.stderr);
+          while (route(subject).pipeline !== 'awf') {
+            assert.ok(Date.now() - raised.exitedAt < 1000, 'the percentage did not arrive within a second');
+            await sleep(10);
+          }
+          const override = await runScript(
+            'awf-override',
+            ['--session', 'pickup-session', '--disable', '--actor', 'admin'],
+            as(tokens.admin),
+          );
+          assert.equal(override.code, 0, override.stderr);
+          while (route(subject).reason !== 'session_override') {
+            assert.ok(Date.now() - override.exitedAt < 1000, 'the override did not arrive within a second');
+            await sleep(10);
+          }
+          assert.equal(route(subject).pipeline, 'legacy');
+        } finally {
+          await services?.close();
+        }
+      });
+    });
+  });
+}

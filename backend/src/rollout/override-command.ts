@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { AdminScript } from '../auth/admin-cli.js';
+import { parseSince, resolveExpiry } from './expiry.js';
+import { formatDistribution, formatRolloutStatus } from './rollout-report.js';
+
+const HELP = `Per-user and per-session overrides of the canary rollout, and the rollout status.
+
+Usage:
+  tsx backend/scripts/awf-override.ts --user <id> | --session <id>  --enable | --disable
+        [--ttl 24h | --expires-at ISO] [--reason TEXT] [--actor NAME]
+  tsx backend/scripts/awf-override.ts --user <id> | --session <id>  --clear [--actor NAME]
+  tsx backend/scripts/awf-override.ts --clear-all [--actor NAME]
+  tsx backend/scripts/awf-override.ts --list [--since 24h] [--json]
+
+  --user ID          the override's subject: a user id (all of the user's sessions)
+  --session ID       the override's subject: one session (wins over a user override)
+  --enable           route the subject to AWF, whatever the percentage and global flag say
+  --disable          route the subject to legacy
+  --ttl D            the override expires after D (90s, 15m, 24h, 7d); default: no expiry
+  --expires-at ISO   the override expires at that instant, e.g. 2026-07-01T00:00:00Z
+  --reason TEXT      why (kept with the override and in the audit entry)
+  --clear            remove the subject's override
+  --clear-all        remove every override (the seed's emergency rollback)
+  --list             the rollout status (effective values and sources, warnings), every override
+                     (expired ones marked), and the distribution of stored turns since --since
+  --since D|ISO      with --list: the distribution window (default 24h)
+  --actor NAME       who you are: must be the actor of AWF_ADMIN_TOKEN
+  --json             print JSON instead of text
+  --help             this text
+
+The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --list any role.
+EMERGENCY_FALLBACK and LEGACY_TURN_ENABLED still win over overrides. A running server applies a change
+within a second; each change writes one audit entry.
+Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
+
+const schema = z
+  .object({
+    user: z.string().min(1, 'needs an id').optional(),
+    session: z.string().min(1, 'needs an id').optional(),
+    enable: z.boolean().optional(),
+    disable: z.boolean().optional(),
+    ttl: z.string().optional(),
+    'expires-at': z.string().optional(),
+    reason: z.string().optional(),
+    clear: z.boolean().optional(),
+    'clear-all': z.boolean().optional(),
+    list: z.boolean().optional(),
+    since: z.string().optional(),
+    actor: z.string().min(1).optional(),
+    json: z.boolean().optional(),
+    positionals: z.array(z.string()).max(0),
+  })
+  .transform((args, ctx) => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    const setting = args.enable === true || args.disable === true;
+    const modes = [setting, args.clear === true, args['clear-all'] === true, args.list === true].filter(
+      Boolean,
+    );
+    if (args.enable && args.disable) return fail('give --enable or --disable, not both');
+    if (modes.length === 0)
+      return fail('nothing to do: give --enable, --disable, --clear, --clear-all or --list');
+    if (modes.length > 1) return fail('give one of --enable/--disable, --clear, --clear-all, --list');
+    if (args.user !== undefined && args.session !== undefined)
+      return fail('give --user or --session, not both');
+    const subject =
+      args.user !== undefined
+        ? ({ kind: 'user', subjectId: args.user } as const)
+        : args.session !== undefined
+          ? ({ kind: 'session', subjectId: args.session } as const)
+          : undefined;
+    const hasSetOnly =
+      args.ttl !== undefined || args['expires-at'] !== undefined || args.reason !== undefined;
+    if (!setting && hasSetOnly) return fail('--ttl, --expires-at and --reason go with --enable or --disable');
+    if (!args.list && args.since !== undefined) return fail('--since goes with --list');
+    const common = { actor: args.actor, json: args.json ?? false };
+    if (setting || args.clear) {
+      if (!subject) return fail("name the override's subject with --user <id> or --session <id>");
+      if (args.clear) return { mode: 'clear', subject, ...common } as const;
+      return {
+        mode: 'set',
+        subject,
+        pipeline: args.enable ? 'awf' : 'legacy',
+        expiry: { ttl: args.ttl, expiresAt: args['expires-at'] },
+        reason: args.reason,
+        ...common,
+      } as const;
+    }
+    if (subject) return fail(`--${subject.kind} goes with --enable, --disable or --clear`);
+    if (args['clear-all']) return { mode: 'clear-all', ...common } as const;
+    return { mode: 'list', since: args.since ?? '24h', ...common } as const;
+  });
+
+/** `tsx backend/scripts/awf-override.ts` (the script is a thin entry point over this). */
+export const overrideCommand: AdminScript<typeof schema> = {
+  help: HELP,
+  schema,
+  options: {
+    user: { type: 'string' },
+    session: { type: 'string' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+    ttl: { type: 'string' },
+    'expires-at': { type: 'string' },
+    reason: { type: 'string' },
+    clear: { type: 'boolean' },
+    'clear-all': { type: 'boolean' },
+    list: { type: 'boolean' },
+    since: { type: 'string' },
+    actor: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  },
+  async run(args, cli) {
+    const { rollout } = cli.services;
+    switch (args.mode) {
+      case 'list': {
+        const since = parseSince(args.since, new Date());
+        await cli.authenticate('rollout.read', args.actor);
+        const [status, distribution] = await Promise.all([rollout.status(), rollout.distribution(since)]);
+        if (args.json) cli.out(JSON.stringify({ ...status, distribution }, null, 2));
+        else cli.out([...formatRolloutStatus(status), ...formatDistribution(distribution)].join('\n'));
+        return 0;
+      }
+      case 'set': {
+        const expiresAt = resolveExpiry(args.expiry, new Date());
+        const principal = await cli.authenticate('rollout.write', args.actor);
+        const change = await rollout.setOverride(principal, {
+          ...args.subject,
+          pipeline: args.pipeline,
+          expiresAt,
+          reason: args.reason,
+        });
+        if (args.json) cli.out(JSON.stringify(change));
+        else {
+          const what = args.pipeline === 'awf' ? 'enabled (awf)' : 'disabled (legacy)';
+          const until = change.new?.expiresAt ? ` until ${change.new.expiresAt}` : '';
+          cli.out(
+            `${args.subject.kind} ${args.subject.subjectId} ${what}${until} (version ${change.version}, audit #${change.auditSeq})`,
+          );
+        }
+        return 0;
+      }
+      case 'clear': {
+        const principal = await cli.authenticate('rollout.write', args.actor);
+        const change = await rollout.clearOverride(principal, args.subject.kind, args.subject.subjectId);
+        cli.out(
+          args.json
+            ? JSON.stringify(change)
+            : `${args.subject.kind} ${args.subject.subjectId} override cleared (version ${change.version}, audit #${change.auditSeq})`,
+        );
+        return 0;
+      }
+      case 'clear-all': {
+        const principal = await cli.authenticate('rollout.write', args.actor);
+        const change = await rollout.clearAllOverrides(principal);
+        cli.out(
+          args.json
+            ? JSON.stringify(change)
+            : `cleared ${change.previous.length} override(s) (version ${change.version}, audit #${change.auditSeq})`,
+        );
+        return 0;
+      }
+    }
+  },
+};

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { AdminScript } from '../auth/admin-cli.js';
+import { parsePercent } from './canary-rollout.js';
+import { formatRolloutStatus } from './rollout-report.js';
+
+const HELP = `Set the canary rollout: the stored percentage and/or the stored global flag.
+
+Usage:
+  tsx backend/scripts/awf-rollout-set.ts --percent <0-100> [--actor <name>] [--json]
+  tsx backend/scripts/awf-rollout-set.ts --global on|off [--actor <name>] [--json]
+  tsx backend/scripts/awf-rollout-set.ts --status [--json]
+
+  --percent N      share of players on AWF: 0–100, at most two decimals (0.01 % steps)
+  --global on|off  the stored global flag; AWF_BUNDLE_ON, when set in a process's environment,
+                   overrides it for that process (the seed's rollback: export AWF_BUNDLE_ON=false)
+  --status         the effective values with their sources (env / store / default), warnings, overrides
+  --actor NAME     who you are: must be the actor of AWF_ADMIN_TOKEN
+  --json           print JSON instead of text
+  --help           this text
+
+The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --status any role. The store
+is DATABASE_URL (PostgreSQL) or AWF_DB_PATH (SQLite, default ./data/awf.db); a running server applies
+a change within a second. Each change writes one audit entry.
+Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
+
+const schema = z
+  .object({
+    percent: z.string().optional(),
+    global: z.enum(['on', 'off'], { error: '--global takes on or off' }).optional(),
+    status: z.boolean().optional(),
+    actor: z.string().min(1).optional(),
+    json: z.boolean().optional(),
+    positionals: z.array(z.string()).max(0),
+  })
+  .superRefine((args, ctx) => {
+    const changes = args.percent !== undefined || args.global !== undefined;
+    if (args.status && changes)
+      ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
+    if (!args.status && !changes)
+      ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global or --status' });
+  })
+  .transform((args) => ({
+    ...args,
+    percent: args.percent === undefined ? undefined : parsePercent(args.percent),
+  }));
+
+/** `tsx backend/scripts/awf-rollout-set.ts` (the script is a thin entry point over this). */
+export const rolloutSetCommand: AdminScript<typeof schema> = {
+  help: HELP,
+  schema,
+  options: {
+    percent: { type: 'string' },
+    global: { type: 'string' },
+    status: { type: 'boolean' },
+    actor: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+  },
+  async run(args, cli) {
+    const { rollout } = cli.services;
+    if (args.status) {
+      await cli.authenticate('rollout.read', args.actor);
+      const status = await rollout.status();
+      cli.out(args.json ? JSON.stringify(status, null, 2) : formatRolloutStatus(status).join('\n'));
+      return 0;
+    }
+    const principal = await cli.authenticate('rollout.write', args.actor);
+    const results: Record<string, unknown> = {};
+    if (args.global !== undefined) {
+      const change = await rollout.setGlobalFlag(principal, args.global === 'on');
+      results.globalFlag = change;
+      if (!args.json) {
+        cli.out(
+          `global flag ${change.previous === null ? 'unset' : change.previous ? 'on' : 'off'} → ${args.global} (version ${change.version}, audit #${change.auditSeq})`,
+        );
+      }
+    }
+    if (args.percent !== undefined) {
+      const change = await rollout.setPercent(principal, args.percent);
+      results.percent = change;
+      if (!args.json) {
+        cli.out(
+          `rollout percent ${change.previous ?? 'unset'} → ${change.new} (version ${change.version}, audit #${change.auditSeq})`,
+        );
+      }
+    }
+    const { effective } = await rollout.status();
+    if (args.json) cli.out(JSON.stringify({ ...results, effective }, null, 2));
+    for (const warning of effective.warnings) cli.note(`warning: ${warning}`);
+    if (!effective.globalEnabled.value && effective.percent.value > 0) {
+      cli.note(
+        `note: the global flag is off (${effective.globalEnabled.source}), so the percentage routes nobody to AWF until it is on`,
+      );
+    }
+    return 0;
+  },
+};
