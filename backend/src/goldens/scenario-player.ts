@@ -90,7 +90,12 @@ export async function playScenario(
   const provider = options.wrapProvider
     ? options.wrapProvider(createModelProvider(config.model, loadContent(config.content.dir)))
     : undefined;
-  const services = await createServices(config, provider ? { provider } : {});
+  // A scenario is a closed world: no SLO timers, no rollout polling (the env decides its route).
+  const services = await createServices(config, {
+    ...(provider ? { provider } : {}),
+    sloTimers: false,
+    watchRollout: false,
+  });
   try {
     const opening = await services.turns.startSession({
       userId: `golden-${scenario.name}`,

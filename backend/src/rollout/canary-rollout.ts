@@ -1,7 +1,9 @@
+import { parseConfig } from '../config/config.js';
 import {
   BUCKETS,
   bucketOf,
   decideRoute,
+  environmentSnapshot,
   isBucketEnabled,
   type RolloutSnapshot,
   type RouteDecision,
@@ -198,23 +200,11 @@ export function releaseProcessRouter(route: (subject: RouteSubject) => RouteDeci
  */
 export function isAwfBundleEnabled(subject: RouteSubject): boolean {
   if (processRoute) return processRoute(subject).pipeline === 'awf';
-  const env = process.env;
-  const flag = (name: string) =>
-    env[name] === undefined ? undefined : env[name] === 'true' || env[name] === '1';
-  const percent = env.AWF_PERCENT_ROLLOUT === undefined ? 0 : Number(env.AWF_PERCENT_ROLLOUT);
-  const decision = decideRoute(
-    {
-      emergencyFallback: flag('EMERGENCY_FALLBACK') ?? false,
-      legacyTurnEnabled: flag('LEGACY_TURN_ENABLED') ?? false,
-    },
-    {
-      globalEnabled: flag('AWF_BUNDLE_ON') ?? false,
-      percent: Number.isFinite(percent) ? percent : 0,
-      sessionOverride: () => undefined,
-      userOverride: () => undefined,
-    },
-    subject,
-    Date.now(),
-  );
-  return decision.pipeline === 'awf';
+  const { rollout } = parseConfig(process.env);
+  const switches = {
+    emergencyFallback: rollout.emergencyFallback,
+    legacyTurnEnabled: rollout.legacyTurnEnabled,
+  };
+  const snapshot = environmentSnapshot(rollout.envGlobalFlag, rollout.envPercent);
+  return decideRoute(switches, snapshot, subject, Date.now()).pipeline === 'awf';
 }
