@@ -40,9 +40,9 @@ describe('permission matrix', () => {
     assert.deepEqual(PERMISSION_MATRIX['actors.manage'].roles, ['admin']);
   });
 
-  it('is the table in docs/rollout-audit-auth.md', () => {
+  it('is the table in the README', () => {
     const docs = readFileSync(
-      path.resolve(import.meta.dirname, '../../../docs/rollout-audit-auth.md'),
+      path.resolve(import.meta.dirname, '../../../README.md'),
       'utf8',
     );
     assert.ok(
