@@ -41,10 +41,7 @@ describe('permission matrix', () => {
   });
 
   it('is the table in the README', () => {
-    const docs = readFileSync(
-      path.resolve(import.meta.dirname, '../../../README.md'),
-      'utf8',
-    );
+    const docs = readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8');
     assert.ok(
       docs.includes(permissionMatrixMarkdown()),
       'regenerate the table with permissionMatrixMarkdown()',
