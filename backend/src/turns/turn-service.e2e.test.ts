@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import { ModelProviderError } from '../shared/errors.js';
+import type { FailedTurn } from './turn-service.js';
 import type { TurnResult } from './turn-types.js';
 
 const KIERA_INPUT = 'I step into the glade and look toward the eyes.';
@@ -117,6 +119,38 @@ describe('turn service', () => {
       const blocked = await services.turns.playTurn(sessionId, 'climb the stair');
       assert.equal(blocked.sceneChange, false);
       assert.match(blocked.txt, /need a light/);
+    });
+  });
+
+  describe('when no pipeline can answer', () => {
+    it('rejects the turn with LEGACY_UNAVAILABLE, persists nothing, and still tells the observers', async () => {
+      const failed: FailedTurn[] = [];
+      const services = await createTestServices(AWF_FOR_ALL, {
+        provider: {
+          name: 'down',
+          complete: async () => {
+            throw new ModelProviderError('connection refused');
+          },
+        },
+        observers: [{ onTurn: () => {}, onTurnFailed: (event) => failed.push(event) }],
+      });
+      opened.push(services);
+      const { sessionId } = await services.turns.startSession({ seed: 1 });
+      await assert.rejects(services.turns.playTurn(sessionId, KIERA_INPUT), { code: 'LEGACY_UNAVAILABLE' });
+      assert.equal(failed.length, 1);
+      assert.equal(failed[0]?.decision.pipeline, 'awf');
+      assert.equal(failed[0]?.errorCode, 'LEGACY_UNAVAILABLE');
+      const { session, turns } = await services.turns.getSession(sessionId);
+      assert.equal(session.turnCount, 0);
+      assert.deepEqual(turns, []);
+    });
+  });
+
+  describe('.startSession()', () => {
+    it('knows a player without a user id by the session id, so bucketing matches userId ?? sessionId', async () => {
+      const services = await servicesWith({});
+      const opening = await services.turns.startSession({ seed: 1 });
+      assert.equal(opening.userId, opening.sessionId);
     });
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Content } from '../content/content-types.js';
 import { choicesFor } from '../content/scene-choices.js';
-import { InvalidInputError, NotFoundError } from '../shared/errors.js';
+import { AppError, InvalidInputError, NotFoundError } from '../shared/errors.js';
 import type { SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
@@ -10,9 +10,21 @@ import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.
 import type { RouteDecision, RouteSubject } from './router.js';
 import type { Choice, GameState, Session, TurnRecord, TurnResult } from './turn-types.js';
 
-/** Something that wants to know about every committed turn (metrics, SLO aggregation). */
+/** A turn that produced no answer: the chosen pipeline and, for AWF, its legacy fallback both failed. */
+export interface FailedTurn {
+  decision: RouteDecision;
+  session: Session;
+  latencyMs: number;
+  /** The stable code of the error the player got (e.g. LEGACY_UNAVAILABLE). */
+  errorCode: string;
+}
+
+/** Something that wants to know about every turn (metrics, SLO aggregation). */
 export interface TurnObserver {
+  /** A committed turn. */
   onTurn(event: { result: TurnResult; decision: RouteDecision; session: Session }): void;
+  /** A turn that failed outright, so the worst outages still reach the SLOs. */
+  onTurnFailed?(event: FailedTurn): void;
 }
 
 export interface TurnServiceDeps {
@@ -64,10 +76,77 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
     return session;
   };
 
+  /** Tell every observer; one that throws is reported and does not stop the others or the turn. */
+  const notify = (tell: (observer: TurnObserver) => void): void => {
+    for (const observer of deps.observers ?? []) {
+      try {
+        tell(observer);
+      } catch (error) {
+        deps.onObserverError?.(error);
+      }
+    }
+  };
+
+  /** Run the routed pipeline; an AWF turn that cannot answer falls back to legacy with its reason. */
+  const answer = async (
+    decision: RouteDecision,
+    turnId: string,
+    base: LegacyTurnRequest,
+    sessionId: string,
+  ): Promise<Omit<TurnResult, 'latencyMs'>> => {
+    const fromLegacy = (legacy: LegacyTurnOutcome) => ({
+      turnId,
+      pipeline: 'legacy' as const,
+      txt: legacy.txt,
+      choices: legacy.choices,
+      scene: legacy.scene,
+      acts: legacy.acts,
+      sceneChange: false,
+    });
+    if (decision.pipeline === 'legacy') {
+      const legacy = await deps.runLegacyTurn(base);
+      return {
+        ...fromLegacy(legacy),
+        tokens: legacy.tokens,
+        retried: false,
+        fallback: false,
+        bundleBytes: 0,
+      };
+    }
+    const recent = (await sessions.listTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
+      turn: turn.turnNo,
+      input: turn.input,
+      txt: turn.result.txt,
+    }));
+    const awf = await deps.runAwfTurn({ ...base, recent });
+    if (awf.ok) {
+      return {
+        turnId,
+        pipeline: 'awf',
+        ...awf.output,
+        sceneChange: false,
+        retried: awf.retried,
+        fallback: false,
+        tokens: awf.tokens,
+        bundleBytes: awf.bundleBytes,
+      };
+    }
+    const legacy = await deps.runLegacyTurn(base);
+    return {
+      ...fromLegacy(legacy),
+      retried: awf.retried,
+      fallback: true,
+      fallbackReason: awf.reason,
+      tokens: { in: awf.tokens.in + legacy.tokens.in, out: awf.tokens.out + legacy.tokens.out },
+      bundleBytes: awf.bundleBytes,
+    };
+  };
+
   return {
     async startSession(request) {
       const sessionId = request.sessionId ?? deps.newSessionId?.() ?? randomUUID();
-      const userId = request.userId ?? `anon-${sessionId}`;
+      // A player without an account is known by the session: bucketing on it matches `userId ?? sessionId`.
+      const userId = request.userId ?? sessionId;
       const seed = request.seed ?? deps.newSeed?.() ?? Math.floor(Math.random() * 2 ** 31);
       const { start } = content;
       const state: GameState = {
@@ -101,56 +180,15 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       const started = performance.now();
       const base = { state: session.state, sessionSeed: session.seed, turnNo, input };
 
-      let result: Omit<TurnResult, 'latencyMs'>;
       const turnId = `${sessionId}:${turnNo}`;
-      const fromLegacy = (legacy: LegacyTurnOutcome) => ({
-        turnId,
-        pipeline: 'legacy' as const,
-        txt: legacy.txt,
-        choices: legacy.choices,
-        scene: legacy.scene,
-        acts: legacy.acts,
-        tokens: legacy.tokens,
-      });
-      if (decision.pipeline === 'awf') {
-        const recent = (await sessions.listTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
-          turn: turn.turnNo,
-          input: turn.input,
-          txt: turn.result.txt,
-        }));
-        const awf = await deps.runAwfTurn({ ...base, recent });
-        if (awf.ok) {
-          result = {
-            turnId,
-            pipeline: 'awf',
-            ...awf.output,
-            sceneChange: false,
-            retried: awf.retried,
-            fallback: false,
-            tokens: awf.tokens,
-            bundleBytes: awf.bundleBytes,
-          };
-        } else {
-          const legacy = await deps.runLegacyTurn(base);
-          result = {
-            ...fromLegacy(legacy),
-            sceneChange: false,
-            retried: awf.retried,
-            fallback: true,
-            fallbackReason: awf.reason,
-            tokens: { in: awf.tokens.in + legacy.tokens.in, out: awf.tokens.out + legacy.tokens.out },
-            bundleBytes: awf.bundleBytes,
-          };
-        }
-      } else {
-        const legacy = await deps.runLegacyTurn(base);
-        result = {
-          ...fromLegacy(legacy),
-          sceneChange: false,
-          retried: false,
-          fallback: false,
-          bundleBytes: 0,
-        };
+      let result: Omit<TurnResult, 'latencyMs'>;
+      try {
+        result = await answer(decision, turnId, base, sessionId);
+      } catch (error) {
+        const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+        const errorCode = error instanceof AppError ? error.code : 'INTERNAL';
+        notify((observer) => observer.onTurnFailed?.({ decision, session, latencyMs, errorCode }));
+        throw error;
       }
 
       const state = applyActs(session.state, result.acts);
@@ -177,13 +215,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         result: final,
         createdAt: now,
       });
-      for (const observer of deps.observers ?? []) {
-        try {
-          observer.onTurn({ result: final, decision, session: updated });
-        } catch (error) {
-          deps.onObserverError?.(error);
-        }
-      }
+      notify((observer) => observer.onTurn({ result: final, decision, session: updated }));
       return final;
     },
 
