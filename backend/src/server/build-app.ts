@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../app/create-services.js';
 import { adminRoutes } from './admin-routes.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerInputGuards } from './input-guards.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { playerRoutes } from './player-routes.js';
 
@@ -19,6 +20,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   registerErrorHandler(app);
+  registerInputGuards(app);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(playerRoutes, { turns: options.services.turns });
   const { auth, rollout, audit } = options.services;

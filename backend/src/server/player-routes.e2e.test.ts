@@ -120,6 +120,15 @@ describe('player API', () => {
         /input must match pattern/,
       ],
       [
+        'a NUL character in the input',
+        '/api/sessions/nope/turns',
+        { input: 'a\u0000b' },
+        400,
+        /body\/input contains a NUL/,
+      ],
+      ['a NUL character in a key', '/api/sessions', { 'x\u0000': 1 }, 400, /contains a NUL/],
+      ['a NUL character in the URL', '/api/sessions/a%00b/turns', { input: 'hi' }, 400, /URL contains a NUL/],
+      [
         'a turn with huge input',
         '/api/sessions/nope/turns',
         { input: 'x'.repeat(2001) },
