@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { murmurhash3_x86_32 } from './murmurhash3.js';
+import { murmurhash3_x86_32, murmurhash3Bytes, murmurhash3Prefixed } from './murmurhash3.js';
 
 describe('murmurhash3_x86_32', () => {
   // Published vectors of the reference implementation (SMHasher), as unsigned 32-bit integers.
@@ -21,4 +21,14 @@ describe('murmurhash3_x86_32', () => {
       assert.equal(murmurhash3_x86_32(text, seed), expected);
     });
   }
+
+  it('hashes a prefix and a text as their concatenation', () => {
+    for (const key of ['', 'user-123', 'ünïcödé-🙂', '€ℵ', 'lone\ud800surrogate', 'x'.repeat(1000)]) {
+      assert.equal(murmurhash3Prefixed('awf:', key), murmurhash3_x86_32(`awf:${key}`));
+      assert.equal(
+        murmurhash3_x86_32(`awf:${key}`),
+        murmurhash3Bytes(Buffer.from(`awf:${key}`), Buffer.byteLength(`awf:${key}`)),
+      );
+    }
+  });
 });

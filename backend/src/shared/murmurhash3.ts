@@ -1,15 +1,77 @@
 /**
  * MurmurHash3 x86 32-bit over the UTF-8 bytes of a string. Used for rollout bucketing, so its
  * output is part of the product's contract: see the test vectors in murmurhash3.test.ts.
+ *
+ * Bucketing runs on every turn, so strings are encoded into one reused scratch buffer rather than a
+ * fresh Buffer per call (JavaScript is single-threaded: nothing else touches it mid-hash).
  */
+let scratch = new Uint8Array(256);
+
+/** Write `text` as UTF-8 into the scratch buffer at `at`; returns the new end. Lone surrogates → U+FFFD. */
+function writeUtf8(text: string, at: number): number {
+  let end = at;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      scratch[end++] = code;
+      continue;
+    }
+    if (code < 0x800) {
+      scratch[end++] = 0xc0 | (code >> 6);
+      scratch[end++] = 0x80 | (code & 0x3f);
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+        scratch[end++] = 0xf0 | (code >> 18);
+        scratch[end++] = 0x80 | ((code >> 12) & 0x3f);
+        scratch[end++] = 0x80 | ((code >> 6) & 0x3f);
+        scratch[end++] = 0x80 | (code & 0x3f);
+        continue;
+      }
+    }
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
+    scratch[end++] = 0xe0 | (code >> 12);
+    scratch[end++] = 0x80 | ((code >> 6) & 0x3f);
+    scratch[end++] = 0x80 | (code & 0x3f);
+  }
+  return end;
+}
+
+/** Encode `prefix + text` as UTF-8 into the scratch buffer; returns the byte length. */
+function encodeToScratch(prefix: string, text: string): number {
+  const needed = (prefix.length + text.length) * 3;
+  if (needed > scratch.length) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
+  return writeUtf8(text, writeUtf8(prefix, 0));
+}
+
 export function murmurhash3_x86_32(text: string, seed = 0): number {
-  const bytes = Buffer.from(text, 'utf8');
+  const length = encodeToScratch('', text); // first: it may replace the scratch buffer
+  return murmurhash3Bytes(scratch, length, seed);
+}
+
+/** The hash of `prefix + text` without building the concatenated string. */
+export function murmurhash3Prefixed(prefix: string, text: string, seed = 0): number {
+  const length = encodeToScratch(prefix, text); // first: it may replace the scratch buffer
+  return murmurhash3Bytes(scratch, length, seed);
+}
+
+/** MurmurHash3 x86 32 of the first `length` bytes. */
+export function murmurhash3Bytes(bytes: Uint8Array, length: number, seed = 0): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
-  const blocks = bytes.length >>> 2;
+  const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
-    let k = bytes.readUInt32LE(i * 4);
+    const at = i * 4;
+    let k =
+      (bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24);
     k = Math.imul(k, c1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, c2);
@@ -19,7 +81,7 @@ export function murmurhash3_x86_32(text: string, seed = 0): number {
   }
   const tail = blocks * 4;
   let k = 0;
-  switch (bytes.length & 3) {
+  switch (length & 3) {
     // biome-ignore lint/suspicious/noFallthroughSwitchClause: the reference algorithm falls through
     case 3:
       k ^= (bytes[tail + 2] as number) << 16;
@@ -33,7 +95,7 @@ export function murmurhash3_x86_32(text: string, seed = 0): number {
       k = Math.imul(k, c2);
       h ^= k;
   }
-  h ^= bytes.length;
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,4 +1,4 @@
-import { murmurhash3_x86_32 } from '../shared/murmurhash3.js';
+import { murmurhash3Prefixed } from '../shared/murmurhash3.js';
 import type { Pipeline } from './turn-types.js';
 
 /** Which row of the precedence table decided (DESIGN §3). */
@@ -43,7 +43,7 @@ export const BUCKETS = 10_000;
 
 /** `murmurhash3_x86_32("awf:" + key, 0) mod 10000`, the player's stable rollout bucket. */
 export function bucketOf(key: string): number {
-  return murmurhash3_x86_32(`awf:${key}`, 0) % BUCKETS;
+  return murmurhash3Prefixed('awf:', key, 0) % BUCKETS;
 }
 
 /** AWF iff bucket < percent × 100: raising the percent only ever adds buckets. */
