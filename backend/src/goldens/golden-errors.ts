@@ -19,6 +19,13 @@ export class ScenarioNotFoundError extends AppError {
   }
 }
 
+/** The scenario directory cannot be read or holds no scenario: a gate that ran nothing must not pass. */
+export class NoScenariosError extends AppError {
+  constructor(dir: string, reason: string) {
+    super('GOLDEN_NO_SCENARIOS', `no golden scenarios to run in ${dir}: ${reason}`, 400, { dir });
+  }
+}
+
 /** Record, --update and --prune write or delete golden files, which CI must never do (DESIGN §6). */
 export class GoldenWriteRefusedError extends AppError {
   constructor(what: string) {

@@ -188,6 +188,16 @@ describe('loadScenarios()', () => {
     }
   });
 
+  it('throws NoScenariosError for a directory that does not exist or holds no scenario', () => {
+    const { dir, remove } = tempScenarioDir();
+    try {
+      assert.throws(() => loadScenarios(path.join(dir, 'typo'), []), { code: 'GOLDEN_NO_SCENARIOS' });
+      assert.throws(() => loadScenarios(dir, []), /holds no|has no <name>\.json scenario files/);
+    } finally {
+      remove();
+    }
+  });
+
   it('throws ScenarioNotFoundError for an unknown name, listing the known ones', () => {
     const { dir, remove } = tempScenarioDir();
     try {

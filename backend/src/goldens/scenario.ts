@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { jsonPathOf } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
-import { ScenarioInvalidError, ScenarioNotFoundError } from './golden-errors.js';
+import { NoScenariosError, ScenarioInvalidError, ScenarioNotFoundError } from './golden-errors.js';
 
 export const PIPELINES = ['awf', 'legacy'] as const;
 export const FALLBACK_REASONS = ['invalid_output', 'provider_error', 'timeout'] as const;
@@ -81,13 +81,20 @@ export interface LoadedScenario {
 
 const SCENARIO_FILE = /^([a-z0-9][a-z0-9-]*)\.json$/;
 
-/** Scenario names in a directory: every `<name>.json` that is not a golden or received file. */
-export function listScenarioNames(dir: string): string[] {
+/**
+ * Scenario names in a directory: every `<name>.json` that is not a golden or received file. Throws
+ * NoScenariosError when the directory cannot be read (a typo'd --dir must not pass as "nothing ran").
+ */
+export function listScenarioNames(dir: string, displayDir = dir): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
-  } catch {
-    return [];
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'the directory does not exist'
+        : (error as Error).message;
+    throw new NoScenariosError(displayDir, reason);
   }
   return entries
     .filter((entry) => !entry.endsWith('.golden.json') && !entry.endsWith('.received.json'))
@@ -139,7 +146,9 @@ export function loadScenarios(
   names: readonly string[],
   displayPath: (file: string) => string = (file) => file,
 ): LoadedScenario[] {
-  const known = listScenarioNames(dir);
+  const known = listScenarioNames(dir, displayPath(dir));
+  if (known.length === 0)
+    throw new NoScenariosError(displayPath(dir), 'the directory has no <name>.json scenario files');
   for (const name of names) {
     if (!known.includes(name)) throw new ScenarioNotFoundError(name, displayPath(dir), known);
   }

@@ -73,6 +73,8 @@ export const ERROR_CODES: Record<string, string> = {
   GOLDEN_SCENARIO_INVALID:
     'A golden scenario file is not valid JSON or breaks the scenario schema; the message names file and JSON path.',
   GOLDEN_SCENARIO_NOT_FOUND: 'A --scenario name has no scenario file in the scenario directory.',
+  GOLDEN_NO_SCENARIOS:
+    'The golden scenario directory is missing or holds no scenario; a run that would test nothing fails (exit 2).',
   GOLDEN_WRITE_REFUSED: 'The golden runner will not write or delete golden files while CI=true.',
 };
 
