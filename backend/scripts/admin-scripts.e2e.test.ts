@@ -383,6 +383,11 @@ for (const target of testDatabaseTargets()) {
               /no override for session nope/,
             ],
             ['nothing to do', ...ov(['--user', 'u']), /nothing to do/],
+            [
+              'an expiry date that does not exist',
+              ...ov(['--user', 'u', '--enable', '--expires-at', '2099-02-30T00:00:00Z']),
+              /--expires-at "2099-02-30T00:00:00Z" is not a real date-time/,
+            ],
             ['an unknown flag', ...ov(['--list', '--everything']), /Unknown option '--everything'/],
             ['a viewer', ...ov(['--user', 'u', '--enable'], tokens.viewer), /not allowed to rollout\.write/],
           );

@@ -215,7 +215,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       assertSubject(input.kind, input.subjectId);
       const reason = input.reason?.trim() || null;
       if (reason !== null && reason.length > MAX_REASON) {
-        throw new InvalidInputError(`--reason must be at most ${MAX_REASON} characters`);
+        throw new InvalidInputError(`the reason must be at most ${MAX_REASON} characters`);
       }
       if (input.expiresAt !== undefined && input.expiresAt.getTime() <= clock().getTime()) {
         throw new OverrideExpiryInPastError(input.expiresAt.toISOString());

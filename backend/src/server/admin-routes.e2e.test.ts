@@ -257,6 +257,39 @@ describe('admin API', () => {
       assert.ok(!JSON.stringify(listed).includes(token));
     });
 
+    it('POST /api/admin/actors/:name/tokens without a body issues a token without expiry', async () => {
+      const issued = await app.inject({
+        method: 'POST',
+        url: '/api/admin/actors/ops-1/tokens',
+        headers: { authorization: `Bearer ${tokens.admin}` },
+      });
+      assert.equal(issued.statusCode, 201, issued.body);
+      assert.equal(issued.json().actor, 'ops-1');
+      assert.equal(issued.json().expiresAt, null);
+    });
+
+    it('names body fields, never CLI flags, in expiry errors', async () => {
+      const url = '/api/admin/actors/ops-1/tokens';
+      const bad: Array<[body: object, message: string]> = [
+        [{ ttl: '1h', expiresAt: '2099-01-01T00:00:00Z' }, 'give ttl or expiresAt, not both'],
+        [{ ttl: 'soon' }, 'ttl must be a positive duration'],
+        [{ expiresAt: 'tomorrow' }, 'expiresAt must be an ISO 8601 date-time'],
+        [{ expiresAt: '2099-02-30T00:00:00Z' }, 'expiresAt "2099-02-30T00:00:00Z" is not a real date-time'],
+      ];
+      for (const [body, message] of bad) {
+        await expectRejected(() => call('POST', url, 'admin', body), 400, 'INVALID_INPUT');
+        const response = await call('POST', url, 'admin', body);
+        assert.ok(response.json().error.message.startsWith(message), response.body);
+        assert.ok(!response.body.includes('--'), response.body);
+      }
+      const override = await call('PUT', '/api/admin/overrides/user/u-9', 'operator', {
+        pipeline: 'awf',
+        ttl: '1h',
+        expiresAt: '2099-01-01T00:00:00Z',
+      });
+      assert.equal(override.json().error.message, 'give ttl or expiresAt, not both');
+    });
+
     it('refuses a duplicate, an unknown role, and revoking the last admin', async () => {
       await expectRejected(
         () => call('POST', '/api/admin/actors', 'admin', { name: 'ops-1', role: 'viewer' }),

@@ -3,7 +3,7 @@ import type { AuditLogger } from '../audit/audit-logger.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { assertPercent, type OverrideKind } from '../rollout/canary-rollout.js';
-import { parseIsoInstant, parseSince, resolveExpiry } from '../rollout/expiry.js';
+import { HTTP_EXPIRY_FIELDS, parseIsoInstant, parseSince, resolveExpiry } from '../rollout/expiry.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import { principalOf, requirePermission } from './admin-auth.js';
 
@@ -146,7 +146,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
         kind,
         subjectId,
         pipeline,
-        expiresAt: resolveExpiry({ ttl, expiresAt }, new Date()),
+        expiresAt: resolveExpiry({ ttl, expiresAt }, new Date(), HTTP_EXPIRY_FIELDS),
         reason,
       });
     },
@@ -220,7 +220,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       const issued = await auth.addActor(principalOf(request), {
         name,
         role,
-        expiresAt: resolveExpiry({ ttl, expiresAt }, new Date()),
+        expiresAt: resolveExpiry({ ttl, expiresAt }, new Date(), HTTP_EXPIRY_FIELDS),
       });
       return reply.status(201).send(issued);
     },
@@ -238,10 +238,14 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
         },
         body: { type: 'object', additionalProperties: false, properties: expiryProperties },
       },
+      // The body is optional: no body means a token without expiry.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       const issued = await auth.issueToken(principalOf(request), request.params.name, {
-        expiresAt: resolveExpiry(request.body ?? {}, new Date()),
+        expiresAt: resolveExpiry(request.body ?? {}, new Date(), HTTP_EXPIRY_FIELDS),
       });
       return reply.status(201).send(issued);
     },
