@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import { ModelProviderError } from '../shared/errors.js';
 import { buildApp } from './build-app.js';
 
 /** The value of one exposition line, e.g. `awf_turns_total{pipeline="awf"}`. */
@@ -94,5 +95,43 @@ describe('GET /metrics', () => {
       );
     }
     assert.equal(sampleValue(body, 'awf_slo_window_turns'), 12);
+  });
+});
+
+describe('GET /metrics when no pipeline can answer', () => {
+  it('counts the failed AWF turns as turns, legacy_unavailable fallbacks and failures, as the SLO service does', async () => {
+    const services = await createTestServices(
+      { AWF_BUNDLE_ON: 'true', AWF_PERCENT_ROLLOUT: '100', SLO_MIN_SAMPLE: '1' },
+      {
+        provider: {
+          name: 'down',
+          complete: async () => {
+            throw new ModelProviderError('connection refused');
+          },
+        },
+      },
+    );
+    const app = await buildApp({ services });
+    try {
+      const { sessionId } = await services.turns.startSession({ seed: 2 });
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(services.turns.playTurn(sessionId, 'look around'), {
+          code: 'LEGACY_UNAVAILABLE',
+        });
+      }
+      const report = await services.slos.evaluate();
+      const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.equal(sampleValue(body, 'awf_turns_total{pipeline="awf"}'), 3);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 3);
+      assert.equal(sampleValue(body, 'awf_turn_failures_total{pipeline="awf",code="LEGACY_UNAVAILABLE"}'), 3);
+      assert.equal(sampleValue(body, 'awf_turn_latency_seconds_count{pipeline="awf"}'), 3);
+      assert.deepEqual(report.awf.fallbackReasons, { legacy_unavailable: 3 });
+      assert.equal(report.awf.failures, 3);
+      assert.equal(report.slos.find((slo) => slo.slo === 'fallback_rate')?.state, 'critical');
+      assert.equal(sampleValue(body, 'awf_slo_alert_firing{slo="fallback_rate",severity="critical"}'), 1);
+    } finally {
+      await app.close();
+      await services.dispose();
+    }
   });
 });

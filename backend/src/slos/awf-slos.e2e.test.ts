@@ -5,6 +5,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { AuditAppender, AuditEntry, AuditEvent } from '../audit/audit-types.js';
 import type { Database } from '../store/database.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
+import type { FailedTurn } from '../turns/turn-service.js';
+import type { Session } from '../turns/turn-types.js';
 import type { SloAlertEvent, SloLog } from './alert-delivery.js';
 import { createSloService, type SloMonitoringSettings, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
@@ -21,6 +23,16 @@ const SETTINGS: SloMonitoringSettings = {
 };
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
+const SESSION: Session = {
+  sessionId: 's1',
+  userId: 'u1',
+  seed: 1,
+  state: { scene: 'start', flags: {}, inventory: [], relationships: {} },
+  turnCount: 0,
+  lastChoices: [],
+  createdAt: '2026-01-01T12:00:00.000Z',
+  updatedAt: '2026-01-01T12:00:00.000Z',
+};
 
 /** A clock tests move by hand. */
 function manualClock(start = T0) {
@@ -177,6 +189,32 @@ for (const target of testDatabaseTargets()) {
         assert.equal(recent.legacy.turns, 1);
         const hour = await service.status('1h');
         assert.equal(hour.awf.turns, 220);
+      });
+
+      it('when turns failed outright: counts an AWF one as a legacy_unavailable fallback and a legacy one as a failed legacy turn', async () => {
+        const service = serviceOn(database);
+        playAwf(service, 98, 0);
+        const failed = (pipeline: 'awf' | 'legacy', errorCode: string): FailedTurn => ({
+          decision: { pipeline, reason: 'percent_bucket', bucket: 7 },
+          session: SESSION,
+          latencyMs: 20_000,
+          errorCode,
+        });
+        service.observer.onTurnFailed?.(failed('awf', 'LEGACY_UNAVAILABLE'));
+        service.observer.onTurnFailed?.(failed('awf', 'LEGACY_UNAVAILABLE'));
+        service.observer.onTurnFailed?.(failed('legacy', 'LEGACY_UNAVAILABLE'));
+        const report = await service.status('5m');
+        assert.equal(report.awf.turns, 100);
+        assert.equal(report.awf.fallbacks, 2);
+        assert.deepEqual(report.awf.fallbackReasons, { legacy_unavailable: 2 });
+        assert.equal(report.awf.failures, 2);
+        assert.equal(report.awf.latencyMaxMs !== null && report.awf.latencyMaxMs > 19_000, true);
+        assert.equal(report.legacy.turns, 1);
+        assert.equal(report.legacy.failures, 1);
+        assert.equal(report.legacy.fallbacks, 0);
+        const fallbackRate = report.slos.find((slo) => slo.slo === 'fallback_rate');
+        assert.equal(fallbackRate?.value, 2);
+        assert.equal(fallbackRate?.state, 'critical');
       });
 
       it('changes no alert, even over a violated window', async () => {

@@ -181,7 +181,7 @@ describe('resolveAtOrBelow()', () => {
 });
 
 describe('mergeMinutes()', () => {
-  it('adds counts and fallback reasons of every instance and minute, per pipeline', () => {
+  it('adds counts, fallback reasons and failures of every instance and minute, per pipeline', () => {
     const minute = (instanceId: string, sample: TurnSample, turns: number): StoredMinute => {
       const aggregator = new TurnAggregator();
       for (let i = 0; i < turns; i++) aggregator.record(sample, 0);
@@ -195,6 +195,7 @@ describe('mergeMinutes()', () => {
         retries: aggregate.retries,
         fallbacks: aggregate.fallbacks,
         fallbackReasons: aggregate.fallbackReasons,
+        failures: aggregate.failures,
         latencySketch: aggregate.latency.encode(),
       };
     };
@@ -210,13 +211,16 @@ describe('mergeMinutes()', () => {
         2,
       ),
       minute('b', { pipeline: 'legacy', latencyMs: 30, retried: false, fallback: false }, 4),
+      minute('a', { pipeline: 'legacy', latencyMs: 30, retried: false, fallback: false, failed: true }, 2),
     ]);
     assert.deepEqual(instances, ['a', 'b']);
     assert.deepEqual(
       { turns: awf.turns, retries: awf.retries, fallbacks: awf.fallbacks, reasons: awf.fallbackReasons },
       { turns: 5, retries: 3, fallbacks: 5, reasons: { timeout: 5 } },
     );
-    assert.equal(legacy.turns, 4);
+    assert.equal(legacy.turns, 6);
+    assert.equal(legacy.failures, 2);
+    assert.equal(awf.failures, 0);
     assert.equal(summarizePipeline(legacy).latencyMaxMs, 30);
   });
 });

@@ -32,6 +32,7 @@ import {
 import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
 import {
   emptyAggregate,
+  failedTurnSample,
   MINUTE_MS,
   minuteOf,
   type TurnAggregate,
@@ -78,6 +79,8 @@ export interface PipelineSummary {
   retries: number;
   fallbacks: number;
   fallbackReasons: Record<string, number>;
+  /** Turns that failed outright (the player got an error); AWF ones are also fallbacks. */
+  failures: number;
   retryRatePct: number | null;
   fallbackRatePct: number | null;
   latencyP50Ms: number | null;
@@ -136,7 +139,7 @@ export interface SloReport {
 }
 
 export interface SloService {
-  /** Feeds every committed turn into the hot path; wire it into the turn service's observers. */
+  /** Feeds every turn, committed or failed, into the hot path; wire it into the turn service's observers. */
   readonly observer: TurnObserver;
   /** The hot path: in memory, no I/O. */
   recordTurn(sample: TurnSample, atMs?: number): void;
@@ -337,6 +340,9 @@ export function createSloService(deps: SloServiceDeps): SloService {
           now(),
         );
       },
+      onTurnFailed(event) {
+        aggregator.record(failedTurnSample(event), now());
+      },
     },
     recordTurn,
     flush,
@@ -421,6 +427,7 @@ export function summarizePipeline(aggregate: TurnAggregate): PipelineSummary {
     retries: aggregate.retries,
     fallbacks: aggregate.fallbacks,
     fallbackReasons: { ...aggregate.fallbackReasons },
+    failures: aggregate.failures,
     retryRatePct: turns === 0 ? null : (aggregate.retries / turns) * 100,
     fallbackRatePct: turns === 0 ? null : (aggregate.fallbacks / turns) * 100,
     latencyP50Ms: aggregate.latency.quantile(0.5) ?? null,
@@ -444,6 +451,7 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
     into.turns += row.turns;
     into.retries += row.retries;
     into.fallbacks += row.fallbacks;
+    into.failures += row.failures;
     for (const [reason, count] of Object.entries(row.fallbackReasons)) {
       into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
     }

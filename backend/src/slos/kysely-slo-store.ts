@@ -6,7 +6,7 @@ import { withWriteTransaction } from '../store/write-transaction.js';
 import { LatencySketch } from './latency-sketch.js';
 import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
 import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
-import { mergeAggregate, type TurnAggregate } from './turn-aggregates.js';
+import { emptyAggregate, mergeAggregate, type TurnAggregate } from './turn-aggregates.js';
 
 /**
  * The SloStore over Kysely, one implementation for SQLite and PostgreSQL. `audit`, when given, records
@@ -24,7 +24,7 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
           // instance id then add their deltas one after the other instead of one overwriting the other.
           await trx
             .insertInto('slo_minutes')
-            .values({ ...key, ...toMinuteColumns(emptyTurnAggregate()), updated_at: updatedAt })
+            .values({ ...key, ...toMinuteColumns(emptyAggregate()), updated_at: updatedAt })
             .onConflict((conflict) => conflict.columns(['minute', 'instance_id', 'pipeline']).doNothing())
             .execute();
           let select = trx
@@ -194,16 +194,13 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
   };
 }
 
-function emptyTurnAggregate(): TurnAggregate {
-  return { turns: 0, retries: 0, fallbacks: 0, fallbackReasons: {}, latency: new LatencySketch() };
-}
-
 function toMinuteColumns(aggregate: TurnAggregate) {
   return {
     turns: aggregate.turns,
     retries: aggregate.retries,
     fallbacks: aggregate.fallbacks,
     fallback_reasons: JSON.stringify(aggregate.fallbackReasons),
+    failures: aggregate.failures,
     latency_sketch: aggregate.latency.encode(),
   };
 }
@@ -214,6 +211,7 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     retries: row.retries,
     fallbacks: row.fallbacks,
     fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
+    failures: row.failures,
     latency: LatencySketch.decode(row.latency_sketch),
   };
 }
@@ -227,6 +225,7 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     retries: row.retries,
     fallbacks: row.fallbacks,
     fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
+    failures: row.failures,
     latencySketch: row.latency_sketch,
   };
 }

@@ -95,6 +95,19 @@ describe('slo-status', () => {
       assert.match(out, /Result: every SLO holds/);
     });
 
+    it('compares AWF with legacy, counting turns that failed outright', async () => {
+      const report = reportWith(200, 1);
+      const { out } = await run([], {
+        ...report,
+        awf: { ...report.awf, failures: 1 },
+        legacy: { ...report.legacy, turns: 3, failures: 2 },
+      });
+      assert.match(
+        out,
+        /^Compare: AWF 200 turns, .*fallbacks 1 \(unknown 1\), failed 1; legacy 3 turns, .*, failed 2$/m,
+      );
+    });
+
     it('when an SLO is violated: names it with its severity and suggested actions, and returns 1', async () => {
       const { code, out } = await run([], reportWith(200, 6));
       assert.equal(code, 1);

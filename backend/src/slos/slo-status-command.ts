@@ -121,8 +121,8 @@ export function formatSloReport(report: SloReport): string {
   const p95 = (value: number | null) => (value === null ? '-' : formatSloValue('ms', value));
   lines.push(
     `Compare: AWF ${awf.turns} turns, latency p50 ${p95(awf.latencyP50Ms)}, p95 ${p95(awf.latencyP95Ms)}, ` +
-      `fallbacks ${awf.fallbacks}${fallbackReasons(awf.fallbackReasons)}; ` +
-      `legacy ${legacy.turns} turns, latency p50 ${p95(legacy.latencyP50Ms)}, p95 ${p95(legacy.latencyP95Ms)}`,
+      `fallbacks ${awf.fallbacks}${fallbackReasons(awf.fallbackReasons)}, failed ${awf.failures}; ` +
+      `legacy ${legacy.turns} turns, latency p50 ${p95(legacy.latencyP50Ms)}, p95 ${p95(legacy.latencyP95Ms)}, failed ${legacy.failures}`,
   );
   const recorded = Math.max(0, ...report.history.map((history) => history.minutes));
   const violated = report.history.map((history) => `${history.slo} ${history.violatedMinutes}`).join(', ');

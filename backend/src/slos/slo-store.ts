@@ -12,6 +12,8 @@ export interface StoredMinute {
   retries: number;
   fallbacks: number;
   fallbackReasons: Record<string, number>;
+  /** Turns that failed outright. */
+  failures: number;
   /** `LatencySketch.encode()` output. */
   latencySketch: string;
 }

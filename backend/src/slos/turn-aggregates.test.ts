@@ -35,6 +35,16 @@ describe('TurnAggregator', () => {
       assert.deepEqual(minute?.fallbackReasons, { invalid_output: 1, timeout: 1, unknown: 1 });
     });
 
+    it('counts turns that failed outright, apart from fallbacks', () => {
+      const aggregator = new TurnAggregator();
+      aggregator.record({ ...awf, fallback: true, fallbackReason: 'legacy_unavailable', failed: true }, T0);
+      aggregator.record(awf, T0);
+      aggregator.record({ ...awf, pipeline: 'legacy', failed: true }, T0);
+      const [awfMinute, legacyMinute] = aggregator.drain();
+      assert.deepEqual([awfMinute?.turns, awfMinute?.failures, awfMinute?.fallbacks], [2, 1, 1]);
+      assert.deepEqual([legacyMinute?.turns, legacyMinute?.failures, legacyMinute?.fallbacks], [1, 1, 0]);
+    });
+
     it('goes back to an earlier minute still pending when a late turn arrives', () => {
       const aggregator = new TurnAggregator();
       aggregator.record(awf, T0);

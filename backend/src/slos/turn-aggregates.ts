@@ -1,3 +1,4 @@
+import type { FailedTurn } from '../turns/turn-service.js';
 import type { Pipeline } from '../turns/turn-types.js';
 import { LatencySketch } from './latency-sketch.js';
 
@@ -8,6 +9,34 @@ export interface TurnSample {
   retried: boolean;
   fallback: boolean;
   fallbackReason?: string | undefined;
+  /** The turn produced no answer (the pipeline, and for AWF its fallback, failed). */
+  failed?: boolean;
+}
+
+/** Fallback reasons of AWF turns that failed outright: the legacy fallback failed too, or something else did. */
+export const FAILED_TURN_FALLBACK_REASONS = ['legacy_unavailable', 'turn_failed'] as const;
+
+/**
+ * A turn that failed outright, as the SLOs count it: a turn of the routed pipeline with its latency;
+ * for AWF also a fallback (its legacy fallback failed, reason `legacy_unavailable`; any other error,
+ * `turn_failed`), so the worst outages count against the fallback rate instead of vanishing.
+ */
+export function failedTurnSample(
+  event: Pick<FailedTurn, 'decision' | 'latencyMs' | 'errorCode'>,
+): TurnSample {
+  const isAwf = event.decision.pipeline === 'awf';
+  return {
+    pipeline: event.decision.pipeline,
+    latencyMs: event.latencyMs,
+    retried: false,
+    fallback: isAwf,
+    fallbackReason: isAwf
+      ? event.errorCode === 'LEGACY_UNAVAILABLE'
+        ? 'legacy_unavailable'
+        : 'turn_failed'
+      : undefined,
+    failed: true,
+  };
 }
 
 /** Turns of one pipeline, counted and sketched: one minute of one instance, or a merged window. */
@@ -17,6 +46,8 @@ export interface TurnAggregate {
   fallbacks: number;
   /** Fallback reason → count. */
   fallbackReasons: Record<string, number>;
+  /** Turns that failed outright (for AWF also counted as fallbacks). */
+  failures: number;
   latency: LatencySketch;
 }
 
@@ -33,7 +64,14 @@ export function minuteOf(epochMs: number): number {
 }
 
 export function emptyAggregate(): TurnAggregate {
-  return { turns: 0, retries: 0, fallbacks: 0, fallbackReasons: {}, latency: new LatencySketch() };
+  return {
+    turns: 0,
+    retries: 0,
+    fallbacks: 0,
+    fallbackReasons: {},
+    failures: 0,
+    latency: new LatencySketch(),
+  };
 }
 
 /** Adds `from`'s counts and sketch into `into`. */
@@ -41,6 +79,7 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
   into.turns += from.turns;
   into.retries += from.retries;
   into.fallbacks += from.fallbacks;
+  into.failures += from.failures;
   for (const [reason, count] of Object.entries(from.fallbackReasons)) {
     into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
   }
@@ -74,6 +113,7 @@ export class TurnAggregator {
       const reason = sample.fallbackReason ?? 'unknown';
       aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + 1;
     }
+    if (sample.failed) aggregate.failures += 1;
     aggregate.latency.add(sample.latencyMs);
   }
 

@@ -3,6 +3,7 @@ import type { TurnObserver } from '../turns/turn-service.js';
 import type { Pipeline } from '../turns/turn-types.js';
 import type { SloReport } from './awf-slos.js';
 import { SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
+import { FAILED_TURN_FALLBACK_REASONS, failedTurnSample } from './turn-aggregates.js';
 
 /** What the rollout gauges show; read on each scrape. */
 export interface RolloutGauges {
@@ -25,7 +26,7 @@ export interface TurnMetricsOptions {
 /** Prometheus metrics of this process, in a registry of its own (one per app, so tests do not share). */
 export interface TurnMetrics {
   readonly registry: Registry;
-  /** Counts every committed turn; wire it into the turn service's observers. */
+  /** Counts every turn, committed or failed; wire it into the turn service's observers. */
   readonly observer: TurnObserver;
   /** The exposition text and its content type, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
@@ -34,7 +35,7 @@ export interface TurnMetrics {
 /** Bucket edges (seconds) around typical model latencies; the SLO threshold is added to them. */
 const BASE_LATENCY_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 6, 10, 15, 20, 30, 60];
 const BUNDLE_BUCKETS_BYTES = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
-const FALLBACK_REASONS = ['invalid_output', 'provider_error', 'timeout'] as const;
+const FALLBACK_REASONS = ['invalid_output', 'provider_error', 'timeout', ...FAILED_TURN_FALLBACK_REASONS];
 const MISNAMED_DEFAULT_METRICS = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
@@ -59,6 +60,7 @@ export const METRIC_NAMES = {
   turns: 'awf_turns_total',
   invalidRetries: 'awf_turn_invalid_retries_total',
   fallbacks: 'awf_turn_fallbacks_total',
+  failures: 'awf_turn_failures_total',
   bundleSize: 'awf_bundle_size_bytes',
   tokens: 'awf_model_tokens_total',
   rolloutPercent: 'awf_rollout_percent',
@@ -92,7 +94,7 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
   });
   const turns = new Counter({
     name: METRIC_NAMES.turns,
-    help: 'Committed turns by the pipeline the turn was routed to.',
+    help: 'Turns (committed or failed outright) by the pipeline the turn was routed to.',
     labelNames: ['pipeline'],
     registers: [registry],
   });
@@ -103,8 +105,14 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
   });
   const fallbacks = new Counter({
     name: METRIC_NAMES.fallbacks,
-    help: 'AWF turns answered by the legacy pipeline, by reason.',
+    help: 'AWF turns answered by the legacy pipeline, or failed outright (legacy_unavailable, turn_failed), by reason.',
     labelNames: ['reason'],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: METRIC_NAMES.failures,
+    help: 'Turns that failed outright (the player got an error), by routed pipeline and error code.',
+    labelNames: ['pipeline', 'code'],
     registers: [registry],
   });
   const bundleSize = new Histogram({
@@ -126,6 +134,7 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     turns.labels(pipeline).inc(0);
     tokens.labels(pipeline, 'in').inc(0);
     tokens.labels(pipeline, 'out').inc(0);
+    failures.labels(pipeline, 'LEGACY_UNAVAILABLE').inc(0);
     return {
       latency: latency.labels(pipeline),
       turns: turns.labels(pipeline),
@@ -234,6 +243,14 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
         if (result.retried) retries.inc();
         if (result.fallback) fallbacks.labels(result.fallbackReason ?? 'unknown').inc();
         if (result.bundleBytes > 0) bundleSize.observe(result.bundleBytes);
+      },
+      onTurnFailed(event) {
+        const sample = failedTurnSample(event);
+        const series = byPipeline[sample.pipeline];
+        series.latency.observe(sample.latencyMs / 1000);
+        series.turns.inc();
+        failures.labels(sample.pipeline, event.errorCode).inc();
+        if (sample.fallback) fallbacks.labels(sample.fallbackReason ?? 'unknown').inc();
       },
     },
     async scrape() {

@@ -121,6 +121,8 @@ export interface SloMinutesTable {
   fallbacks: number;
   /** Fallback reason → count, as JSON text. */
   fallback_reasons: string;
+  /** Turns that failed outright (migration 005). */
+  failures: number;
   /** A LatencySketch, encoded. */
   latency_sketch: string;
   updated_at: string;

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FailedTurn } from '../turns/turn-service.js';
+import type { Pipeline, Session } from '../turns/turn-types.js';
+import { createTurnMetrics } from './turn-metrics.js';
+
+const SESSION: Session = {
+  sessionId: 's1',
+  userId: 'u1',
+  seed: 1,
+  state: { scene: 'start', flags: {}, inventory: [], relationships: {} },
+  turnCount: 0,
+  lastChoices: [],
+  createdAt: '2026-01-01T12:00:00.000Z',
+  updatedAt: '2026-01-01T12:00:00.000Z',
+};
+
+function failedTurn(pipeline: Pipeline, errorCode = 'LEGACY_UNAVAILABLE', latencyMs = 2500): FailedTurn {
+  return {
+    decision: { pipeline, reason: 'percent_bucket', bucket: 1 },
+    session: SESSION,
+    latencyMs,
+    errorCode,
+  };
+}
+
+/** The value of one exposition line, e.g. `awf_turns_total{pipeline="awf"}`. */
+function sampleValue(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+async function scrapeAfter(failures: FailedTurn[]) {
+  const metrics = createTurnMetrics({ turnP95Ms: 8000, processMetrics: false });
+  for (const failure of failures) metrics.observer.onTurnFailed?.(failure);
+  return (await metrics.scrape()).body;
+}
+
+describe('createTurnMetrics()', () => {
+  describe('.observer.onTurnFailed()', () => {
+    it('when an AWF turn and its legacy fallback both failed: counts an AWF turn, a legacy_unavailable fallback, its latency and a failure by code', async () => {
+      const body = await scrapeAfter([failedTurn('awf')]);
+      assert.equal(sampleValue(body, 'awf_turns_total{pipeline="awf"}'), 1);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 1);
+      assert.equal(sampleValue(body, 'awf_turn_latency_seconds_count{pipeline="awf"}'), 1);
+      assert.equal(sampleValue(body, 'awf_turn_latency_seconds_sum{pipeline="awf"}'), 2.5);
+      assert.equal(sampleValue(body, 'awf_turn_failures_total{pipeline="awf",code="LEGACY_UNAVAILABLE"}'), 1);
+      assert.equal(sampleValue(body, 'awf_turns_total{pipeline="legacy"}'), 0);
+      assert.equal(sampleValue(body, 'awf_turn_invalid_retries_total'), 0);
+    });
+
+    it('when an AWF turn failed for another reason: counts it as a fallback with reason turn_failed', async () => {
+      const body = await scrapeAfter([failedTurn('awf', 'INTERNAL')]);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="turn_failed"}'), 1);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 0);
+      assert.equal(sampleValue(body, 'awf_turn_failures_total{pipeline="awf",code="INTERNAL"}'), 1);
+    });
+
+    it('when a legacy-routed turn failed: counts a legacy turn and a legacy failure by code, and no AWF fallback', async () => {
+      const body = await scrapeAfter([failedTurn('legacy'), failedTurn('legacy')]);
+      assert.equal(sampleValue(body, 'awf_turns_total{pipeline="legacy"}'), 2);
+      assert.equal(sampleValue(body, 'awf_turn_latency_seconds_count{pipeline="legacy"}'), 2);
+      assert.equal(
+        sampleValue(body, 'awf_turn_failures_total{pipeline="legacy",code="LEGACY_UNAVAILABLE"}'),
+        2,
+      );
+      assert.equal(sampleValue(body, 'awf_turns_total{pipeline="awf"}'), 0);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 0);
+    });
+
+    it('exposes the failure and legacy_unavailable series at zero before any failure, so rate() works from the first', async () => {
+      const body = await scrapeAfter([]);
+      assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 0);
+      assert.equal(sampleValue(body, 'awf_turn_failures_total{pipeline="awf",code="LEGACY_UNAVAILABLE"}'), 0);
+      assert.equal(
+        sampleValue(body, 'awf_turn_failures_total{pipeline="legacy",code="LEGACY_UNAVAILABLE"}'),
+        0,
+      );
+    });
+  });
+});
