@@ -17,7 +17,7 @@ const dbPath = path.join(dir, 'awf.db');
 
 let viewerToken = '';
 
-const sloStatus = (args: string[], token: string = viewerToken) =>
+const sloStatus = (args: string[], token: string = viewerToken, sqlitePath: string = dbPath) =>
   spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'backend/scripts/slo-status.ts'), ...args],
@@ -26,41 +26,47 @@ const sloStatus = (args: string[], token: string = viewerToken) =>
       encoding: 'utf8',
       env: {
         PATH: process.env.PATH ?? '',
-        AWF_DB_PATH: dbPath,
+        AWF_DB_PATH: sqlitePath,
         ...(token ? { AWF_ADMIN_TOKEN: token } : {}),
       },
     },
   );
+
+/** A store at `sqlitePath` with a viewer token for the gate and an SLO service judging at `minSample`. */
+async function openStore(sqlitePath: string, minSample: number) {
+  const database = await openDatabase({ sqlitePath });
+  const auth = createAuthService({
+    database,
+    store: createKyselyAuthStore(),
+    audit: createAuditLogger({ database }),
+    rateLimit: { changes: 30, windowSec: 60 },
+  });
+  const admin = await auth.addFirstAdmin({ name: 'root', via: 'cli' });
+  const principal = { actor: admin.actor, role: admin.role, tokenId: admin.tokenId };
+  const token = (await auth.addActor(principal, { name: 'deploy-gate', role: 'viewer' })).token;
+  const slos = createSloService({
+    store: createKyselySloStore(database),
+    thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
+    settings: {
+      evaluationWindow: '5m',
+      evaluationIntervalMs: 0,
+      flushIntervalMs: 0,
+      minSample,
+      resolveHysteresisPct: 10,
+      retentionDays: 30,
+    },
+    instanceId: 'e2e',
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+  });
+  return { database, slos, token };
+}
 
 describe('tsx backend/scripts/slo-status.ts', () => {
   let database: Database;
   let slos: SloService;
 
   before(async () => {
-    database = await openDatabase({ sqlitePath: dbPath });
-    const auth = createAuthService({
-      database,
-      store: createKyselyAuthStore(),
-      audit: createAuditLogger({ database }),
-      rateLimit: { changes: 30, windowSec: 60 },
-    });
-    const admin = await auth.addFirstAdmin({ name: 'root', via: 'cli' });
-    const principal = { actor: admin.actor, role: admin.role, tokenId: admin.tokenId };
-    viewerToken = (await auth.addActor(principal, { name: 'deploy-gate', role: 'viewer' })).token;
-    slos = createSloService({
-      store: createKyselySloStore(database),
-      thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
-      settings: {
-        evaluationWindow: '5m',
-        evaluationIntervalMs: 0,
-        flushIntervalMs: 0,
-        minSample: 100,
-        resolveHysteresisPct: 10,
-        retentionDays: 30,
-      },
-      instanceId: 'e2e',
-      log: { info: () => {}, warn: () => {}, error: () => {} },
-    });
+    ({ database, slos, token: viewerToken } = await openStore(dbPath, 100));
   });
   after(async () => {
     await slos.close();
@@ -126,5 +132,43 @@ describe('tsx backend/scripts/slo-status.ts', () => {
       run.stdout,
       /^Usage: tsx backend\/scripts\/slo-status\.ts \[--window 5m\|1h\|24h\|7d\] \[--json\]/,
     );
+  });
+});
+
+describe('tsx backend/scripts/slo-status.ts while an alert is open', () => {
+  const alertingDbPath = path.join(dir, 'alerting.db');
+  let store: Awaited<ReturnType<typeof openStore>>;
+
+  before(async () => {
+    // The server judges with SLO_MIN_SAMPLE=20; the gate runs with the default 100.
+    store = await openStore(alertingDbPath, 20);
+  });
+  after(async () => {
+    await store.slos.close();
+    await store.database.close();
+  });
+
+  it('exits 1 even when the gate has too few turns to judge, and says the open alert is why', async () => {
+    for (let i = 0; i < 40; i++) {
+      store.slos.recordTurn({ pipeline: 'awf', latencyMs: 1500, retried: false, fallback: i < 10 });
+    }
+    const report = await store.slos.evaluate();
+    assert.deepEqual(
+      report.alerts.map((alert) => alert.slo),
+      ['fallback_rate'],
+    );
+    const run = sloStatus([], store.token, alertingDbPath);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(
+      run.stdout,
+      /^fallback rate +25\.00 % +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
+    );
+    assert.match(run.stdout, /Alerts firing: 1\n {2}\[critical\] fallback rate since/);
+    assert.match(
+      run.stdout,
+      /^Result: alert firing: fallback rate \(critical\) since \S+; no SLO violated over 5m, 3 not judged \(fewer than 100 AWF turns in the window\); failing until the alert resolves$/m,
+    );
+    const json = JSON.parse(sloStatus(['--json'], store.token, alertingDbPath).stdout);
+    assert.equal(json.status, 'alerting');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * tsx backend/scripts/slo-status.ts [--window 5m|1h|24h|7d] [--json] [--help]
- * AWF SLO status over a window, merged across instances; exit 0 healthy, 1 violated, 2 usage or auth.
+ * AWF SLO status over a window, merged across instances; exit 0 healthy, 1 violated or an alert open,
+ * 2 usage or auth.
  * Reading SLO data needs AWF_ADMIN_TOKEN of a role with slo.read (any role).
  */
 import { createServices } from '../src/app/create-services.js';

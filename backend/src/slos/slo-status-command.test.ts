@@ -137,11 +137,48 @@ describe('slo-status', () => {
       assert.match(out, /Result: no SLO violated; 3 not judged \(fewer than 100 AWF turns in the window\)/);
     });
 
+    it('with too few AWF turns to judge but an alert open: lists the alert, says so in the result line, and returns 1', async () => {
+      const { code, out } = await run([], reportWith(40, 40, { alertOpen: true }));
+      assert.equal(code, 1);
+      assert.match(out, /Alerts firing: 1\n {2}\[critical\] fallback rate since/);
+      assert.match(
+        out,
+        /^Result: alert firing: fallback rate \(critical\) since 2026-01-01T11:58:00\.000Z; no SLO violated over 1h, 3 not judged \(fewer than 100 AWF turns in the window\); failing until the alert resolves$/m,
+      );
+    });
+
+    it('with every SLO holding but an alert still open (not yet resolved by the evaluator): returns 1', async () => {
+      const { code, out } = await run([], reportWith(200, 1, { alertOpen: true }));
+      assert.equal(code, 1);
+      assert.match(
+        out,
+        /^Result: alert firing: fallback rate \(critical\) since 2026-01-01T11:58:00\.000Z; no SLO violated over 1h; failing until the alert resolves$/m,
+      );
+    });
+
+    it('when an SLO is violated and its alert is open: names both in the result line', async () => {
+      const { code, out } = await run([], reportWith(200, 6, { alertOpen: true }));
+      assert.equal(code, 1);
+      assert.match(
+        out,
+        /^Result: violated: fallback rate \(critical\); alert firing: fallback rate \(critical\)$/m,
+      );
+    });
+
+    it('--json with an alert open over an unjudged window: status "alerting" and the result sentence', async () => {
+      const { code, out } = await run(['--json'], reportWith(40, 40, { alertOpen: true }));
+      assert.equal(code, 1);
+      const json = JSON.parse(out);
+      assert.equal(json.status, 'alerting');
+      assert.match(json.result, /^alert firing: fallback rate \(critical\)/);
+    });
+
     it('--json prints the report as one JSON object with a status', async () => {
       const { code, out } = await run(['--json'], reportWith(200, 6));
       assert.equal(code, 1);
       const json = JSON.parse(out);
       assert.equal(json.status, 'violated');
+      assert.equal(json.result, 'violated: fallback rate (critical)');
       assert.equal(json.slos.find((slo: { slo: string }) => slo.slo === 'fallback_rate').state, 'critical');
     });
 
@@ -156,8 +193,10 @@ describe('slo-status', () => {
       assert.equal(read, false);
       assert.match(
         out,
-        /Exit codes: 0 .* 1 an SLO is violated,\n2 a flag is unknown or malformed, or the token is missing or not allowed/,
+        /^Exit codes:\n {2}0 +every SLO holds \(or has too few turns to judge\) and no alert is open\n/m,
       );
+      assert.match(out, /^ {2}1 +an SLO is violated, or an alert is open .*\n/m);
+      assert.match(out, /^ {2}2 +a flag is unknown or malformed, or the token is missing or not allowed/m);
     });
   });
 });

@@ -4,8 +4,8 @@ import { UsageError } from '../cli/cli-errors.js';
 import type { OpenSloAlert, SloReport, SloResult } from './awf-slos.js';
 import { formatSloValue, SLO_WINDOWS, type SloWindow } from './slo-definitions.js';
 
-/** Exit codes of slo-status: a deploy pipeline gates on them. */
-export const SLO_STATUS_EXIT = { healthy: 0, violated: 1, usage: 2 } as const;
+/** Exit codes of slo-status: a deploy pipeline gates on them. An open alert fails the gate like a violation. */
+export const SLO_STATUS_EXIT = { healthy: 0, violated: 1, alerting: 1, usage: 2 } as const;
 
 export const SLO_STATUS_USAGE = `Usage: tsx backend/scripts/slo-status.ts [--window 5m|1h|24h|7d] [--json] [--help]
 
@@ -19,8 +19,11 @@ and the alerts firing with their suggested actions.
 
 Needs AWF_ADMIN_TOKEN of a role allowed to read SLO data (slo.read: viewer, operator, admin, auditor).
 
-Exit codes: 0 every SLO holds (or has too few turns to judge), 1 an SLO is violated,
-2 a flag is unknown or malformed, or the token is missing or not allowed.`;
+Exit codes:
+  0  every SLO holds (or has too few turns to judge) and no alert is open
+  1  an SLO is violated, or an alert is open (the server's evaluator fired it and has not resolved it,
+     e.g. it judges with a smaller SLO_MIN_SAMPLE or another window); the Result line says which
+  2  a flag is unknown or malformed, or the token is missing or not allowed`;
 
 /** The one schema the command line is parsed through. */
 const argsSchema = z
@@ -80,12 +83,51 @@ export async function runSloStatus(
     return SLO_STATUS_EXIT.healthy;
   }
   const report = await readReport(args.window);
-  io.stdout(args.json ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatSloReport(report));
-  return report.healthy ? SLO_STATUS_EXIT.healthy : SLO_STATUS_EXIT.violated;
+  const verdict = sloStatusVerdict(report);
+  io.stdout(
+    args.json
+      ? `${JSON.stringify({ status: verdict.status, result: verdict.result, ...report }, null, 2)}\n`
+      : formatSloReport(report),
+  );
+  return SLO_STATUS_EXIT[verdict.status === 'ok' ? 'healthy' : verdict.status];
 }
 
-function toJson(report: SloReport) {
-  return { status: report.healthy ? 'ok' : 'violated', ...report };
+/** What slo-status concludes: the gate's status and the sentence of its Result line. */
+export interface SloStatusVerdict {
+  /** violated: an SLO is violated over the window; alerting: none is, but an alert is open. */
+  status: 'ok' | 'violated' | 'alerting';
+  result: string;
+}
+
+/**
+ * The gate fails while an SLO is violated over the window and also while any alert is open: the
+ * evaluator that fired it may judge another window or a smaller minimum sample, and an alert it has
+ * not resolved means the outage it saw is not known to be over.
+ */
+export function sloStatusVerdict(report: SloReport): SloStatusVerdict {
+  const failing = report.slos.filter((slo) => slo.state === 'warning' || slo.state === 'critical');
+  const unjudged = report.slos.filter((slo) => slo.state === 'insufficient_data');
+  if (failing.length > 0) {
+    const violated = `violated: ${failing.map((slo) => `${slo.title} (${slo.state})`).join(', ')}`;
+    const alerts = report.alerts.map((alert) => `${alert.title} (${alert.severity})`).join(', ');
+    return { status: 'violated', result: alerts === '' ? violated : `${violated}; alert firing: ${alerts}` };
+  }
+  const notJudged =
+    unjudged.length === 0
+      ? ''
+      : `${unjudged.length} not judged (fewer than ${unjudged[0]?.minSample ?? 0} AWF turns in the window)`;
+  if (report.alerts.length > 0) {
+    const alerts = report.alerts
+      .map((alert) => `${alert.title} (${alert.severity}) since ${alert.firedAt}`)
+      .join(', ');
+    const judged = `no SLO violated over ${report.window}${notJudged === '' ? '' : `, ${notJudged}`}`;
+    return {
+      status: 'alerting',
+      result: `alert firing: ${alerts}; ${judged}; failing until the alert resolves`,
+    };
+  }
+  if (notJudged !== '') return { status: 'ok', result: `no SLO violated; ${notJudged}` };
+  return { status: 'ok', result: 'every SLO holds' };
 }
 
 const STATE_LABEL: Record<SloResult['state'], string> = {
@@ -143,18 +185,7 @@ export function formatSloReport(report: SloReport): string {
   lines.push(report.alerts.length === 0 ? 'Alerts firing: none' : `Alerts firing: ${report.alerts.length}`);
   for (const alert of report.alerts) lines.push(...alertLines(alert));
   lines.push('');
-  const failing = report.slos.filter((slo) => slo.state === 'warning' || slo.state === 'critical');
-  const unjudged = report.slos.filter((slo) => slo.state === 'insufficient_data');
-  if (failing.length > 0) {
-    lines.push(`Result: violated: ${failing.map((slo) => `${slo.title} (${slo.state})`).join(', ')}`);
-  } else if (unjudged.length > 0) {
-    const minSample = unjudged[0]?.minSample ?? 0;
-    lines.push(
-      `Result: no SLO violated; ${unjudged.length} not judged (fewer than ${minSample} AWF turns in the window)`,
-    );
-  } else {
-    lines.push('Result: every SLO holds');
-  }
+  lines.push(`Result: ${sloStatusVerdict(report).result}`);
   return `${lines.join('\n')}\n`;
 }
 
