@@ -124,6 +124,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       resolveHysteresisPct: config.sloMonitoring.resolveHysteresisPct,
       retentionDays: config.sloMonitoring.retentionDays,
       webhookUrl: config.sloMonitoring.alertWebhookUrl,
+      noDataResolveEvaluations: config.sloMonitoring.noDataResolveEvaluations,
     },
     instanceId: config.instanceId,
     ...(options.clock ? { now: () => (options.clock as () => Date)().getTime() } : {}),

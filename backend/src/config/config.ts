@@ -41,6 +41,8 @@ export interface Config {
     resolveHysteresisPct: number;
     retentionDays: number;
     alertWebhookUrl: string | undefined;
+    /** An open alert resolves as "no data" after this many evaluations in a row without enough turns; 0 never. */
+    noDataResolveEvaluations: number;
   };
   /** This process's name in per-instance SLO aggregates; default the host name. */
   instanceId: string;
@@ -115,6 +117,7 @@ export function parseConfig(env: Env): Config {
       // The 7d window needs at least 7 days of minutes.
       retentionDays: read.number('SLO_RETENTION_DAYS', 30, { min: 7, integer: true }),
       alertWebhookUrl: read.optionalUrl('SLO_ALERT_WEBHOOK_URL', ['http:', 'https:']),
+      noDataResolveEvaluations: read.number('SLO_NO_DATA_RESOLVE_EVALUATIONS', 3, { min: 0, integer: true }),
     },
     instanceId: readInstanceId(read),
     model: {

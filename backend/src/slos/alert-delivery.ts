@@ -1,5 +1,5 @@
 import { formatSloValue, type SloDefinition, type SloSeverity, sloDefinition } from './slo-definitions.js';
-import type { SloAlert } from './slo-store.js';
+import type { SloAlert, SloResolutionReason } from './slo-store.js';
 
 /** What callbacks and the webhook receive when an alert fires or resolves. */
 export interface SloAlertEvent {
@@ -9,8 +9,8 @@ export interface SloAlertEvent {
   title: string;
   severity: SloSeverity;
   unit: SloDefinition['unit'];
-  /** The value that fired or resolved the alert, in `unit`. */
-  value: number;
+  /** The value that fired or resolved the alert, in `unit`; null when a no_data resolution saw no AWF turn. */
+  value: number | null;
   threshold: number;
   window: SloAlert['window'];
   sample: number;
@@ -19,6 +19,10 @@ export interface SloAlertEvent {
   instanceId: string;
   /** ISO 8601. */
   at: string;
+  /** On resolve: whether the value recovered or the alert closed for lack of data. */
+  reason?: SloResolutionReason;
+  /** On a no_data resolve: the minimum sample not reached, for how many evaluations in a row. */
+  noData?: { minSample: number; evaluations: number };
 }
 
 /** An in-process alert hook. May be async; its failure is logged and never stops the others. */
@@ -37,9 +41,21 @@ export const consoleSloLog: SloLog = {
   error: (message) => console.error(message),
 };
 
-export function alertEvent(kind: SloAlertEvent['kind'], alert: SloAlert, instanceId: string): SloAlertEvent {
+export function alertEvent(
+  kind: SloAlertEvent['kind'],
+  alert: SloAlert,
+  instanceId: string,
+  noData?: SloAlertEvent['noData'],
+): SloAlertEvent {
   const definition = sloDefinition(alert.slo);
   const fired = kind === 'fired';
+  let value: number | null = alert.firedValue;
+  if (!fired) {
+    value =
+      alert.resolvedReason === 'no_data'
+        ? (alert.resolvedValue ?? null)
+        : (alert.resolvedValue ?? alert.firedValue);
+  }
   return {
     kind,
     alert,
@@ -47,13 +63,15 @@ export function alertEvent(kind: SloAlertEvent['kind'], alert: SloAlert, instanc
     title: definition.title,
     severity: alert.severity,
     unit: definition.unit,
-    value: fired ? alert.firedValue : (alert.resolvedValue ?? alert.firedValue),
+    value,
     threshold: alert.threshold,
     window: alert.window,
     sample: fired ? alert.firedSample : (alert.resolvedSample ?? alert.firedSample),
     suggestedActions: definition.suggestedActions,
     instanceId,
     at: fired ? alert.firedAt : (alert.resolvedAt ?? alert.firedAt),
+    ...(fired ? {} : { reason: alert.resolvedReason ?? 'recovered' }),
+    ...(noData ? { noData } : {}),
   };
 }
 
@@ -62,8 +80,14 @@ export function alertEvent(kind: SloAlertEvent['kind'], alert: SloAlert, instanc
  * suggested actions, on one line so log search finds all of it.
  */
 export function alertLogLine(event: SloAlertEvent): string {
-  const value = formatSloValue(event.unit, event.value);
+  const value = event.value === null ? '-' : formatSloValue(event.unit, event.value);
   const threshold = formatSloValue(event.unit, event.threshold);
+  if (event.kind === 'resolved' && event.reason === 'no_data') {
+    const fired = formatSloValue(event.unit, event.alert.firedValue);
+    const minSample = event.noData ? `${event.noData.minSample}` : 'the minimum sample of';
+    const times = event.noData ? ` for ${event.noData.evaluations} evaluations in a row` : '';
+    return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} AWF turns in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
+  }
   if (event.kind === 'resolved') {
     return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} AWF turns)`;
   }

@@ -11,6 +11,7 @@ import type { SloAlertEvent, SloLog } from './alert-delivery.js';
 import { createSloService, type SloMonitoringSettings, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
 import type { TurnSample } from './turn-aggregates.js';
+import { createTurnMetrics } from './turn-metrics.js';
 
 const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
 const SETTINGS: SloMonitoringSettings = {
@@ -265,6 +266,8 @@ for (const target of testDatabaseTargets()) {
         const rows = await database.db.selectFrom('slo_alerts').selectAll().execute();
         assert.equal(rows.length, 1);
         assert.equal(rows[0]?.resolved_value, 0);
+        assert.equal(rows[0]?.resolved_reason, 'recovered');
+        assert.equal(events[1]?.reason, 'recovered');
       });
 
       it('keeps an alert open while the value sits between the resolve point and the threshold (hysteresis)', async () => {
@@ -363,6 +366,105 @@ for (const target of testDatabaseTargets()) {
         assert.equal(audit.events[0]?.details.value, 5);
         assert.equal(audit.events[0]?.details.threshold, 1);
         assert.equal(audit.events[0]?.details.severity, 'critical');
+        assert.equal(audit.events[1]?.details.reason, 'recovered');
+      });
+
+      it('resolves an open alert as "no data" after SLO_NO_DATA_RESOLVE_EVALUATIONS evaluations in a row without enough AWF turns', async () => {
+        const clock = manualClock();
+        const audit = recordingAppender();
+        const log = capturingLog();
+        const service = serviceOn(database, { now: clock.now, audit, log });
+        const metrics = createTurnMetrics({
+          turnP95Ms: 8000,
+          processMetrics: false,
+          sloReport: service.lastReport,
+        });
+        const events: SloAlertEvent[] = [];
+        service.onAlert((event) => {
+          events.push(event);
+        });
+        playAwf(service, 200, 10);
+        await service.evaluate();
+        // Rolled back to 0 %: no AWF turn any more, the window empties.
+        clock.advance(10 * MINUTE);
+        for (let i = 0; i < 2; i++) {
+          await service.evaluate();
+          clock.advance(MINUTE);
+        }
+        assert.deepEqual(
+          events.map((event) => event.kind),
+          ['fired'],
+        );
+        assert.equal(service.lastReport()?.alerts.length, 1);
+
+        await service.evaluate();
+        assert.deepEqual(
+          events.map((event) => [event.kind, event.reason]),
+          [
+            ['fired', undefined],
+            ['resolved', 'no_data'],
+          ],
+        );
+        assert.equal(events[1]?.value, null);
+        assert.deepEqual(events[1]?.noData, { minSample: 100, evaluations: 3 });
+        assert.deepEqual(service.lastReport()?.alerts, []);
+        const body = (await metrics.scrape()).body;
+        assert.match(body, /^awf_slo_alert_firing\{slo="fallback_rate",severity="critical"\} 0$/m);
+
+        const [row] = await database.db.selectFrom('slo_alerts').selectAll().execute();
+        assert.equal(row?.resolved_reason, 'no_data');
+        assert.equal(row?.resolved_sample, 0);
+        assert.equal(row?.resolved_value, null);
+        const [alert] = await createKyselySloStore(database).listAlerts('2000-01-01T00:00:00.000Z');
+        assert.equal(alert?.resolvedReason, 'no_data');
+        assert.deepEqual(
+          audit.events.map((event) => [event.action, event.details.reason]),
+          [
+            ['slo.alert.fired', undefined],
+            ['slo.alert.resolved', 'no_data'],
+          ],
+        );
+        assert.equal(audit.events[1]?.details.value, null);
+        assert.equal(audit.events[1]?.details.sample, 0);
+        assert.equal(audit.events[1]?.details.minSample, 100);
+        assert.equal(audit.events[1]?.details.evaluationsWithoutData, 3);
+        const info = log.lines.filter(([level]) => level === 'info').map(([, line]) => line);
+        assert.match(
+          info[0] ?? '',
+          /^SLO alert resolved without data: fallback rate \(critical, fired at 5\.00 % > threshold 1\.00 %\): fewer than 100 AWF turns in window 5m for 3 evaluations in a row \(0 now\)/,
+        );
+      });
+
+      it('counts the evaluations without data afresh after one that could judge', async () => {
+        const clock = manualClock();
+        const service = serviceOn(database, { now: clock.now });
+        const kinds: string[] = [];
+        service.onAlert((event) => {
+          kinds.push(`${event.kind}${event.reason ? `:${event.reason}` : ''}`);
+        });
+        playAwf(service, 200, 10);
+        await service.evaluate();
+        clock.advance(10 * MINUTE);
+        await service.evaluate();
+        await service.evaluate();
+        playAwf(service, 150, 3); // 2 %: judged, still violated, the alert stays open
+        await service.evaluate();
+        clock.advance(10 * MINUTE);
+        await service.evaluate();
+        await service.evaluate();
+        assert.deepEqual(kinds, ['fired']);
+        await service.evaluate();
+        assert.deepEqual(kinds, ['fired', 'resolved:no_data']);
+      });
+
+      it('with SLO_NO_DATA_RESOLVE_EVALUATIONS=0: keeps the alert open until data judges it', async () => {
+        const clock = manualClock();
+        const service = serviceOn(database, { now: clock.now, settings: { noDataResolveEvaluations: 0 } });
+        playAwf(service, 200, 10);
+        await service.evaluate();
+        clock.advance(10 * MINUTE);
+        for (let i = 0; i < 5; i++) await service.evaluate();
+        assert.equal((await service.status('5m')).alerts.length, 1);
       });
 
       it('writes each evaluated minute to history, so "healthy for N days" is answered from data', async () => {

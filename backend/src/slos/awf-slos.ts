@@ -51,8 +51,14 @@ export interface SloMonitoringSettings {
   evaluationIntervalMs: number;
   /** How often pending minutes are written to the store; 0: only on evaluate() and close(). */
   flushIntervalMs: number;
-  /** Fewer AWF turns than this in the window: the SLO is not judged (no fire, no resolve). */
+  /** Fewer AWF turns than this in the window: the SLO is not judged (no fire, no recovery). */
   minSample: number;
+  /**
+   * An open alert resolves with reason no_data after this many evaluations in a row (by this instance,
+   * since the alert opened) without `minSample` AWF turns; 0 keeps it open until data judges it.
+   * Default 3.
+   */
+  noDataResolveEvaluations?: number;
   /** An open alert resolves once the value is this many percent (of the threshold) below it. */
   resolveHysteresisPct: number;
   /** Minutes, history and resolved alerts older than this are deleted. */
@@ -162,6 +168,7 @@ export interface SloService {
 /** Per-minute history is pruned at most this often. */
 const PRUNE_EVERY_MS = 60 * MINUTE_MS;
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+const DEFAULT_NO_DATA_RESOLVE_EVALUATIONS = 3;
 
 /** The AWF SLO monitor; see the module comment. */
 export function createSloService(deps: SloServiceDeps): SloService {
@@ -174,6 +181,10 @@ export function createSloService(deps: SloServiceDeps): SloService {
   let evaluationChain: Promise<unknown> = Promise.resolve();
   let latest: SloReport | undefined;
   let lastPruneAt = Number.NEGATIVE_INFINITY;
+  // Per SLO: the open alert seen and how many evaluations in a row could not judge it. In memory: a
+  // restart starts counting again, and with several instances the first to reach the count resolves.
+  const noDataStreaks = new Map<SloName, { alertId: string; evaluations: number }>();
+  const noDataLimit = settings.noDataResolveEvaluations ?? DEFAULT_NO_DATA_RESOLVE_EVALUATIONS;
   let timers: NodeJS.Timeout[] = [];
   let isClosed = false;
 
@@ -261,8 +272,33 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const open = new Map(report.alerts.map((alert) => [alert.slo, alert]));
     const events: SloAlertEvent[] = [];
     for (const result of report.slos) {
-      if (result.state === 'insufficient_data' || result.value === null) continue;
       const openAlert = open.get(result.slo);
+      if (result.state === 'insufficient_data' || result.value === null) {
+        if (!openAlert) {
+          noDataStreaks.delete(result.slo);
+          continue;
+        }
+        const streak = noDataStreaks.get(result.slo);
+        const evaluations = streak?.alertId === openAlert.id ? streak.evaluations + 1 : 1;
+        noDataStreaks.set(result.slo, { alertId: openAlert.id, evaluations });
+        if (noDataLimit === 0 || evaluations < noDataLimit) continue;
+        const noData = { minSample: result.minSample, evaluations };
+        const resolved = await store.resolveAlert(
+          result.slo,
+          {
+            resolvedAt: at,
+            resolvedValue: result.value,
+            resolvedSample: result.sample,
+            resolvedBy: instanceId,
+            resolvedReason: 'no_data',
+          },
+          (alert) => auditEventOf('resolved', alert, result.unit, instanceId, noData),
+        );
+        noDataStreaks.delete(result.slo);
+        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, noData));
+        continue;
+      }
+      noDataStreaks.delete(result.slo);
       if (result.state !== 'ok' && !openAlert) {
         const alert: SloAlert = {
           id: randomUUID(),
@@ -289,6 +325,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
             resolvedValue: result.value,
             resolvedSample: result.sample,
             resolvedBy: instanceId,
+            resolvedReason: 'recovered',
           },
           (alert) => auditEventOf('resolved', alert, result.unit, instanceId),
         );
@@ -494,6 +531,7 @@ function auditEventOf(
   alert: SloAlert,
   unit: SloDefinition['unit'],
   instanceId: string,
+  noData?: { minSample: number; evaluations: number },
 ): AuditEvent {
   const fired = kind === 'fired';
   return {
@@ -509,7 +547,8 @@ function auditEventOf(
       sample: fired ? alert.firedSample : (alert.resolvedSample ?? null),
       unit,
       instanceId,
-      ...(fired ? {} : { firedAt: alert.firedAt }),
+      ...(fired ? {} : { firedAt: alert.firedAt, reason: alert.resolvedReason ?? 'recovered' }),
+      ...(noData ? { minSample: noData.minSample, evaluationsWithoutData: noData.evaluations } : {}),
     },
   };
 }

@@ -79,6 +79,7 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
             resolved_value: null,
             resolved_sample: null,
             resolved_by: null,
+            resolved_reason: null,
           })
           // The partial unique index allows one open alert per SLO: another instance got there first.
           .onConflict((conflict) => conflict.doNothing())
@@ -105,12 +106,18 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
             resolved_value: resolution.resolvedValue,
             resolved_sample: resolution.resolvedSample,
             resolved_by: resolution.resolvedBy,
+            resolved_reason: resolution.resolvedReason,
           })
           .where('id', '=', open.id)
           .where('resolved_at', 'is', null)
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) return undefined;
-        const resolved: SloAlert = { ...toSloAlert(open), ...resolution };
+        const { resolvedValue, ...rest } = resolution;
+        const resolved: SloAlert = {
+          ...toSloAlert(open),
+          ...rest,
+          ...(resolvedValue === null ? {} : { resolvedValue }),
+        };
         if (audit && event) await audit.appendInTransaction(trx, event(resolved));
         return resolved;
       });
@@ -245,6 +252,9 @@ function toSloAlert(row: Selectable<SloAlertsTable>): SloAlert {
     ...(row.resolved_value === null ? {} : { resolvedValue: row.resolved_value }),
     ...(row.resolved_sample === null ? {} : { resolvedSample: row.resolved_sample }),
     ...(row.resolved_by === null ? {} : { resolvedBy: row.resolved_by }),
+    ...(row.resolved_at === null
+      ? {}
+      : { resolvedReason: row.resolved_reason === 'no_data' ? 'no_data' : 'recovered' }),
   };
 }
 

@@ -68,6 +68,7 @@ for (const target of testDatabaseTargets()) {
       assert.equal(fired?.details.severity, 'critical');
       assert.equal(fired?.details.sample, 200);
       assert.equal(resolved?.details.value, 0);
+      assert.equal(resolved?.details.reason, 'recovered');
       assert.equal(resolved?.details.alertId, fired?.details.alertId);
       const alert = await database.db.selectFrom('slo_alerts').selectAll().executeTakeFirstOrThrow();
       assert.equal(fired?.details.alertId, alert.id);

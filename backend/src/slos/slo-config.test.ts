@@ -23,6 +23,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       minSample: 100,
       resolveHysteresisPct: 10,
       retentionDays: 30,
+      noDataResolveEvaluations: 3,
       alertWebhookUrl: undefined,
     });
     assert.equal(config.instanceId, hostname() || 'instance');
@@ -37,6 +38,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       SLO_RESOLVE_HYSTERESIS: '20',
       SLO_RETENTION_DAYS: '90',
       SLO_ALERT_WEBHOOK_URL: 'https://hooks.example/slo',
+      SLO_NO_DATA_RESOLVE_EVALUATIONS: '0',
       AWF_INSTANCE_ID: 'web-1.eu:3000',
     });
     assert.deepEqual(config.sloMonitoring, {
@@ -46,6 +48,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       minSample: 250,
       resolveHysteresisPct: 20,
       retentionDays: 90,
+      noDataResolveEvaluations: 0,
       alertWebhookUrl: 'https://hooks.example/slo',
     });
     assert.equal(config.instanceId, 'web-1.eu:3000');
@@ -57,9 +60,10 @@ describe('parseConfig — SLO monitoring variables', () => {
       SLO_MIN_SAMPLE: '0',
       SLO_RETENTION_DAYS: '3',
       SLO_ALERT_WEBHOOK_URL: 'ftp://x',
+      SLO_NO_DATA_RESOLVE_EVALUATIONS: '-1',
       AWF_INSTANCE_ID: 'has space',
     });
-    assert.equal(problems.length, 5);
+    assert.equal(problems.length, 6);
     assert.match(
       problems[0] ?? '',
       /^SLO_EVALUATION_WINDOW="2w" is invalid: accepted values are 5m, 1h, 24h, 7d$/,
@@ -67,6 +71,7 @@ describe('parseConfig — SLO monitoring variables', () => {
     assert.match(problems[1] ?? '', /^SLO_MIN_SAMPLE="0"/);
     assert.match(problems[2] ?? '', /^SLO_RETENTION_DAYS="3" .* >= 7$/);
     assert.match(problems[3] ?? '', /^SLO_ALERT_WEBHOOK_URL/);
-    assert.match(problems[4] ?? '', /^AWF_INSTANCE_ID="has space"/);
+    assert.match(problems[4] ?? '', /^SLO_NO_DATA_RESOLVE_EVALUATIONS="-1" .* >= 0$/);
+    assert.match(problems[5] ?? '', /^AWF_INSTANCE_ID="has space"/);
   });
 });

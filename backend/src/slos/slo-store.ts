@@ -34,13 +34,22 @@ export interface SloAlert {
   resolvedValue?: number;
   resolvedSample?: number;
   resolvedBy?: string;
+  resolvedReason?: SloResolutionReason;
 }
+
+/**
+ * Why an alert resolved: `recovered`, the value came back to or below the resolve point; `no_data`,
+ * too few AWF turns to judge for several evaluations in a row (e.g. after a rollback to 0 %).
+ */
+export type SloResolutionReason = 'recovered' | 'no_data';
 
 export interface SloResolution {
   resolvedAt: string;
-  resolvedValue: number;
+  /** Null when a no_data resolution saw no AWF turn at all. */
+  resolvedValue: number | null;
   resolvedSample: number;
   resolvedBy: string;
+  resolvedReason: SloResolutionReason;
 }
 
 /** One SLO's value for one minute, as the timer's evaluation saw it (so "healthy for 7 days" is data). */

@@ -154,6 +154,8 @@ export interface SloAlertsTable {
   resolved_value: number | null;
   resolved_sample: number | null;
   resolved_by: string | null;
+  /** 'recovered' | 'no_data' (migration 006); null while open, and on alerts resolved before 006. */
+  resolved_reason: string | null;
 }
 
 /** Every table the store owns, as Kysely sees them. Migrations add tables; add their types here. */
