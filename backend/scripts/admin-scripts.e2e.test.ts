@@ -301,6 +301,53 @@ for (const target of testDatabaseTargets()) {
         // Denied: viewer, wrong token (+ unknown actor, other actor, missing token in the full run).
         await expectAllRejected(cases, full ? 5 : 2);
       });
+
+      it('applies --global with --percent as one change: one entry, one rate-limit check, both or neither', async () => {
+        const admin = await plane().auth.authenticate({
+          token: tokens.admin,
+          permission: 'actors.manage',
+          via: 'cli',
+        });
+        const fresh = (await plane().auth.addActor(admin, { name: 'operator-2', role: 'operator' })).token;
+        const limitedTo1 = { ...as(fresh), AWF_CHANGE_RATE_LIMIT: '1' };
+        const seq = Number((await plane().audit.head())?.seq);
+        // The flag is on and the percent 25 already (above): the values stay, the change is recorded.
+        const both = await runScript(
+          'awf-rollout-set',
+          ['--global', 'on', '--percent', '25', '--actor', 'operator-2'],
+          limitedTo1,
+        );
+        assert.equal(both.code, 0, both.stderr);
+        assert.match(
+          both.stdout,
+          /^global flag on → on, rollout percent 25 → 25 \(version \d+, audit #\d+\)\n$/,
+        );
+        const entries = await plane().audit.query({ afterSeq: seq, order: 'asc' });
+        assert.deepEqual(
+          entries.map((entry) => [entry.actor, entry.action, entry.details.previous, entry.details.new]),
+          [
+            [
+              'operator-2',
+              'rollout.set',
+              { globalEnabled: true, percent: 25 },
+              { globalEnabled: true, percent: 25 },
+            ],
+          ],
+        );
+        // Over the limit the whole command is refused: the flag does not change without the percent.
+        await expectAllRejected(
+          [
+            [
+              'a combined change over the rate limit',
+              'awf-rollout-set',
+              ['--global', 'off', '--percent', '50'],
+              limitedTo1,
+              /operator-2 made 1 changes in the last 60 s/,
+            ],
+          ],
+          0,
+        );
+      });
     });
 
     describe('awf-override.ts', () => {

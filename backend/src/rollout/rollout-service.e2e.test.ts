@@ -131,6 +131,76 @@ for (const target of testDatabaseTargets()) {
       });
     });
 
+    describe('.setRollout()', () => {
+      it('sets the global flag and the percent as one change: one rollout.set entry with both previous and new', async () => {
+        const seqBefore = (await plane.audit.head())?.seq ?? 0;
+        const versionBefore = (await plane.rollout.readState()).version;
+        const change = await plane.rollout.setRollout(actors.principals.operator, {
+          globalEnabled: false,
+          percent: 40,
+        });
+        assert.deepEqual(
+          { previous: change.previous, new: change.new, version: change.version },
+          {
+            previous: { globalEnabled: true, percent: 25.5 },
+            new: { globalEnabled: false, percent: 40 },
+            version: versionBefore + 1,
+          },
+        );
+        const state = await plane.rollout.readState();
+        assert.deepEqual([state.globalEnabled, state.percent], [false, 40]);
+        const entries = await plane.audit.query({ afterSeq: seqBefore, order: 'asc' });
+        assert.deepEqual(
+          entries.map((entry) => [entry.seq, entry.actor, entry.action, entry.entity, entry.details]),
+          [
+            [
+              change.auditSeq,
+              'ops-1',
+              'rollout.set',
+              'rollout',
+              {
+                previous: { globalEnabled: true, percent: 25.5 },
+                new: { globalEnabled: false, percent: 40 },
+                version: change.version,
+              },
+            ],
+          ],
+        );
+      });
+
+      it('counts as one change against the rate limit, and when refused changes neither value', async () => {
+        now += 120_000; // past every earlier change's rate window
+        const limited = wireControlPlane(database, { clock, rateLimit: { changes: 1, windowSec: 60 } });
+        const operator = actors.principals.operator;
+        await limited.rollout.setRollout(operator, { globalEnabled: true, percent: 25.5 });
+        assert.deepEqual(
+          await plane.rollout.readState().then((state) => [state.globalEnabled, state.percent]),
+          [true, 25.5],
+        );
+        const before = await controlPlaneFingerprint(database);
+        await assert.rejects(limited.rollout.setRollout(operator, { globalEnabled: false, percent: 0 }), {
+          code: 'AUTH_RATE_LIMITED',
+        });
+        assert.deepEqual(await controlPlaneFingerprint(database), before);
+      });
+
+      it('refuses a bad percent next to a good flag, nothing at all, and a viewer, changing nothing', async () => {
+        const before = await controlPlaneFingerprint(database);
+        await assert.rejects(
+          plane.rollout.setRollout(actors.principals.admin, { globalEnabled: false, percent: 150 }),
+          { code: 'ROLLOUT_INVALID_PERCENT' },
+        );
+        await assert.rejects(plane.rollout.setRollout(actors.principals.admin, {}), {
+          code: 'INVALID_INPUT',
+        });
+        await assert.rejects(
+          plane.rollout.setRollout(actors.principals.viewer, { globalEnabled: false, percent: 1 }),
+          { code: 'AUTH_FORBIDDEN' },
+        );
+        assert.deepEqual(await controlPlaneFingerprint(database), before);
+      });
+    });
+
     describe('overrides', () => {
       it('sets, replaces and clears one override, one entry each', async () => {
         const set = await plane.rollout.setOverride(actors.principals.operator, {

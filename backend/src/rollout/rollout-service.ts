@@ -59,6 +59,18 @@ export interface RolloutChange<T> {
   auditSeq: number;
 }
 
+/** The stored global flag and percentage; null where nothing is stored. */
+export interface RolloutSettings {
+  globalEnabled: boolean | null;
+  percent: number | null;
+}
+
+/** What `setRollout` changes: the global flag, the percentage, or both at once. */
+export interface RolloutSettingsInput {
+  globalEnabled?: boolean | undefined;
+  percent?: number | undefined;
+}
+
 /** The canary rollout control plane: global flag, percentage, overrides and the distribution. */
 export interface RolloutService {
   readState(): Promise<StoredRolloutState>;
@@ -68,6 +80,13 @@ export interface RolloutService {
   distribution(since: Date): Promise<RolloutDistribution>;
   setPercent(by: Principal, percent: number): Promise<RolloutChange<number | null>>;
   setGlobalFlag(by: Principal, enabled: boolean): Promise<RolloutChange<boolean | null>>;
+  /**
+   * Sets the global flag and/or the percentage as one change: one transaction, one rate-limit
+   * check and one audit entry — `rollout.set` with both previous and new values when both are
+   * given, else the single field's `rollout.flag.set` / `rollout.percent.set`. Either both
+   * apply or neither does.
+   */
+  setRollout(by: Principal, input: RolloutSettingsInput): Promise<RolloutChange<RolloutSettings>>;
   setOverride(by: Principal, input: OverrideInput): Promise<RolloutChange<OverrideValue | null>>;
   clearOverride(
     by: Principal,
@@ -135,6 +154,58 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     });
   };
 
+  const setRollout = async (
+    by: Principal,
+    input: RolloutSettingsInput,
+  ): Promise<RolloutChange<RolloutSettings>> => {
+    const setsFlag = input.globalEnabled !== undefined;
+    const setsPercent = input.percent !== undefined;
+    if (!setsFlag && !setsPercent) throw new InvalidInputError('give the global flag, the percent or both');
+    if (setsFlag && typeof input.globalEnabled !== 'boolean') {
+      throw new InvalidInputError('the global flag must be true or false');
+    }
+    if (input.percent !== undefined) assertPercent(input.percent);
+    let settings: { previous: RolloutSettings; new: RolloutSettings } | undefined;
+    const done = await change<unknown>(by, async (trx, now) => {
+      const before = await store.readState(trx);
+      const previous: RolloutSettings = { globalEnabled: before.globalEnabled, percent: before.percent };
+      const next: RolloutSettings = {
+        globalEnabled: input.globalEnabled ?? previous.globalEnabled,
+        percent: input.percent ?? previous.percent,
+      };
+      const version = await store.updateConfig(
+        trx,
+        {
+          ...(input.globalEnabled !== undefined ? { globalEnabled: input.globalEnabled } : {}),
+          ...(input.percent !== undefined ? { percentHundredths: percentToHundredths(input.percent) } : {}),
+        },
+        by.actor,
+        now,
+      );
+      settings = { previous, new: next };
+      if (setsFlag && setsPercent) {
+        return { previous, new: next, version, action: 'rollout.set', entity: 'rollout' };
+      }
+      return setsFlag
+        ? {
+            previous: previous.globalEnabled,
+            new: next.globalEnabled,
+            version,
+            action: 'rollout.flag.set',
+            entity: 'rollout',
+          }
+        : {
+            previous: previous.percent,
+            new: next.percent,
+            version,
+            action: 'rollout.percent.set',
+            entity: 'rollout',
+          };
+    });
+    const { previous, new: next } = settings as NonNullable<typeof settings>;
+    return { previous, new: next, version: done.version, auditSeq: done.auditSeq };
+  };
+
   const listOverrides = async (): Promise<OverrideView[]> => {
     const now = clock().getTime();
     return (await store.readState(database.db)).overrides.map((override) => ({
@@ -178,38 +249,16 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     },
 
     async setPercent(by, percent) {
-      assertPercent(percent);
-      return change(by, async (trx, now) => {
-        const before = await store.readState(trx);
-        const version = await store.updateConfig(
-          trx,
-          { percentHundredths: percentToHundredths(percent) },
-          by.actor,
-          now,
-        );
-        return {
-          previous: before.percent,
-          new: percent,
-          version,
-          action: 'rollout.percent.set',
-          entity: 'rollout',
-        };
-      });
+      const done = await setRollout(by, { percent });
+      return { ...done, previous: done.previous.percent, new: done.new.percent };
     },
 
     async setGlobalFlag(by, enabled) {
-      return change(by, async (trx, now) => {
-        const before = await store.readState(trx);
-        const version = await store.updateConfig(trx, { globalEnabled: enabled }, by.actor, now);
-        return {
-          previous: before.globalEnabled,
-          new: enabled,
-          version,
-          action: 'rollout.flag.set',
-          entity: 'rollout',
-        };
-      });
+      const done = await setRollout(by, { globalEnabled: enabled });
+      return { ...done, previous: done.previous.globalEnabled, new: done.new.globalEnabled };
     },
+
+    setRollout,
 
     async setOverride(by, input) {
       assertSubject(input.kind, input.subjectId);

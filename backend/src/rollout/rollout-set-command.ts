@@ -8,6 +8,7 @@ const HELP = `Set the canary rollout: the stored percentage and/or the stored gl
 Usage:
   tsx backend/scripts/awf-rollout-set.ts --percent <0-100> [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on|off [--actor <name>] [--json]
+  tsx backend/scripts/awf-rollout-set.ts --global on --percent 5 [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --status [--json]
 
   --percent N      share of players on AWF: 0–100, at most two decimals (0.01 % steps)
@@ -20,7 +21,8 @@ Usage:
 
 The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --status any role. The store
 is DATABASE_URL (PostgreSQL) or AWF_DB_PATH (SQLite, default ./data/awf.db); a running server applies
-a change within a second. Each change writes one audit entry.
+a change within a second. Each run is one change with one audit entry: --global with --percent
+applies both or neither (entry rollout.set with both previous and new values).
 Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
 
 const schema = z
@@ -65,27 +67,24 @@ export const rolloutSetCommand: AdminScript<typeof schema> = {
       return 0;
     }
     const principal = await cli.authenticate('rollout.write', args.actor);
-    const results: Record<string, unknown> = {};
-    if (args.global !== undefined) {
-      const change = await rollout.setGlobalFlag(principal, args.global === 'on');
-      results.globalFlag = change;
-      if (!args.json) {
-        cli.out(
-          `global flag ${change.previous === null ? 'unset' : change.previous ? 'on' : 'off'} → ${args.global} (version ${change.version}, audit #${change.auditSeq})`,
-        );
+    // Both options are one change: one transaction, one rate-limit check, one audit entry.
+    const change = await rollout.setRollout(principal, {
+      globalEnabled: args.global === undefined ? undefined : args.global === 'on',
+      percent: args.percent,
+    });
+    if (!args.json) {
+      const parts: string[] = [];
+      if (args.global !== undefined) {
+        const before = change.previous.globalEnabled;
+        parts.push(`global flag ${before === null ? 'unset' : before ? 'on' : 'off'} → ${args.global}`);
       }
-    }
-    if (args.percent !== undefined) {
-      const change = await rollout.setPercent(principal, args.percent);
-      results.percent = change;
-      if (!args.json) {
-        cli.out(
-          `rollout percent ${change.previous ?? 'unset'} → ${change.new} (version ${change.version}, audit #${change.auditSeq})`,
-        );
+      if (args.percent !== undefined) {
+        parts.push(`rollout percent ${change.previous.percent ?? 'unset'} → ${change.new.percent}`);
       }
+      cli.out(`${parts.join(', ')} (version ${change.version}, audit #${change.auditSeq})`);
     }
     const { effective } = await rollout.status();
-    if (args.json) cli.out(JSON.stringify({ ...results, effective }, null, 2));
+    if (args.json) cli.out(JSON.stringify({ ...change, effective }, null, 2));
     for (const warning of effective.warnings) cli.note(`warning: ${warning}`);
     if (!effective.globalEnabled.value && effective.percent.value > 0) {
       cli.note(

@@ -150,6 +150,32 @@ describe('admin API', () => {
       });
     }
 
+    it('PUT /api/admin/rollout sets the flag and the percent as one change with one entry', async () => {
+      const seq = await headSeq();
+      const both = await call('PUT', '/api/admin/rollout', 'operator', { globalEnabled: false, percent: 30 });
+      assert.equal(both.statusCode, 200, both.body);
+      assert.deepEqual(
+        [both.json().previous, both.json().new],
+        [
+          { globalEnabled: true, percent: 12.5 },
+          { globalEnabled: false, percent: 30 },
+        ],
+      );
+      const entries = await services.audit.query({ afterSeq: seq });
+      assert.deepEqual(
+        entries.map((entry) => [entry.actor, entry.action, entry.details.new]),
+        [['ops-1', 'rollout.set', { globalEnabled: false, percent: 30 }]],
+      );
+      for (const [body, code] of [
+        [{ globalEnabled: true, percent: 150 }, 'ROLLOUT_INVALID_PERCENT'],
+        [{ globalEnabled: 'yes', percent: 5 }, 'INVALID_INPUT'],
+        [{}, 'INVALID_INPUT'],
+      ] as const) {
+        await expectRejected(() => call('PUT', '/api/admin/rollout', 'operator', body), 400, code);
+      }
+      await call('PUT', '/api/admin/rollout', 'operator', { globalEnabled: true, percent: 12.5 });
+    });
+
     it('GET /api/admin/rollout/distribution reads the stored turns', async () => {
       const response = await call('GET', '/api/admin/rollout/distribution?since=1h', 'viewer');
       assert.equal(response.statusCode, 200);

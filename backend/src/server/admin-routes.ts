@@ -84,6 +84,23 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
     async (request) => rollout.distribution(parseSince(request.query.since ?? '24h', new Date(), 'since')),
   );
 
+  app.put<{ Body: { globalEnabled?: boolean; percent?: number } }>(
+    '/api/admin/rollout',
+    {
+      onRequest: allow('rollout.write'),
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { globalEnabled: { type: 'boolean' }, percent: { type: 'number' } },
+        },
+      },
+    },
+    // The flag and the percent together are one change: both apply or neither, one audit entry.
+    async (request) => rollout.setRollout(principalOf(request), request.body),
+  );
+
   app.put<{ Body: { percent: number } }>(
     '/api/admin/rollout/percent',
     {
