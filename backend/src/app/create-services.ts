@@ -131,6 +131,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   });
   const metrics = createTurnMetrics({
     turnP95Ms: config.slo.turnP95Ms,
+    scrapeToken: config.metrics.scrapeToken,
     sloReport: slos.lastReport,
     rollout: () =>
       rolloutState.summary(nowMs()) ?? {

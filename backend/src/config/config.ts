@@ -44,6 +44,8 @@ export interface Config {
     /** An open alert resolves as "no data" after this many evaluations in a row without enough turns; 0 never. */
     noDataResolveEvaluations: number;
   };
+  /** AWF_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`; unset, it is open. */
+  metrics: { scrapeToken: string | undefined };
   /** This process's name in per-instance SLO aggregates; default the host name. */
   instanceId: string;
   model: {
@@ -119,6 +121,7 @@ export function parseConfig(env: Env): Config {
       alertWebhookUrl: read.optionalUrl('SLO_ALERT_WEBHOOK_URL', ['http:', 'https:']),
       noDataResolveEvaluations: read.number('SLO_NO_DATA_RESOLVE_EVALUATIONS', 3, { min: 0, integer: true }),
     },
+    metrics: { scrapeToken: readMetricsToken(read) },
     instanceId: readInstanceId(read),
     model: {
       provider,
@@ -158,6 +161,18 @@ function readInstanceId(read: EnvReader): string {
     `AWF_INSTANCE_ID=${JSON.stringify(value)} is invalid: accepted values are 1–128 letters, digits, and . _ : -`,
   );
   return value;
+}
+
+const METRICS_TOKEN = /^[A-Za-z0-9._~+/=-]{16,}$/;
+
+/** The scrape token is a secret: a problem names the variable, never the value. */
+function readMetricsToken(read: EnvReader): string | undefined {
+  const value = read.optionalString('AWF_METRICS_TOKEN');
+  if (value === undefined || METRICS_TOKEN.test(value)) return value;
+  read.problems.push(
+    'AWF_METRICS_TOKEN is invalid: accepted values are 16 or more of letters, digits and - . _ ~ + / = (the value is not shown)',
+  );
+  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -135,3 +135,46 @@ describe('GET /metrics when no pipeline can answer', () => {
     }
   });
 });
+
+describe('GET /metrics with AWF_METRICS_TOKEN set', () => {
+  const TOKEN = 'metrics-scrape-token-0123456789';
+  let services: TestServices;
+  let app: FastifyInstance;
+
+  before(async () => {
+    services = await createTestServices({ AWF_METRICS_TOKEN: TOKEN });
+    app = await buildApp({ services });
+  });
+  after(async () => {
+    await app.close();
+    await services.dispose();
+  });
+
+  it('answers 401 AUTH_MISSING_TOKEN without an Authorization header, with a Bearer challenge', async () => {
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.headers['www-authenticate'], 'Bearer realm="metrics"');
+    assert.equal(response.json().error.code, 'AUTH_MISSING_TOKEN');
+    assert.doesNotMatch(response.body, /awf_turns_total/);
+  });
+
+  it('answers 401 AUTH_INVALID_TOKEN to another token', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer not-the-token' },
+    });
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.json().error.code, 'AUTH_INVALID_TOKEN');
+  });
+
+  it('serves the metrics to "Authorization: Bearer <AWF_METRICS_TOKEN>"', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /^awf_turns_total\{pipeline="awf"\} 0$/m);
+  });
+});

@@ -13,6 +13,26 @@ function problemsOf(env: Record<string, string>): string[] {
   assert.fail('expected a ConfigError');
 }
 
+describe('parseConfig — AWF_METRICS_TOKEN', () => {
+  it('is unset by default: /metrics stays open', () => {
+    assert.deepEqual(parseConfig({}).metrics, { scrapeToken: undefined });
+  });
+
+  it('reads the token', () => {
+    const config = parseConfig({ AWF_METRICS_TOKEN: 'Zm9vYmFyYmF6-qux_0123456789' });
+    assert.deepEqual(config.metrics, { scrapeToken: 'Zm9vYmFyYmF6-qux_0123456789' });
+  });
+
+  it('rejects a short token or one with spaces, without printing it', () => {
+    for (const token of ['short', 'has a space in it 0123456789']) {
+      const problems = problemsOf({ AWF_METRICS_TOKEN: token });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0] ?? '', /^AWF_METRICS_TOKEN is invalid: accepted values are 16 or more/);
+      assert.ok(!problems[0]?.includes(token));
+    }
+  });
+});
+
 describe('parseConfig — SLO monitoring variables', () => {
   it('gives the documented defaults', () => {
     const config = parseConfig({});

@@ -78,4 +78,28 @@ describe('createTurnMetrics()', () => {
       );
     });
   });
+
+  describe('.authorizeScrape()', () => {
+    const TOKEN = 'scrape-token-0123456789abcdef';
+
+    it('without AWF_METRICS_TOKEN: lets every scrape through', () => {
+      const metrics = createTurnMetrics({ turnP95Ms: 8000, processMetrics: false });
+      assert.equal(metrics.authorizeScrape(undefined), 'allowed');
+      assert.equal(metrics.authorizeScrape('Bearer anything'), 'allowed');
+    });
+
+    it('with AWF_METRICS_TOKEN: allows only "Bearer <that token>" (scheme in any case)', () => {
+      const metrics = createTurnMetrics({ turnP95Ms: 8000, processMetrics: false, scrapeToken: TOKEN });
+      assert.equal(metrics.authorizeScrape(`Bearer ${TOKEN}`), 'allowed');
+      assert.equal(metrics.authorizeScrape(`bearer ${TOKEN}`), 'allowed');
+      assert.equal(metrics.authorizeScrape(undefined), 'missing');
+      assert.equal(metrics.authorizeScrape(''), 'missing');
+      assert.equal(metrics.authorizeScrape('Bearer '), 'missing');
+      assert.equal(metrics.authorizeScrape('Bearer wrong'), 'invalid');
+      assert.equal(metrics.authorizeScrape(`Bearer ${TOKEN}x`), 'invalid');
+      assert.equal(metrics.authorizeScrape(`Bearer ${TOKEN.slice(0, -1)}`), 'invalid');
+      assert.equal(metrics.authorizeScrape(`Basic ${TOKEN}`), 'invalid');
+      assert.equal(metrics.authorizeScrape(TOKEN), 'invalid');
+    });
+  });
 });

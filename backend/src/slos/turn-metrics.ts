@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnObserver } from '../turns/turn-service.js';
 import type { Pipeline } from '../turns/turn-types.js';
@@ -21,7 +22,12 @@ export interface TurnMetricsOptions {
   rollout?: () => RolloutGauges | Promise<RolloutGauges | undefined> | undefined;
   /** Node process metrics (CPU, memory, event loop lag); default true. */
   processMetrics?: boolean;
+  /** AWF_METRICS_TOKEN: when set, a scrape must present it as a Bearer token. */
+  scrapeToken?: string | undefined;
 }
+
+/** Whether a scrape may read the metrics: no token configured or the right one, none sent, or a wrong one. */
+export type ScrapeAccess = 'allowed' | 'missing' | 'invalid';
 
 /** Prometheus metrics of this process, in a registry of its own (one per app, so tests do not share). */
 export interface TurnMetrics {
@@ -30,6 +36,8 @@ export interface TurnMetrics {
   readonly observer: TurnObserver;
   /** The exposition text and its content type, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
+  /** Checks a request's Authorization header against AWF_METRICS_TOKEN (constant time); open when unset. */
+  authorizeScrape(authorization: string | undefined): ScrapeAccess;
 }
 
 /** Bucket edges (seconds) around typical model latencies; the SLO threshold is added to them. */
@@ -256,5 +264,22 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
+    authorizeScrape: scrapeAuthorizer(options.scrapeToken),
+  };
+}
+
+function scrapeAuthorizer(token: string | undefined): (authorization: string | undefined) => ScrapeAccess {
+  if (token === undefined) return () => 'allowed';
+  // Comparing digests keeps the comparison constant-time whatever length the caller sends.
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const expected = digest(token);
+  return (authorization) => {
+    const header = authorization?.trim() ?? '';
+    if (header === '') return 'missing';
+    const match = /^Bearer(?:\s+(.*))?$/i.exec(header);
+    if (!match) return 'invalid';
+    const presented = match[1]?.trim() ?? '';
+    if (presented === '') return 'missing';
+    return timingSafeEqual(digest(presented), expected) ? 'allowed' : 'invalid';
   };
 }
