@@ -15,14 +15,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const fastifyError = error as FastifyError;
     // Backstop for text PostgreSQL cannot store (NUL, invalid escapes): the client's input, not our fault.
     if (fastifyError.code === '22021' || fastifyError.code === '22P05') {
-      return reply
-        .status(400)
-        .send({
-          error: {
-            code: 'INVALID_INPUT',
-            message: 'the request contains characters the database cannot store',
-          },
-        });
+      return reply.status(400).send({
+        error: {
+          code: 'INVALID_INPUT',
+          message: 'the request contains characters the database cannot store',
+        },
+      });
     }
     if (fastifyError.validation) {
       const message = `${fastifyError.validationContext ?? 'request'}${fastifyError.message.replace(/^(body|params|querystring)/, '')}`;

@@ -59,7 +59,8 @@ export const ERROR_CODES: Record<string, string> = {
     'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
   OVERRIDE_NOT_FOUND: 'No override for that user or session; nothing changed.',
   AUTH_MISSING_TOKEN: 'No token: set AWF_ADMIN_TOKEN (CLI) or send Authorization: Bearer <token> (HTTP).',
-  AUTH_INVALID_TOKEN: 'The token is unknown, revoked or expired; an auth.denied audit entry is written.',
+  AUTH_INVALID_TOKEN:
+    'The token is unknown, revoked or expired; an auth.denied audit entry is written (not for /metrics).',
   AUTH_UNKNOWN_ACTOR: '--actor names no actor; an auth.denied audit entry is written.',
   AUTH_ACTOR_MISMATCH: "--actor is not the token's actor; an auth.denied audit entry is written.",
   AUTH_FORBIDDEN: "The token's role does not allow this; an auth.denied audit entry is written.",
