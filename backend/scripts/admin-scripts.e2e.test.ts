@@ -181,6 +181,38 @@ for (const target of testDatabaseTargets()) {
         assert.ok(!(listed?.stdout ?? '').includes(tokens.operator as string));
       });
 
+      if (full) {
+        it('warns when every admin token expires, and refuses to revoke the last one', async () => {
+          const other = await target.open();
+          try {
+            const env = { AWF_DB_PATH: other.sqlitePath as string };
+            const added = await runScript(
+              'awf-actors',
+              ['add', 'root', '--role', 'admin', '--ttl', '1h'],
+              env,
+            );
+            assert.equal(added.code, 0, added.stderr);
+            assert.match(added.stdout, /^awf_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/);
+            assert.match(
+              added.stderr,
+              /^warning: every admin token now expires, the last at \d{4}-\d{2}-\d{2}T[\d:.]+Z; after that nobody can manage actors with a token/m,
+            );
+            const token = added.stdout.trim();
+            const revoked = await runScript('awf-actors', ['revoke', '--token', token.slice(4, 16)], {
+              ...env,
+              AWF_ADMIN_TOKEN: token,
+            });
+            assertUsageError(
+              revoked,
+              /is the last active, unexpired admin token/,
+              'revoking the last admin token',
+            );
+          } finally {
+            await other.close();
+          }
+        });
+      }
+
       it('rejects bad input, a missing or non-admin token, with exit 2 and no change', async () => {
         const cases: Parameters<typeof expectAllRejected>[0] = [
           [

@@ -23,8 +23,10 @@ Usage:
   --help             this text
 
 add and token print the new token alone on stdout: it is shown once and stored only as its SHA-256.
-Every command needs AWF_ADMIN_TOKEN of an admin, except the very first: while no admin exists,
-\`add <name> --role admin\` works without a token (the bootstrap).
+Every command needs AWF_ADMIN_TOKEN of an admin, except the bootstrap: while no admin holds an active,
+unexpired token (none was added yet, or every admin token expired or was revoked),
+\`add <name> --role admin\` works without a token. Revoking the last active, unexpired admin token (or
+the last admin holding one) is refused; a warning says when every admin token will have expired.
 Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
 
 const schema = z
@@ -93,15 +95,26 @@ export const actorsCommand: AdminScript<typeof schema> = {
   },
   async run(args, cli) {
     const { auth } = cli.services;
+    /** Once every usable admin token expires, nobody can manage actors with a token after the last one. */
+    const warnWhenAdminAccessExpires = async (): Promise<void> => {
+      const access = await auth.adminAccess();
+      if (!access.expires) return;
+      cli.note(
+        `warning: every admin token now expires, the last at ${access.until}; after that nobody can manage actors with a token until an admin is bootstrapped again (add <name> --role admin without a token): issue an admin a token without --ttl / --expires-at to avoid that`,
+      );
+    };
     switch (args.command) {
       case 'add': {
         const expiresAt = resolveExpiry(args.expiry, new Date());
         let issued: Awaited<ReturnType<typeof auth.addActor>>;
         if (cli.token === undefined && args.role === 'admin') {
           issued = await auth.addFirstAdmin({ name: args.name, expiresAt, via: 'cli' });
-          cli.note(`bootstrap: added the first admin, ${issued.actor}`);
+          cli.note(
+            `bootstrap: added admin ${issued.actor} without a token (no admin held an active, unexpired token)`,
+          );
         } else {
-          if (cli.token === undefined && !(await auth.hasActiveAdmin())) throw new BootstrapAdminOnlyError();
+          if (cli.token === undefined && !(await auth.hasUsableAdminToken()))
+            throw new BootstrapAdminOnlyError();
           const principal = await cli.authenticate('actors.manage', args.actor);
           issued = await auth.addActor(principal, { name: args.name, role: args.role, expiresAt });
           cli.note(`added ${issued.role} ${issued.actor}`);
@@ -109,6 +122,7 @@ export const actorsCommand: AdminScript<typeof schema> = {
         cli.note(
           `token ${issued.tokenId}${issued.expiresAt ? ` expires ${issued.expiresAt}` : ''}; it is shown once, keep it safe`,
         );
+        if (issued.role === 'admin' && issued.expiresAt !== null) await warnWhenAdminAccessExpires();
         cli.out(args.json ? JSON.stringify(issued) : issued.token);
         return 0;
       }
@@ -117,11 +131,13 @@ export const actorsCommand: AdminScript<typeof schema> = {
         const principal = await cli.authenticate('actors.manage', args.actor);
         const issued = await auth.issueToken(principal, args.name, { expiresAt });
         cli.note(`issued token ${issued.tokenId} for ${issued.actor}; it is shown once, keep it safe`);
+        if (issued.role === 'admin' && issued.expiresAt !== null) await warnWhenAdminAccessExpires();
         cli.out(args.json ? JSON.stringify(issued) : issued.token);
         return 0;
       }
       case 'revoke': {
         const principal = await cli.authenticate('actors.manage', args.actor);
+        const expiringBefore = (await auth.adminAccess()).expires;
         if (args.tokenId !== undefined) {
           const revoked = await auth.revokeToken(principal, args.tokenId);
           cli.out(
@@ -135,6 +151,7 @@ export const actorsCommand: AdminScript<typeof schema> = {
               : `revoked actor ${revoked.actor} and ${revoked.tokensRevoked.length} token(s)`,
           );
         }
+        if (!expiringBefore) await warnWhenAdminAccessExpires();
         return 0;
       }
       case 'list': {

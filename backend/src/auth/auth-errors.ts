@@ -48,7 +48,7 @@ export class BootstrapAdminOnlyError extends AppError {
   constructor() {
     super(
       'AUTH_BOOTSTRAP_ADMIN_ONLY',
-      'no admin exists yet: the first actor must be added with --role admin (no token needed for it)',
+      'no admin holds an active, unexpired token: the first actor must be added with --role admin (no token needed for it)',
       400,
     );
   }
@@ -68,7 +68,22 @@ export class ActorNotFoundError extends NotFoundError {
 
 export class LastAdminError extends AppError {
   constructor(name: string) {
-    super('ACTOR_LAST_ADMIN', `${name} is the last active admin; add another admin before revoking it`, 409);
+    super(
+      'ACTOR_LAST_ADMIN',
+      `revoking ${name} would leave no admin with an active, unexpired token; add another admin (or issue one a token) first`,
+      409,
+    );
+  }
+}
+
+/** The same refusal for one token: revoking it would leave no usable admin token. */
+export class LastAdminTokenError extends AppError {
+  constructor(tokenId: string, actor: string) {
+    super(
+      'ACTOR_LAST_ADMIN',
+      `token ${tokenId} (of ${actor}) is the last active, unexpired admin token; issue another admin token before revoking it`,
+      409,
+    );
   }
 }
 

@@ -198,6 +198,77 @@ for (const target of testDatabaseTargets()) {
       });
     });
 
+    describe('the last admin token', () => {
+      it('.revokeToken() refuses the last active, unexpired admin token (ACTOR_LAST_ADMIN), changing nothing', async () => {
+        const admin = actors.principals.admin;
+        const before = await controlPlaneFingerprint(database);
+        await assert.rejects(plane.auth.revokeToken(admin, admin.tokenId as string), {
+          code: 'ACTOR_LAST_ADMIN',
+          message: new RegExp(
+            `token ${admin.tokenId} \\(of admin\\) is the last active, unexpired admin token`,
+          ),
+        });
+        assert.deepEqual(await controlPlaneFingerprint(database), before);
+      });
+
+      it('.revokeToken() does not count an expired admin token as a way back in', async () => {
+        const admin = actors.principals.admin;
+        const expiring = await plane.auth.issueToken(admin, 'admin', { expiresAt: new Date(now + 60_000) });
+        now += 60_000;
+        await assert.rejects(plane.auth.revokeToken(admin, admin.tokenId as string), {
+          code: 'ACTOR_LAST_ADMIN',
+        });
+        // The expired one itself may go, and so may one of two usable tokens.
+        await plane.auth.revokeToken(admin, expiring.tokenId);
+        const spare = await plane.auth.issueToken(admin, 'admin', {});
+        assert.deepEqual(await plane.auth.revokeToken(admin, spare.tokenId), {
+          actor: 'admin',
+          tokenId: spare.tokenId,
+        });
+      });
+    });
+
+    describe('the bootstrap after every admin token expired', () => {
+      it('lets an admin be added without a token, audited as the bootstrap, and reports when admin access expires', async () => {
+        const fresh = await target.open();
+        try {
+          const other = wireControlPlane(fresh, { clock });
+          const first = await other.auth.addFirstAdmin({
+            name: 'root',
+            expiresAt: new Date(now + 60_000),
+            via: 'cli',
+          });
+          assert.deepEqual(await other.auth.adminAccess(), {
+            usableTokens: 1,
+            until: first.expiresAt,
+            expires: true,
+          });
+          await assert.rejects(other.auth.addFirstAdmin({ name: 'root2', via: 'cli' }), {
+            code: 'AUTH_MISSING_TOKEN',
+          });
+          now += 60_000; // root's only token expires: nobody can manage actors with a token
+          assert.equal(await other.auth.hasUsableAdminToken(), false);
+          const again = await other.auth.addFirstAdmin({ name: 'root2', via: 'cli' });
+          assert.equal(await other.auth.hasUsableAdminToken(), true);
+          assert.deepEqual(await other.auth.adminAccess(), { usableTokens: 1, until: null, expires: false });
+          const [entry] = await other.audit.query({ action: 'actor.added', limit: 1 });
+          assert.deepEqual(
+            [entry?.actor, entry?.entity, entry?.details.tokenId, entry?.details.new],
+            ['bootstrap', 'actor:root2', again.tokenId, { role: 'admin' }],
+          );
+          // root is still an active admin, but without a usable token: root2 cannot leave.
+          const root2 = { actor: 'root2', role: 'admin' as const, tokenId: again.tokenId };
+          await assert.rejects(other.auth.revokeActor(root2, 'root2'), {
+            code: 'ACTOR_LAST_ADMIN',
+            message: /revoking root2 would leave no admin with an active, unexpired token/,
+          });
+          await other.auth.revokeActor(root2, 'root');
+        } finally {
+          await fresh.close();
+        }
+      });
+    });
+
     describe('.enforceChangeRate()', () => {
       it('limits changes per actor, across processes sharing the store, with a clear error', async () => {
         const limited = wireControlPlane(database, { clock, rateLimit: { changes: 3, windowSec: 60 } });

@@ -9,6 +9,7 @@ import {
   ForbiddenError,
   InvalidTokenError,
   LastAdminError,
+  LastAdminTokenError,
   MissingTokenError,
   RateLimitedError,
   TokenNotFoundError,
@@ -73,8 +74,15 @@ export interface AuthService {
    * writes one `auth.denied` entry — never the token — and throws.
    */
   authenticate(request: AuthenticateRequest): Promise<Principal>;
-  hasActiveAdmin(): Promise<boolean>;
-  /** Adds an actor with no token: only while no admin exists, and only an admin (the bootstrap). */
+  /** Whether some admin holds a usable (active, unexpired) token; while none does, the bootstrap applies. */
+  hasUsableAdminToken(): Promise<boolean>;
+  /** Who can still act as an admin with a token, and until when. */
+  adminAccess(): Promise<AdminAccess>;
+  /**
+   * Adds an admin with no token (the bootstrap): only while no admin holds a usable token — none was
+   * ever added, or every admin token expired or was revoked — so the store's owner can always get
+   * back in. Audited with actor `bootstrap`.
+   */
   addFirstAdmin(input: {
     name: string;
     expiresAt?: Date | undefined;
@@ -94,6 +102,15 @@ export interface AuthService {
    * exact across processes sharing the store; a rejected change then writes nothing.
    */
   enforceChangeRate(trx: Executor, actor: string): Promise<void>;
+}
+
+/** The admin tokens usable now: how many, and whether they all expire. */
+export interface AdminAccess {
+  usableTokens: number;
+  /** The latest expiry among them; null when one never expires (or there are none). */
+  until: string | null;
+  /** True when there are usable admin tokens and every one of them expires. */
+  expires: boolean;
 }
 
 export interface AuthServiceDeps {
@@ -280,8 +297,20 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return { actor: actor.name, role: actor.role, tokenId: token.id };
     },
 
-    async hasActiveAdmin() {
-      return (await store.countActiveAdmins(database.db)) > 0;
+    async hasUsableAdminToken() {
+      return (await store.listUsableAdminTokens(database.db, clock().toISOString())).length > 0;
+    },
+
+    async adminAccess() {
+      const tokens = await store.listUsableAdminTokens(database.db, clock().toISOString());
+      const expires = tokens.length > 0 && tokens.every((token) => token.expiresAt !== null);
+      const until = expires
+        ? tokens.reduce(
+            (latest, token) => ((token.expiresAt as string) > latest ? (token.expiresAt as string) : latest),
+            '',
+          )
+        : null;
+      return { usableTokens: tokens.length, until, expires };
     },
 
     async addFirstAdmin(input) {
@@ -290,9 +319,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       try {
         return await withWriteTransaction(database, async (trx) => {
           await audit.lockForAppend(trx);
-          if ((await store.countActiveAdmins(trx)) > 0) {
+          if ((await store.listUsableAdminTokens(trx, clock().toISOString())).length > 0) {
             throw new MissingTokenError(
-              'AWF_ADMIN_TOKEN is not set: an admin exists, so adding an actor needs an admin token',
+              'AWF_ADMIN_TOKEN is not set: an admin holds a usable token, so adding an actor needs an admin token',
             );
           }
           return insertActor(
@@ -343,8 +372,14 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return change(by, async (trx, now) => {
         const actor = await store.findActor(trx, name);
         if (!actor || actor.revokedAt !== null) throw new ActorNotFoundError(name);
-        if (actor.role === 'admin' && (await store.countActiveAdmins(trx)) <= 1)
-          throw new LastAdminError(name);
+        if (actor.role === 'admin') {
+          const othersUsable = (await store.listUsableAdminTokens(trx, now)).filter(
+            (token) => token.actor !== name,
+          );
+          if ((await store.countActiveAdmins(trx)) <= 1 || othersUsable.length === 0) {
+            throw new LastAdminError(name);
+          }
+        }
         const tokensRevoked = await store.revokeActor(trx, name, now);
         await audit.appendInTransaction(trx, {
           actor: by.actor,
@@ -365,6 +400,10 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return change(by, async (trx, now) => {
         const found = await store.findToken(trx, tokenId);
         if (!found || found.token.revokedAt !== null) throw new TokenNotFoundError(tokenId);
+        const usable = await store.listUsableAdminTokens(trx, now);
+        if (usable.some((token) => token.id === tokenId) && usable.length <= 1) {
+          throw new LastAdminTokenError(tokenId, found.actor.name);
+        }
         await store.revokeToken(trx, tokenId, now);
         await audit.appendInTransaction(trx, {
           actor: by.actor,

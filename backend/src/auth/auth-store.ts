@@ -30,6 +30,11 @@ export interface AuthStore {
   /** The token with that id and its actor. */
   findToken(ex: Executor, id: string): Promise<{ token: StoredToken; actor: StoredActor } | undefined>;
   countActiveAdmins(ex: Executor): Promise<number>;
+  /**
+   * The tokens that can act as an admin at `now`: neither they nor their actor revoked, not expired,
+   * and the actor an admin. Nobody can manage actors with a token when there are none.
+   */
+  listUsableAdminTokens(ex: Executor, now: string): Promise<StoredToken[]>;
   /** Inserts, or reactivates a revoked actor of that name with the new role. */
   saveActor(ex: Executor, actor: StoredActor): Promise<void>;
   insertToken(ex: Executor, token: StoredToken): Promise<void>;

@@ -31,6 +31,23 @@ export function createKyselyAuthStore(): AuthStore {
       return Number(row?.n ?? 0);
     },
 
+    async listUsableAdminTokens(ex, now) {
+      const rows = await ex
+        .selectFrom('auth_tokens')
+        .innerJoin('auth_actors', 'auth_actors.name', 'auth_tokens.actor')
+        .selectAll('auth_tokens')
+        .where('auth_actors.role', '=', 'admin')
+        .where('auth_actors.revoked_at', 'is', null)
+        .where('auth_tokens.revoked_at', 'is', null)
+        // Both are toISOString() text, so they compare as instants.
+        .where((eb) =>
+          eb.or([eb('auth_tokens.expires_at', 'is', null), eb('auth_tokens.expires_at', '>', now)]),
+        )
+        .orderBy('auth_tokens.id')
+        .execute();
+      return rows.map(toToken);
+    },
+
     async saveActor(ex, actor) {
       await ex
         .insertInto('auth_actors')

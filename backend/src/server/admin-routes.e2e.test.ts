@@ -316,7 +316,7 @@ describe('admin API', () => {
       assert.equal(override.json().error.message, 'give ttl or expiresAt, not both');
     });
 
-    it('refuses a duplicate, an unknown role, and revoking the last admin', async () => {
+    it('refuses a duplicate, an unknown role, and revoking the last admin or its last token', async () => {
       await expectRejected(
         () => call('POST', '/api/admin/actors', 'admin', { name: 'ops-1', role: 'viewer' }),
         409,
@@ -328,6 +328,11 @@ describe('admin API', () => {
         'INVALID_INPUT',
       );
       await expectRejected(() => call('DELETE', '/api/admin/actors/admin', 'admin'), 409, 'ACTOR_LAST_ADMIN');
+      await expectRejected(
+        () => call('DELETE', `/api/admin/tokens/${tokens.admin.slice(4, 16)}`, 'admin'),
+        409,
+        'ACTOR_LAST_ADMIN',
+      );
       await expectRejected(
         () => call('DELETE', '/api/admin/tokens/0123456789ab', 'admin'),
         404,
