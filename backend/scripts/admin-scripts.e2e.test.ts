@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { createServices, type Services } from '../src/app/create-services.js';
+import {
+  type AuditCheckpoint,
+  checkpointSigningText,
+  createCheckpointSigner,
+} from '../src/audit/audit-checkpoints.js';
 import { parseConfig } from '../src/config/config.js';
 import { controlPlaneFingerprint, wireControlPlane } from '../src/rollout/testing/control-plane.js';
 import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
@@ -536,6 +542,54 @@ for (const target of testDatabaseTargets()) {
       });
 
       if (full) {
+        it('--verify says when signatures were checked only against the embedded key; the configured key is trusted by default', async () => {
+          const other = await target.open();
+          try {
+            const dir = path.dirname(other.sqlitePath as string);
+            const keys = generateKeyPairSync('ed25519', {
+              privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+              publicKeyEncoding: { type: 'spki', format: 'pem' },
+            });
+            writeFileSync(path.join(dir, 'signing.pem'), keys.privateKey);
+            writeFileSync(path.join(dir, 'signing.pub'), keys.publicKey);
+            const admin = await wireControlPlane(other).auth.addFirstAdmin({ name: 'root', via: 'cli' });
+            const env = { AWF_DB_PATH: other.sqlitePath as string, AWF_ADMIN_TOKEN: admin.token };
+            const signing = { ...env, AWF_AUDIT_SIGNING_KEY_FILE: path.join(dir, 'signing.pem') };
+            const checkpoint = await runScript('audit-logs', ['--checkpoint'], signing);
+            assert.equal(checkpoint.code, 0, checkpoint.stderr);
+            const trusted = await runScript('audit-logs', ['--verify'], signing);
+            assert.equal(trusted.code, 0, trusted.stderr);
+            assert.match(
+              trusted.stdout,
+              /1 checkpoint\(s\) match \(1 signed, verified against the trusted key\)/,
+            );
+
+            // Whoever rewrites the log and its checkpoints re-signs them with a key of their own.
+            const { seq, hash, createdAt } = JSON.parse(checkpoint.stdout) as AuditCheckpoint;
+            const forger = createCheckpointSigner(generateKeyPairSync('ed25519').privateKey);
+            await sql`drop trigger audit_checkpoints_no_update`.execute(other.db);
+            await sql`update audit_checkpoints set public_key = ${forger.publicKeyBase64}, signature = ${forger.sign(checkpointSigningText({ seq, hash, createdAt }))}`.execute(
+              other.db,
+            );
+            const [embedded, configured, given] = await runAll([
+              () => runScript('audit-logs', ['--verify'], env),
+              () => runScript('audit-logs', ['--verify'], signing),
+              () => runScript('audit-logs', ['--verify', '--public-key', path.join(dir, 'signing.pub')], env),
+            ]);
+            assert.equal(embedded?.code, 0, embedded?.stderr);
+            assert.match(
+              embedded?.stdout ?? '',
+              /\(1 signed, checked only against the key embedded in each checkpoint: not verified against a trusted key \(give --public-key, or set AWF_AUDIT_SIGNING_KEY_FILE\)\)\n$/,
+            );
+            for (const run of [configured, given]) {
+              assert.equal(run?.code, 1, run?.stderr);
+              assert.match(run?.stdout ?? '', /audit chain BROKEN at #\d+: CHECKPOINT_SIGNATURE_INVALID/);
+            }
+          } finally {
+            await other.close();
+          }
+        });
+
         it('rejects bad input and roles without audit access, with exit 2', async () => {
           const logs = (args: string[], token = tokens.auditor) => ['audit-logs', args, as(token)] as const;
           await expectAllRejected(

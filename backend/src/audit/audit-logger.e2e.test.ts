@@ -9,7 +9,7 @@ import type { Database } from '../store/database.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { canonicalEntryText, entryHash, GENESIS_HASH } from './audit-chain.js';
-import { createCheckpointSigner } from './audit-checkpoints.js';
+import { checkpointSigningText, createCheckpointSigner } from './audit-checkpoints.js';
 import { type AuditLogger, createAuditLogger } from './audit-logger.js';
 
 const WORKER = path.join(import.meta.dirname, 'testing/append-worker.ts');
@@ -346,7 +346,7 @@ for (const target of testDatabaseTargets()) {
           assert.ok(checkpoints.every((checkpoint) => checkpoint.signature !== null));
           const ok = await logger.verify({ trustedKey: publicKey });
           assert.equal(ok.ok, true);
-          assert.deepEqual(ok.checkpoints, { checked: 2, signed: 2 });
+          assert.deepEqual(ok.checkpoints, { checked: 2, signed: 2, verifiedWith: 'trusted_key' });
 
           const other = generateKeyPairSync('ed25519').publicKey;
           assert.equal(
@@ -374,6 +374,53 @@ for (const target of testDatabaseTargets()) {
             (await logger.verify({ trustedKey: publicKey })).firstBad?.reason,
             'CHECKPOINT_SIGNATURE_INVALID',
           );
+        } finally {
+          await db.close();
+        }
+      });
+    });
+
+    describe('verifying checkpoint signatures without a trusted key', () => {
+      it('checks them only against the embedded key and says so; the configured key catches a re-signed forgery', async () => {
+        const db = await target.open();
+        try {
+          const real = generateKeyPairSync('ed25519');
+          const operator = createAuditLogger({
+            database: db,
+            signer: createCheckpointSigner(real.privateKey),
+          });
+          await appendSome(operator, 6);
+          await operator.createCheckpoint('auditor-1');
+
+          // The forger rewrites entry 2, every hash after it, and the checkpoint — re-signed with its own key.
+          await rewriteChainFrom(db, 2, { previous: 1, new: 100 });
+          const head = await db.db
+            .selectFrom('audit_log')
+            .select(['hash', 'seq'])
+            .where('seq', '=', 6)
+            .executeTakeFirstOrThrow();
+          const [stored] = await operator.listCheckpoints();
+          const forger = createCheckpointSigner(generateKeyPairSync('ed25519').privateKey);
+          const signature = forger.sign(
+            checkpointSigningText({ seq: 6, hash: head.hash, createdAt: stored?.createdAt as string }),
+          );
+          await tamper(db, [
+            `update audit_checkpoints set hash = '${head.hash}', public_key = '${forger.publicKeyBase64}', signature = '${signature}' where seq = 6`,
+          ]);
+
+          const embeddedOnly = await createAuditLogger({ database: db }).verify();
+          assert.equal(embeddedOnly.ok, true);
+          assert.deepEqual(embeddedOnly.checkpoints, { checked: 1, signed: 1, verifiedWith: 'embedded_key' });
+
+          for (const trusted of [
+            await operator.verify(), // the configured signing key's public half, by default
+            await createAuditLogger({ database: db }).verify({ trustedKey: real.publicKey }),
+          ]) {
+            assert.deepEqual(
+              [trusted.firstBad?.seq, trusted.firstBad?.reason, trusted.checkpoints.verifiedWith],
+              [6, 'CHECKPOINT_SIGNATURE_INVALID', 'trusted_key'],
+            );
+          }
         } finally {
           await db.close();
         }

@@ -51,7 +51,16 @@ export interface AuditVerification {
   /** Entries read in seq order (up to the first bad one). */
   entries: number;
   head: { seq: number; hash: string } | null;
-  checkpoints: { checked: number; signed: number };
+  checkpoints: {
+    checked: number;
+    signed: number;
+    /**
+     * What signatures were checked against: `trusted_key` (the given key, else the configured signing
+     * key's public half) or `embedded_key` — only the key each checkpoint carries, which anyone who
+     * rewrites the log and its checkpoints can re-sign with: the signatures then prove nothing.
+     */
+    verifiedWith: 'trusted_key' | 'embedded_key';
+  };
   firstBad: { seq: number; reason: AuditFailureReason; message: string } | null;
 }
 
@@ -369,7 +378,13 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
         }
       }
       const firstBad = checkpointBad ?? chainBad;
-      return { ok: firstBad === null, entries, head, checkpoints: { checked, signed }, firstBad };
+      return {
+        ok: firstBad === null,
+        entries,
+        head,
+        checkpoints: { checked, signed, verifiedWith: trustedKey ? 'trusted_key' : 'embedded_key' },
+        firstBad,
+      };
     },
   };
 }

@@ -26,6 +26,9 @@ Usage:
                         CHECKPOINT_SIGNATURE_INVALID, TAIL_TRUNCATED) and exits 1 when there is one
   --checkpoints FILE    with --verify: also check checkpoints held elsewhere (an --export-checkpoints file)
   --public-key FILE     with --verify: the PEM Ed25519 key checkpoint signatures must verify with
+                        (default: the public half of AWF_AUDIT_SIGNING_KEY_FILE; with neither, signatures
+                        are checked only against the key each checkpoint carries, which a forger can
+                        replace, and the output says so)
   --checkpoint          record (and sign, with AWF_AUDIT_SIGNING_KEY_FILE) a checkpoint of the head; prints it
   --export-checkpoints  every stored checkpoint as NDJSON, to keep outside the database
 filters:
@@ -93,6 +96,17 @@ const schema = z
 
 const entryLine = (entry: AuditEntry): string =>
   `#${entry.seq} ${entry.createdAt} ${entry.actor} ${entry.action} ${entry.entity} ${JSON.stringify(entry.details)}`;
+
+/** How far the checkpoint signatures go: a trusted key, or only the key each checkpoint carries. */
+function signatureText(checkpoints: {
+  signed: number;
+  verifiedWith: 'trusted_key' | 'embedded_key';
+}): string {
+  if (checkpoints.signed === 0) return '0 signed';
+  return checkpoints.verifiedWith === 'trusted_key'
+    ? `${checkpoints.signed} signed, verified against the trusted key`
+    : `${checkpoints.signed} signed, checked only against the key embedded in each checkpoint: not verified against a trusted key (give --public-key, or set AWF_AUDIT_SIGNING_KEY_FILE)`;
+}
 
 function readCheckpointFile(file: string): AuditCheckpoint[] {
   let text: string;
@@ -184,7 +198,7 @@ export const auditLogsCommand: AdminScript<typeof schema> = {
         if (args.json) cli.out(JSON.stringify(result, null, 2));
         else if (result.ok) {
           cli.out(
-            `audit chain OK: ${result.entries} entries, head #${result.head?.seq ?? 0} ${result.head?.hash ?? ''}; ${result.checkpoints.checked} checkpoint(s) match (${result.checkpoints.signed} signed)`,
+            `audit chain OK: ${result.entries} entries, head #${result.head?.seq ?? 0} ${result.head?.hash ?? ''}; ${result.checkpoints.checked} checkpoint(s) match (${signatureText(result.checkpoints)})`,
           );
         } else {
           const bad = result.firstBad as NonNullable<typeof result.firstBad>;
