@@ -1,5 +1,5 @@
 import { BUCKETS, bucketOf } from '../turns/router.js';
-import type { ActiveUser, PipelineCounts, TurnTotals } from './turns-read-model.js';
+import type { ActiveUser, PipelineCounts, PipelineTotals, TurnTotals } from './turns-read-model.js';
 
 /** Histogram bins: 20 of 500 buckets, i.e. 5 % of players each. */
 export const HISTOGRAM_BINS = 20;
@@ -11,7 +11,7 @@ export interface BucketBin {
   toBucket: number;
   /** Active users whose bucket falls in the bin. */
   users: number;
-  /** Of those, users with at least one AWF turn in the window. */
+  /** Of those, users with at least one turn routed to AWF in the window (a fallback counts). */
   awfUsers: number;
   /** Where the current percentage puts the bin: wholly AWF, wholly legacy, or split. */
   expected: 'awf' | 'legacy' | 'split';
@@ -24,17 +24,32 @@ export interface Share {
   awfPct: number | null;
 }
 
+/** Turns, sessions and users on each pipeline; mixed sessions (users) count on both sides. */
+export interface PipelineSplit {
+  turns: Share;
+  sessions: Share & { total: number };
+  users: Share & { total: number };
+  byReason: Record<string, PipelineCounts>;
+}
+
 /** The rollout's real distribution from stored turns, next to what the percentage asks for. */
 export interface RolloutDistribution {
   since: string;
+  /** The target: the effective percentage. */
   percent: number;
-  turns: Share;
-  /** Sessions (users) with at least one turn on each pipeline; mixed ones count on both sides. */
-  sessions: Share & { total: number };
-  users: Share & { total: number };
-  /** Of the turns decided by the percentage row alone: the share that went to AWF. */
-  percentBucketTurns: Share;
-  byReason: Record<string, PipelineCounts>;
+  /**
+   * By the pipeline the router chose — what the percentage decides, and how the metrics label turns:
+   * a turn that fell back from AWF to legacy counts as awf here. Compare this with `percent`.
+   */
+  routed: PipelineSplit & {
+    /** Of the turns decided by the percentage row alone: the share routed to AWF. */
+    percentBucketTurns: Share;
+  };
+  /** By the pipeline that produced the answer: a fallback counts as legacy. */
+  answered: PipelineSplit & {
+    /** AWF-routed turns that legacy answered. */
+    fallbacks: number;
+  };
   histogram: BucketBin[];
   /** True when more users were active than the histogram read. */
   histogramTruncated: boolean;
@@ -42,6 +57,26 @@ export interface RolloutDistribution {
 
 const pct = (part: number, whole: number): number | null =>
   whole === 0 ? null : Math.round((part / whole) * 10_000) / 100;
+
+const share = (counts: PipelineCounts): Share => ({
+  awf: counts.awf,
+  legacy: counts.legacy,
+  awfPct: pct(counts.awf, counts.awf + counts.legacy),
+});
+
+const distinctShare = (counts: PipelineCounts & { total: number }) => ({
+  awf: counts.awf,
+  legacy: counts.legacy,
+  total: counts.total,
+  awfPct: pct(counts.awf, counts.total),
+});
+
+const split = (totals: PipelineTotals): PipelineSplit => ({
+  turns: share(totals.turns),
+  sessions: distinctShare(totals.sessions),
+  users: distinctShare(totals.users),
+  byReason: totals.byReason,
+});
 
 export function computeDistribution(input: {
   since: string;
@@ -51,16 +86,6 @@ export function computeDistribution(input: {
   histogramTruncated: boolean;
 }): RolloutDistribution {
   const { totals, percent } = input;
-  const share = (counts: PipelineCounts): Share => ({
-    ...counts,
-    awfPct: pct(counts.awf, counts.awf + counts.legacy),
-  });
-  const distinctShare = (counts: PipelineCounts & { total: number }) => ({
-    awf: counts.awf,
-    legacy: counts.legacy,
-    total: counts.total,
-    awfPct: pct(counts.awf, counts.total),
-  });
   const threshold = Math.round(percent * 100);
   const histogram: BucketBin[] = Array.from({ length: HISTOGRAM_BINS }, (_, index) => {
     const fromBucket = index * BIN_WIDTH;
@@ -76,11 +101,11 @@ export function computeDistribution(input: {
   return {
     since: input.since,
     percent,
-    turns: share(totals.turns),
-    sessions: distinctShare(totals.sessions),
-    users: distinctShare(totals.users),
-    percentBucketTurns: share(totals.byReason.percent_bucket ?? { awf: 0, legacy: 0 }),
-    byReason: totals.byReason,
+    routed: {
+      ...split(totals.routed),
+      percentBucketTurns: share(totals.routed.byReason.percent_bucket ?? { awf: 0, legacy: 0 }),
+    },
+    answered: { ...split(totals.answered), fallbacks: totals.fallbacks },
     histogram,
     histogramTruncated: input.histogramTruncated,
   };

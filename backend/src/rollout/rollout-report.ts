@@ -1,5 +1,5 @@
 import type { ValueSource } from './canary-rollout.js';
-import type { RolloutDistribution } from './rollout-distribution.js';
+import type { PipelineSplit, RolloutDistribution } from './rollout-distribution.js';
 import type { OverrideView, RolloutStatus } from './rollout-service.js';
 
 const onOff = (value: boolean): string => (value ? 'on' : 'off');
@@ -46,20 +46,29 @@ export function formatOverrides(overrides: readonly OverrideView[]): string[] {
 }
 
 export function formatDistribution(d: RolloutDistribution): string[] {
-  const lines = [
-    `distribution of stored turns since ${d.since} (percent ${d.percent})`,
-    `  turns     awf ${d.turns.awf}  legacy ${d.turns.legacy}  awf share ${pctText(d.turns.awfPct)}`,
-    `  sessions  awf ${d.sessions.awf}  legacy ${d.sessions.legacy}  of ${d.sessions.total}  awf share ${pctText(d.sessions.awfPct)}`,
-    `  users     awf ${d.users.awf}  legacy ${d.users.legacy}  of ${d.users.total}  awf share ${pctText(d.users.awfPct)}`,
-    `  turns decided by the percentage: awf share ${pctText(d.percentBucketTurns.awfPct)} (target ${d.percent} %)`,
+  const splitLines = (s: PipelineSplit, turnsNote = ''): string[] => [
+    `    turns     awf ${s.turns.awf}  legacy ${s.turns.legacy}  awf share ${pctText(s.turns.awfPct)}${turnsNote}`,
+    `    sessions  awf ${s.sessions.awf}  legacy ${s.sessions.legacy}  of ${s.sessions.total}  awf share ${pctText(s.sessions.awfPct)}`,
+    `    users     awf ${s.users.awf}  legacy ${s.users.legacy}  of ${s.users.total}  awf share ${pctText(s.users.awfPct)}`,
   ];
-  const reasons = Object.entries(d.byReason);
-  if (reasons.length > 0) {
-    lines.push(
-      `  by reason ${reasons.map(([reason, counts]) => `${reason}: awf ${counts.awf} legacy ${counts.legacy}`).join('; ')}`,
-    );
-  }
-  lines.push('  active users by bucket (bucket range: users, on awf; expected)');
+  const reasonsLine = (byReason: PipelineSplit['byReason']): string[] => {
+    const reasons = Object.entries(byReason);
+    return reasons.length === 0
+      ? []
+      : [
+          `    by reason ${reasons.map(([reason, counts]) => `${reason}: awf ${counts.awf} legacy ${counts.legacy}`).join('; ')}`,
+        ];
+  };
+  const lines = [
+    `distribution of stored turns since ${d.since} (target percent ${d.percent})`,
+    '  routed: the pipeline the router chose (what the percentage decides; a turn that fell back counts as awf)',
+    ...splitLines(d.routed),
+    `    turns decided by the percentage: awf share ${pctText(d.routed.percentBucketTurns.awfPct)} (target ${d.percent} %)`,
+    ...reasonsLine(d.routed.byReason),
+    '  answered: the pipeline that produced the answer (a fallback counts as legacy)',
+    ...splitLines(d.answered, `  (${d.answered.fallbacks} fell back from awf)`),
+  ];
+  lines.push('  active users by bucket (bucket range: users, routed to awf; expected)');
   for (const bin of d.histogram) {
     const range = `${String(bin.fromBucket).padStart(4)}–${String(bin.toBucket - 1).padStart(4)}`;
     lines.push(

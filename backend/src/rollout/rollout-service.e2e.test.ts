@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../store/database.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { bucketOf, decideRoute } from '../turns/router.js';
+import { formatDistribution } from './rollout-report.js';
 import { createRolloutStateCache } from './rollout-state-cache.js';
 import {
   type ControlPlane,
@@ -25,6 +26,8 @@ async function insertTurn(
     pipeline: 'awf' | 'legacy';
     reason: string;
     at: string;
+    /** Routed to AWF, answered by legacy (then `pipeline` is legacy). */
+    fellBack?: boolean;
   },
 ): Promise<void> {
   if (turn.turnNo === 1) {
@@ -53,8 +56,8 @@ async function insertTurn(
       route_reason: turn.reason,
       scene: 'glade',
       retried: 0,
-      fallback: 0,
-      fallback_reason: null,
+      fallback: turn.fellBack ? 1 : 0,
+      fallback_reason: turn.fellBack ? 'model_timeout' : null,
       latency_ms: 1,
       result: '{}',
       created_at: turn.at,
@@ -364,73 +367,73 @@ for (const target of testDatabaseTargets()) {
     });
 
     describe('.distribution()', () => {
-      it('reports turn, session and user shares and the bucket histogram from stored turns', async () => {
+      it('reports routed shares against the target and answered shares with fallbacks, and the bucket histogram', async () => {
         const at = new Date(now).toISOString();
         const old = new Date(now - 3 * 86_400_000).toISOString();
-        // user-123 → bucket 4460 (bin 8), session-456 user alice → 5540 (bin 11), bob → 5115 (bin 10).
-        await insertTurn(database, {
-          sessionId: 'd-1',
-          userId: 'user-123',
-          turnNo: 1,
-          pipeline: 'awf',
-          reason: 'percent_bucket',
-          at,
-        });
-        await insertTurn(database, {
-          sessionId: 'd-1',
-          userId: 'user-123',
-          turnNo: 2,
-          pipeline: 'awf',
-          reason: 'percent_bucket',
-          at,
-        });
-        await insertTurn(database, {
-          sessionId: 'd-2',
-          userId: 'alice',
-          turnNo: 1,
-          pipeline: 'legacy',
-          reason: 'percent_bucket',
-          at,
-        });
-        await insertTurn(database, {
-          sessionId: 'd-3',
-          userId: 'bob',
-          turnNo: 1,
-          pipeline: 'legacy',
-          reason: 'global_disabled',
-          at,
-        });
-        await insertTurn(database, {
-          sessionId: 'd-3',
-          userId: 'bob',
-          turnNo: 2,
-          pipeline: 'awf',
-          reason: 'user_override',
-          at,
-        });
-        await insertTurn(database, {
-          sessionId: 'd-old',
-          userId: 'carol',
-          turnNo: 1,
-          pipeline: 'awf',
-          reason: 'percent_bucket',
-          at: old,
-        });
+        // Buckets: user-123 4460 (bin 8), alice 5540 (bin 11), bob 5115 (bin 10), dave 2613 (bin 5).
+        const turns: Array<Parameters<typeof insertTurn>[1]> = [
+          { sessionId: 'd-1', userId: 'user-123', turnNo: 1, pipeline: 'awf', reason: 'percent_bucket', at },
+          { sessionId: 'd-1', userId: 'user-123', turnNo: 2, pipeline: 'awf', reason: 'percent_bucket', at },
+          { sessionId: 'd-2', userId: 'alice', turnNo: 1, pipeline: 'legacy', reason: 'percent_bucket', at },
+          { sessionId: 'd-3', userId: 'bob', turnNo: 1, pipeline: 'legacy', reason: 'global_disabled', at },
+          { sessionId: 'd-3', userId: 'bob', turnNo: 2, pipeline: 'awf', reason: 'user_override', at },
+          // The router chose AWF for dave; AWF failed and legacy answered.
+          {
+            sessionId: 'd-4',
+            userId: 'dave',
+            turnNo: 1,
+            pipeline: 'legacy',
+            reason: 'percent_bucket',
+            at,
+            fellBack: true,
+          },
+          {
+            sessionId: 'd-old',
+            userId: 'carol',
+            turnNo: 1,
+            pipeline: 'awf',
+            reason: 'percent_bucket',
+            at: old,
+          },
+        ];
+        for (const turn of turns) await insertTurn(database, turn);
 
         const d = await plane.rollout.distribution(new Date(now - 86_400_000));
-        assert.deepEqual(d.turns, { awf: 3, legacy: 2, awfPct: 60 });
-        assert.deepEqual(d.sessions, { awf: 2, legacy: 2, total: 3, awfPct: 66.67 });
-        assert.deepEqual(d.users, { awf: 2, legacy: 2, total: 3, awfPct: 66.67 });
-        assert.deepEqual(d.percentBucketTurns, { awf: 2, legacy: 1, awfPct: 66.67 });
-        assert.deepEqual(d.byReason.user_override, { awf: 1, legacy: 0 });
+        // Routed, as the router decided and the metrics label: dave's turn is an AWF turn.
+        assert.deepEqual(d.routed.turns, { awf: 4, legacy: 2, awfPct: 66.67 });
+        assert.deepEqual(d.routed.sessions, { awf: 3, legacy: 2, total: 4, awfPct: 75 });
+        assert.deepEqual(d.routed.users, { awf: 3, legacy: 2, total: 4, awfPct: 75 });
+        assert.deepEqual(d.routed.percentBucketTurns, { awf: 3, legacy: 1, awfPct: 75 });
+        assert.deepEqual(d.routed.byReason, {
+          percent_bucket: { awf: 3, legacy: 1 },
+          global_disabled: { awf: 0, legacy: 1 },
+          user_override: { awf: 1, legacy: 0 },
+        });
+        // Answered: legacy produced dave's answer, so the fallback counts as legacy.
+        assert.deepEqual(d.answered.turns, { awf: 3, legacy: 3, awfPct: 50 });
+        assert.deepEqual(d.answered.sessions, { awf: 2, legacy: 3, total: 4, awfPct: 50 });
+        assert.deepEqual(d.answered.users, { awf: 2, legacy: 3, total: 4, awfPct: 50 });
+        assert.deepEqual(d.answered.byReason.percent_bucket, { awf: 2, legacy: 2 });
+        assert.equal(d.answered.fallbacks, 1);
         const bins = d.histogram.filter((bin) => bin.users > 0);
         assert.deepEqual(
           bins.map((bin) => [bin.fromBucket, bin.users, bin.awfUsers]),
           [
+            [2500, 1, 1],
             [4000, 1, 1],
             [5000, 1, 1],
             [5500, 1, 0],
           ],
+        );
+        const text = formatDistribution(d).join('\n');
+        assert.match(
+          text,
+          /routed: the pipeline the router chose .*\n {4}turns {5}awf 4 {2}legacy 2 {2}awf share 66\.67 %/,
+        );
+        assert.match(text, /turns decided by the percentage: awf share 75\.00 % \(target \d+(\.\d+)? %\)/);
+        assert.match(
+          text,
+          /answered: the pipeline that produced the answer \(a fallback counts as legacy\)\n {4}turns {5}awf 3 {2}legacy 3 {2}awf share 50\.00 % {2}\(1 fell back from awf\)/,
         );
         assert.equal(d.histogram.length, 20);
         assert.equal(d.histogramTruncated, false);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { DatabaseSchema } from '../store/schema.js';
 import type { Pipeline } from '../turns/turn-types.js';
 
@@ -7,8 +7,8 @@ export interface PipelineCounts {
   legacy: number;
 }
 
-/** How the stored turns since an instant split across the pipelines. */
-export interface TurnTotals {
+/** Stored turns since an instant, split by one notion of pipeline. */
+export interface PipelineTotals {
   turns: PipelineCounts;
   /** Distinct sessions with at least one turn on each pipeline; `total` counts each once. */
   sessions: PipelineCounts & { total: number };
@@ -17,8 +17,22 @@ export interface TurnTotals {
   byReason: Record<string, PipelineCounts>;
 }
 
+/**
+ * How the stored turns since an instant split across the pipelines, two ways: `routed` by the
+ * router's decision (a turn that fell back from AWF counts as awf: `pipeline = 'awf' or fallback = 1`),
+ * as the metrics label turns; `answered` by the pipeline that produced the answer (the `pipeline`
+ * column: a fallback counts as legacy).
+ */
+export interface TurnTotals {
+  routed: PipelineTotals;
+  answered: PipelineTotals;
+  /** AWF-routed turns that legacy answered. */
+  fallbacks: number;
+}
+
 export interface ActiveUser {
   userId: string;
+  /** Turns routed to AWF (including those that fell back). */
   awfTurns: number;
   legacyTurns: number;
 }
@@ -33,44 +47,69 @@ export interface TurnsReadModel {
   activeUsers(since: string, limit: number): Promise<ActiveUser[]>;
 }
 
-/** The turns read model over the `turns` table (pipeline, route_reason, user_id, session_id, created_at). */
+/** The turns read model over the `turns` table (pipeline, fallback, route_reason, user_id, session_id, created_at). */
 export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsReadModel {
+  const routedAwf = (eb: ExpressionBuilder<DatabaseSchema, 'turns'>) =>
+    eb.or([eb('pipeline', '=', 'awf'), eb('fallback', '=', 1)]);
+
   const distinctBy = async (column: 'session_id' | 'user_id', since: string) => {
-    const perPipeline = await db
-      .selectFrom('turns')
-      .select((eb) => ['pipeline', eb.fn.count(column).distinct().as('n')])
-      .where('created_at', '>=', since)
-      .groupBy('pipeline')
-      .execute();
-    const total = await db
-      .selectFrom('turns')
-      .select((eb) => eb.fn.count(column).distinct().as('n'))
-      .where('created_at', '>=', since)
-      .executeTakeFirst();
-    return { ...countsOf(perPipeline), total: Number(total?.n ?? 0) };
+    const count = async (
+      where?: (eb: ExpressionBuilder<DatabaseSchema, 'turns'>) => Expression<SqlBool>,
+    ): Promise<number> => {
+      let query = db
+        .selectFrom('turns')
+        .select((eb) => eb.fn.count(column).distinct().as('n'))
+        .where('created_at', '>=', since);
+      if (where) query = query.where(where);
+      return Number((await query.executeTakeFirst())?.n ?? 0);
+    };
+    const [total, routedAwfN, routedLegacyN, answeredAwfN, answeredLegacyN] = await Promise.all([
+      count(),
+      count(routedAwf),
+      count((eb) => eb.not(routedAwf(eb))),
+      count((eb) => eb('pipeline', '=', 'awf')),
+      count((eb) => eb('pipeline', '=', 'legacy')),
+    ]);
+    return {
+      routed: { awf: routedAwfN, legacy: routedLegacyN, total },
+      answered: { awf: answeredAwfN, legacy: answeredLegacyN, total },
+    };
   };
 
   return {
     async totals(since) {
-      const byReasonRows = await db
+      const rows = await db
         .selectFrom('turns')
-        .select((eb) => ['route_reason', 'pipeline', eb.fn.countAll().as('n')])
+        .select((eb) => ['route_reason', 'pipeline', 'fallback', eb.fn.countAll().as('n')])
         .where('created_at', '>=', since)
-        .groupBy(['route_reason', 'pipeline'])
+        .groupBy(['route_reason', 'pipeline', 'fallback'])
         .execute();
-      const byReason: Record<string, PipelineCounts> = {};
-      const turns: PipelineCounts = { awf: 0, legacy: 0 };
-      for (const row of byReasonRows) {
-        const counts = byReason[row.route_reason] ?? { awf: 0, legacy: 0 };
-        byReason[row.route_reason] = counts;
-        counts[row.pipeline] += Number(row.n);
-        turns[row.pipeline] += Number(row.n);
+      const routed = { turns: { awf: 0, legacy: 0 }, byReason: {} as Record<string, PipelineCounts> };
+      const answered = { turns: { awf: 0, legacy: 0 }, byReason: {} as Record<string, PipelineCounts> };
+      let fallbacks = 0;
+      for (const row of rows) {
+        const n = Number(row.n);
+        const fellBack = Number(row.fallback) === 1;
+        const routedPipeline: Pipeline = row.pipeline === 'awf' || fellBack ? 'awf' : 'legacy';
+        for (const [view, pipeline] of [
+          [routed, routedPipeline],
+          [answered, row.pipeline],
+        ] as const) {
+          const counts = view.byReason[row.route_reason] ?? { awf: 0, legacy: 0 };
+          view.byReason[row.route_reason] = counts;
+          counts[pipeline] += n;
+          view.turns[pipeline] += n;
+        }
+        if (fellBack) fallbacks += n;
       }
+      const [sessions, users] = await Promise.all([
+        distinctBy('session_id', since),
+        distinctBy('user_id', since),
+      ]);
       return {
-        turns,
-        sessions: await distinctBy('session_id', since),
-        users: await distinctBy('user_id', since),
-        byReason,
+        routed: { ...routed, sessions: sessions.routed, users: users.routed },
+        answered: { ...answered, sessions: sessions.answered, users: users.answered },
+        fallbacks,
       };
     },
 
@@ -79,7 +118,7 @@ export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsRea
         .selectFrom('turns')
         .select((eb) => [
           'user_id',
-          eb.fn.sum<number>(eb.case().when('pipeline', '=', 'awf').then(1).else(0).end()).as('awf'),
+          eb.fn.sum<number>(eb.case().when(routedAwf(eb)).then(1).else(0).end()).as('awf'),
           eb.fn.countAll().as('n'),
         ])
         .where('created_at', '>=', since)
@@ -94,10 +133,4 @@ export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsRea
       }));
     },
   };
-}
-
-function countsOf(rows: Array<{ pipeline: Pipeline; n: number | string | bigint }>): PipelineCounts {
-  const counts: PipelineCounts = { awf: 0, legacy: 0 };
-  for (const row of rows) counts[row.pipeline] = Number(row.n);
-  return counts;
 }
