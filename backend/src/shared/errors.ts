@@ -66,10 +66,12 @@ export const ERROR_CODES: Record<string, string> = {
   AUTH_FORBIDDEN: "The token's role does not allow this; an auth.denied audit entry is written.",
   AUTH_RATE_LIMITED:
     'The actor made too many changes within the rate-limit window; retry after the time given.',
-  AUTH_BOOTSTRAP_ADMIN_ONLY: 'While no admin exists, only an admin can be added (without a token).',
+  AUTH_BOOTSTRAP_ADMIN_ONLY:
+    'While no admin holds an active, unexpired token, only an admin can be added (without a token).',
   ACTOR_EXISTS: 'An actor with that name already exists.',
   ACTOR_NOT_FOUND: 'No actor with that name (or it was revoked).',
-  ACTOR_LAST_ADMIN: 'Revoking the last active admin is refused: nobody could manage actors afterwards.',
+  ACTOR_LAST_ADMIN:
+    'Revoking the last usable admin token (or an admin whose revocation leaves none) is refused: nobody could manage actors.',
   TOKEN_NOT_FOUND: 'No active token with that id.',
   GOLDEN_SCENARIO_INVALID:
     'A golden scenario file is not valid JSON or breaks the scenario schema; the message names file and JSON path.',
