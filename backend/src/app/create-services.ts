@@ -25,6 +25,7 @@ import { type Database, openDatabase } from '../store/database.js';
 import { createKyselySessionStore } from '../store/kysely-session-store.js';
 import { runAwfTurn } from '../turns/awf/awf-turn.js';
 import { runLegacyTurn } from '../turns/legacy/legacy-turn.js';
+import { releaseProcessTurns, setProcessTurns } from '../turns/process-turns.js';
 import { decideRoute, type RouteDecision, type RouteSubject } from '../turns/router.js';
 import { createTurnService, type TurnObserver, type TurnService } from '../turns/turn-service.js';
 
@@ -151,6 +152,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   });
   if (options.sloTimers ?? true) slos.start();
   setProcessRouter(route);
+  setProcessTurns(turns);
   setProcessAuditLogger(audit);
   return {
     config,
@@ -167,6 +169,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     route,
     async close() {
       releaseProcessRouter(route);
+      releaseProcessTurns(turns);
       releaseProcessAuditLogger(audit);
       await rolloutState.stop();
       await slos.close();

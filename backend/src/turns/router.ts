@@ -9,7 +9,9 @@ export type RouteReason =
   | 'user_override'
   | 'global_disabled'
   | 'percent_bucket'
-  | 'rollout_state_unavailable';
+  | 'rollout_state_unavailable'
+  /** The caller named the pipeline (the seed's runAwfTurn / runLegacyTurn); the table was not consulted. */
+  | 'direct_call';
 
 export interface RouteDecision {
   pipeline: Pipeline;

@@ -8,7 +8,7 @@ import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
 import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
 import type { RouteDecision, RouteSubject } from './router.js';
-import type { Choice, GameState, Session, TurnRecord, TurnResult } from './turn-types.js';
+import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from './turn-types.js';
 
 /** A turn that produced no answer: the chosen pipeline and, for AWF, its legacy fallback both failed. */
 export interface FailedTurn {
@@ -60,7 +60,11 @@ const RECENT_TURNS = 3;
 
 export interface TurnService {
   startSession(request: StartSessionRequest): Promise<Opening>;
-  playTurn(sessionId: string, input: string): Promise<TurnResult>;
+  /**
+   * Play one turn. The router decides the pipeline unless `options.pipeline` names it (the seed's
+   * runAwfTurn / runLegacyTurn); an AWF turn still falls back to legacy when it cannot answer.
+   */
+  playTurn(sessionId: string, input: string, options?: { pipeline?: Pipeline }): Promise<TurnResult>;
   getSession(sessionId: string): Promise<{ session: Session; turns: TurnRecord[] }>;
 }
 
@@ -172,11 +176,13 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       return { sessionId, userId, scene: scene.id, txt: `${start.opening}\n\n${scene.description}`, choices };
     },
 
-    async playTurn(sessionId, rawInput) {
+    async playTurn(sessionId, rawInput, options) {
       const session = await loadSession(sessionId);
       const input = resolveInput(rawInput, session.lastChoices);
       const turnNo = session.turnCount + 1;
-      const decision = deps.route({ sessionId, userId: session.userId });
+      const decision: RouteDecision = options?.pipeline
+        ? { pipeline: options.pipeline, reason: 'direct_call' }
+        : deps.route({ sessionId, userId: session.userId });
       const started = performance.now();
       const base = { state: session.state, sessionSeed: session.seed, turnNo, input };
 
