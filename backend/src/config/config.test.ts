@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from './config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { parseConfig } from './config.js';
+import { configProblemsOf } from './testing/config-problems.js';
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -89,19 +80,19 @@ describe('parseConfig', () => {
     ];
     for (const [name, value, message] of cases) {
       it(`stops on ${name}=${value} with one line naming the variable and the accepted values`, () => {
-        const problems = problemsOf({ [name]: value });
+        const problems = configProblemsOf({ [name]: value });
         assert.equal(problems.length, 1);
         assert.match(problems[0] as string, message);
       });
     }
 
     it('lists every bad variable, not just the first', () => {
-      const problems = problemsOf({ AWF_PERCENT_ROLLOUT: '150', AWF_BUNDLE_ON: 'maybe' });
+      const problems = configProblemsOf({ AWF_PERCENT_ROLLOUT: '150', AWF_BUNDLE_ON: 'maybe' });
       assert.equal(problems.length, 2);
     });
 
     it('never echoes a database password', () => {
-      const [problem] = problemsOf({ DATABASE_URL: 'mysql://me:secret@db/x' });
+      const [problem] = configProblemsOf({ DATABASE_URL: 'mysql://me:secret@db/x' });
       assert.doesNotMatch(problem as string, /secret/);
     });
   });

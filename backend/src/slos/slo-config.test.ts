@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../config/config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { parseConfig } from '../config/config.js';
+import { configProblemsOf } from '../config/testing/config-problems.js';
 
 describe('parseConfig — AWF_METRICS_TOKEN', () => {
   it('is unset by default: /metrics stays open', () => {
@@ -25,7 +16,7 @@ describe('parseConfig — AWF_METRICS_TOKEN', () => {
 
   it('rejects a short token or one with spaces, without printing it', () => {
     for (const token of ['short', 'has a space in it 0123456789']) {
-      const problems = problemsOf({ AWF_METRICS_TOKEN: token });
+      const problems = configProblemsOf({ AWF_METRICS_TOKEN: token });
       assert.equal(problems.length, 1);
       assert.match(problems[0] ?? '', /^AWF_METRICS_TOKEN is invalid: accepted values are 16 or more/);
       assert.ok(!problems[0]?.includes(token));
@@ -75,7 +66,7 @@ describe('parseConfig — SLO monitoring variables', () => {
   });
 
   it('lists every malformed value, each naming its variable', () => {
-    const problems = problemsOf({
+    const problems = configProblemsOf({
       SLO_EVALUATION_WINDOW: '2w',
       SLO_MIN_SAMPLE: '0',
       SLO_RETENTION_DAYS: '3',
