@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { createServices } from '../src/app/create-services.js';
 import { exitOnError, UsageError } from '../src/cli/cli-errors.js';
 import { parseConfig } from '../src/config/config.js';
+import type { Choice } from '../src/game/game-types.js';
 import { NotFoundError } from '../src/shared/errors.js';
-import type { Choice } from '../src/turns/turn-types.js';
 
 const HELP = `Play the sample adventure in the terminal (npm run play).
 

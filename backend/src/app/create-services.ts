@@ -17,6 +17,7 @@ import { releaseProcessRouter, setProcessRouter } from '../rollout/canary-rollou
 import { createKyselyRolloutStore } from '../rollout/kysely-rollout-store.js';
 import { createRolloutService, type RolloutService } from '../rollout/rollout-service.js';
 import { createRolloutStateCache, type RolloutStateCache } from '../rollout/rollout-state-cache.js';
+import { decideRoute, type RouteDecision, type RouteSubject } from '../rollout/route-decision.js';
 import { createKyselyTurnsReadModel } from '../rollout/turns-read-model.js';
 import { createSloService, type SloService } from '../slos/awf-slos.js';
 import { createKyselySloStore } from '../slos/kysely-slo-store.js';
@@ -26,7 +27,6 @@ import { createKyselySessionStore } from '../store/kysely-session-store.js';
 import { runAwfTurn } from '../turns/awf/awf-turn.js';
 import { runLegacyTurn } from '../turns/legacy/legacy-turn.js';
 import { releaseProcessTurns, setProcessTurns } from '../turns/process-turns.js';
-import { decideRoute, type RouteDecision, type RouteSubject } from '../turns/router.js';
 import { createTurnService, type TurnObserver, type TurnService } from '../turns/turn-service.js';
 
 /** Everything a process (server, script, golden runner) needs, wired once. */

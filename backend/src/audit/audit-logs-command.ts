@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AdminScript } from '../auth/admin-cli.js';
-import { parseIsoInstant, parseSince } from '../rollout/expiry.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { parseIsoInstant, parseSince } from '../shared/time-input.js';
 import type { AuditCheckpoint } from './audit-checkpoints.js';
 import { loadPublicKey } from './audit-checkpoints.js';
 import type { AuditEntry } from './audit-types.js';

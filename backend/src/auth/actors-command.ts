@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resolveExpiry } from '../rollout/expiry.js';
+import { resolveExpiry } from '../shared/time-input.js';
 import type { AdminScript } from './admin-cli.js';
 import { BootstrapAdminOnlyError } from './auth-errors.js';
 import { ROLES } from './roles.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../shared/errors.js';
-import { SLO_WINDOWS, type SloWindow } from '../slos/slo-definitions.js';
+import { SLO_WINDOWS, type SloWindow } from '../shared/slo-windows.js';
 import { type Env, EnvReader } from './env-parsers.js';
 
 export type ModelProviderName = 'local' | 'openai';

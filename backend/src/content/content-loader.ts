@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import type { Act } from '../game/acts.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { AppError } from '../shared/errors.js';
 import {
-  type Act,
   type Adventure,
   AdventureSchema,
   type Content,

@@ -1,18 +1,7 @@
 import { z } from 'zod';
+import { ACT_TYPES, ActSchema, GameIdSchema } from '../game/acts.js';
 
-const id = z.string().regex(/^[a-z][a-z0-9-_]*$/, 'lowercase id: letters, digits, - and _');
-
-/** Acts are the state changes a turn may carry; the core contract's catalog names which are allowed. */
-export const ActSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('SCENE_CHANGE'), to: id }).strict(),
-  z.object({ type: z.literal('SET_FLAG'), flag: id, value: z.boolean() }).strict(),
-  z.object({ type: z.literal('ADD_ITEM'), item: id }).strict(),
-  z.object({ type: z.literal('REMOVE_ITEM'), item: id }).strict(),
-  z.object({ type: z.literal('NPC_RELATIONSHIP'), npc: id, delta: z.number().int().min(-5).max(5) }).strict(),
-]);
-export type Act = z.infer<typeof ActSchema>;
-export type ActType = Act['type'];
-export const ACT_TYPES = ['SCENE_CHANGE', 'SET_FLAG', 'ADD_ITEM', 'REMOVE_ITEM', 'NPC_RELATIONSHIP'] as const;
+const id = GameIdSchema;
 
 /** A condition on the game state: all listed flags set, items held, relationships at least. */
 export const RequirementSchema = z

@@ -1,4 +1,4 @@
-import type { GameState } from '../turns/turn-types.js';
+import type { GameState } from '../game/game-types.js';
 import type { Requirement } from './content-types.js';
 
 /** Whether the game state satisfies a requirement (absent requirement: always). */

@@ -1,4 +1,4 @@
-import type { Choice, GameState } from '../turns/turn-types.js';
+import type { Choice, GameState } from '../game/game-types.js';
 import type { Interaction, Scene } from './content-types.js';
 import { meetsRequirement } from './requirements.js';
 

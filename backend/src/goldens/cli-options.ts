@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { Pipeline } from '../game/game-types.js';
 import { InvalidInputError } from '../shared/errors.js';
-import type { Pipeline } from '../turns/turn-types.js';
 import type { GoldenMode } from './golden-suite.js';
 import { PIPELINES } from './scenario.js';
 

@@ -1,4 +1,4 @@
-import type { TurnResult } from '../turns/turn-types.js';
+import type { TurnResult } from '../game/game-types.js';
 import type { Expectations } from './scenario.js';
 
 /** One expectation that did not hold, with everything needed to read it without the scenario open. */

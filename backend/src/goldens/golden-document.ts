@@ -1,4 +1,4 @@
-import type { Pipeline } from '../turns/turn-types.js';
+import type { Pipeline } from '../game/game-types.js';
 import type { Scenario } from './scenario.js';
 import type { PlayedScenario } from './scenario-player.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Pipeline } from '../turns/turn-types.js';
+import type { Pipeline } from '../game/game-types.js';
 import { PIPELINES } from './scenario.js';
 
 const GOLDEN_SUFFIX = '.golden.json';

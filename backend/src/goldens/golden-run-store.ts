@@ -1,4 +1,4 @@
-import type { Pipeline } from '../turns/turn-types.js';
+import type { Pipeline } from '../game/game-types.js';
 
 /** record writes golden files, verify compares against them (and checks expectations), test checks expectations. */
 export type GoldenMode = 'record' | 'verify' | 'test';

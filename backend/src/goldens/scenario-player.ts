@@ -1,10 +1,10 @@
 import { createServices } from '../app/create-services.js';
 import { parseConfig } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
+import type { GameState, Pipeline, TurnResult } from '../game/game-types.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import type { Opening } from '../turns/turn-service.js';
-import type { GameState, Pipeline, TurnResult } from '../turns/turn-types.js';
 import type { Scenario } from './scenario.js';
 
 /** One played turn, as the player saw it and as the store kept it. */

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../turns/turn-types.js';
+import type { TokenUsage } from '../game/game-types.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../shared/seeded-random.js';
-import { decideRoute } from '../turns/router.js';
 import {
   assertPercent,
   BUCKETS,
@@ -14,6 +13,7 @@ import {
   resolveEffectiveRollout,
   type StoredRolloutState,
 } from './canary-rollout.js';
+import { decideRoute } from './route-decision.js';
 
 /**
  * The published vectors (docs/rollout-audit-auth.md): murmurhash3_x86_32("awf:" + key, 0) and its

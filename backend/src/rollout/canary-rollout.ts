@@ -1,4 +1,6 @@
 import { parseConfig } from '../config/config.js';
+import type { Pipeline } from '../game/game-types.js';
+import { InvalidPercentError } from './rollout-errors.js';
 import {
   BUCKETS,
   bucketOf,
@@ -8,9 +10,7 @@ import {
   type RolloutSnapshot,
   type RouteDecision,
   type RouteSubject,
-} from '../turns/router.js';
-import type { Pipeline } from '../turns/turn-types.js';
-import { InvalidPercentError } from './rollout-errors.js';
+} from './route-decision.js';
 
 export { BUCKETS, bucketOf, isBucketEnabled };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AdminScript } from '../auth/admin-cli.js';
-import { parseSince, resolveExpiry } from './expiry.js';
+import { parseSince, resolveExpiry } from '../shared/time-input.js';
 import { formatDistribution, formatRolloutStatus } from './rollout-report.js';
 
 const HELP = `Per-user and per-session overrides of the canary rollout, and the rollout status.

@@ -1,4 +1,4 @@
-import { BUCKETS, bucketOf } from '../turns/router.js';
+import { BUCKETS, bucketOf } from './route-decision.js';
 import type { ActiveUser, PipelineCounts, PipelineTotals, TurnTotals } from './turns-read-model.js';
 
 /** Histogram bins: 20 of 500 buckets, i.e. 5 % of players each. */

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../store/database.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
-import { bucketOf, decideRoute } from '../turns/router.js';
 import { formatDistribution } from './rollout-report.js';
 import { createRolloutStateCache } from './rollout-state-cache.js';
+import { bucketOf, decideRoute } from './route-decision.js';
 import {
   type ControlPlane,
   controlPlaneFingerprint,

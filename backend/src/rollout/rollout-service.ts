@@ -3,10 +3,10 @@ import type { AuditLogger } from '../audit/audit-logger.js';
 import { ForbiddenError } from '../auth/auth-errors.js';
 import type { Principal } from '../auth/auth-service.js';
 import { can, type Permission } from '../auth/roles.js';
+import type { Pipeline } from '../game/game-types.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { Database } from '../store/database.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
-import type { Pipeline } from '../turns/turn-types.js';
 import {
   assertPercent,
   type EffectiveRollout,

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import type { RolloutSnapshot } from '../turns/router.js';
 import {
   buildRolloutSnapshot,
   isOverrideExpired,
@@ -8,6 +7,7 @@ import {
 } from './canary-rollout.js';
 import { ROLLOUT_CHANNEL } from './rollout-service.js';
 import type { Executor, RolloutStore } from './rollout-store.js';
+import type { RolloutSnapshot } from './route-decision.js';
 
 /**
  * The router's view of the stored rollout state: an in-memory snapshot, re-read when the stored

@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Pipeline } from '../game/game-types.js';
 import type { DatabaseSchema } from '../store/schema.js';
-import type { Pipeline } from '../turns/turn-types.js';
 
 export interface PipelineCounts {
   awf: number;

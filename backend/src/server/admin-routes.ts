@@ -3,8 +3,8 @@ import type { AuditLogger } from '../audit/audit-logger.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import { assertPercent, type OverrideKind } from '../rollout/canary-rollout.js';
-import { HTTP_EXPIRY_FIELDS, parseIsoInstant, parseSince, resolveExpiry } from '../rollout/expiry.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
+import { HTTP_EXPIRY_FIELDS, parseIsoInstant, parseSince, resolveExpiry } from '../shared/time-input.js';
 import { principalOf, requirePermission } from './admin-auth.js';
 
 export interface AdminRoutesOptions {

@@ -12,15 +12,7 @@ export type SloSeverity = 'warning' | 'critical';
 /** What an SLO looks like over a window: its severity when violated, or why it cannot be judged. */
 export type SloState = 'ok' | 'warning' | 'critical' | 'insufficient_data';
 
-export const SLO_WINDOWS = ['5m', '1h', '24h', '7d'] as const;
-export type SloWindow = (typeof SLO_WINDOWS)[number];
-
-export const WINDOW_MINUTES: Readonly<Record<SloWindow, number>> = {
-  '5m': 5,
-  '1h': 60,
-  '24h': 24 * 60,
-  '7d': 7 * 24 * 60,
-};
+export { SLO_WINDOWS, type SloWindow, WINDOW_MINUTES } from '../shared/slo-windows.js';
 
 /** The thresholds, in the seed's units: ms for latency, percent for the rates. */
 export interface SloThresholds {

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-types.js';
-import type { Pipeline } from '../turns/turn-types.js';
+import type { Pipeline } from '../game/game-types.js';
 import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
 import type { MinuteAggregate } from './turn-aggregates.js';
 

@@ -1,5 +1,5 @@
+import type { Pipeline } from '../game/game-types.js';
 import type { FailedTurn } from '../turns/turn-service.js';
-import type { Pipeline } from '../turns/turn-types.js';
 import { LatencySketch } from './latency-sketch.js';
 
 /** What the SLOs need of one turn. `pipeline` is where the router sent it, so a fallback counts as AWF. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Pipeline, Session } from '../game/game-types.js';
 import type { FailedTurn } from '../turns/turn-service.js';
-import type { Pipeline, Session } from '../turns/turn-types.js';
 import { createTurnMetrics } from './turn-metrics.js';
 
 const SESSION: Session = {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Pipeline } from '../game/game-types.js';
 import type { TurnObserver } from '../turns/turn-service.js';
-import type { Pipeline } from '../turns/turn-types.js';
 import type { SloReport } from './awf-slos.js';
 import { SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
 import { FAILED_TURN_FALLBACK_REASONS, failedTurnSample } from './turn-aggregates.js';

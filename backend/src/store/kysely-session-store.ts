@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { Choice, GameState, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
-import type { Choice, GameState, Session, TurnRecord, TurnResult } from '../turns/turn-types.js';
 import type { DatabaseSchema, NewTurnRow, SessionRow, TurnRow } from './schema.js';
 import type { SessionStore } from './session-store.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
+import type { Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
-import type { Session, TurnRecord, TurnResult } from '../turns/turn-types.js';
 import { createKyselySessionStore } from './kysely-session-store.js';
 import { createMigrator, migrateToLatest } from './migrations/migrator.js';
 import type { DatabaseSchema } from './schema.js';

@@ -1,4 +1,4 @@
-import type { Session, TurnRecord } from '../turns/turn-types.js';
+import type { Session, TurnRecord } from '../game/game-types.js';
 
 /** Sessions and their turns. A turn's session update and turn record commit in one transaction. */
 export interface SessionStore {

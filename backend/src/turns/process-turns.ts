@@ -1,6 +1,6 @@
 import type { Services } from '../app/create-services.js';
+import type { TurnResult } from '../game/game-types.js';
 import type { TurnService } from './turn-service.js';
-import type { TurnResult } from './turn-types.js';
 
 /** The seed's call shape: `runAwfTurn({ sessionId, inputText })`. */
 export interface SeedTurnCall {

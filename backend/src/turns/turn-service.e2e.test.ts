@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import type { TurnResult } from '../game/game-types.js';
 import { ModelProviderError } from '../shared/errors.js';
 import type { FailedTurn } from './turn-service.js';
-import type { TurnResult } from './turn-types.js';
 
 const KIERA_INPUT = 'I step into the glade and look toward the eyes.';
 const AWF_FOR_ALL = { AWF_BUNDLE_ON: 'true', AWF_PERCENT_ROLLOUT: '100' };

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Content } from '../content/content-types.js';
 import { choicesFor } from '../content/scene-choices.js';
+import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
+import type { RouteDecision, RouteSubject } from '../rollout/route-decision.js';
 import { AppError, InvalidInputError, NotFoundError } from '../shared/errors.js';
 import type { SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
 import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
-import type { RouteDecision, RouteSubject } from './router.js';
-import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from './turn-types.js';
 
 /** A turn that produced no answer: the chosen pipeline and, for AWF, its legacy fallback both failed. */
 export interface FailedTurn {

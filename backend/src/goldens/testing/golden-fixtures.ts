@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TurnResult } from '../../game/game-types.js';
 import type { ModelProvider } from '../../model/model-provider.js';
-import type { TurnResult } from '../../turns/turn-types.js';
 import type { ReportStream } from '../golden-report.js';
 
 /** The seed's scenario, byte for byte as phase-7-rollout-and-decommission.md writes it. */

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Content, Scene } from '../../content/content-types.js';
+import type { GameState } from '../../game/game-types.js';
 import { ModelProviderError, ModelTimeoutError } from '../../shared/errors.js';
 import { deriveSeed, type SeededRandom, seededRandom } from '../../shared/seeded-random.js';
 import { type AwfBundle, AwfBundleSchema } from '../../turns/awf/awf-bundle.js';
 import { parseLegacyPrompt, renderLegacyAnswer } from '../../turns/legacy/legacy-format.js';
-import type { GameState } from '../../turns/turn-types.js';
 import type { ModelProvider, ModelRequest, ModelResponse } from '../model-provider.js';
 import { type Narration, narrate } from './narrator.js';
 

@@ -1,9 +1,10 @@
-import type { Act, Exit, Interaction, Item, Npc, Scene } from '../../content/content-types.js';
+import type { Exit, Interaction, Item, Npc, Scene } from '../../content/content-types.js';
 import { meetsRequirement } from '../../content/requirements.js';
 import { choicesFor, isInteractionDone } from '../../content/scene-choices.js';
+import type { Act } from '../../game/acts.js';
+import type { Choice, GameState } from '../../game/game-types.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { applyActs } from '../../turns/awf/acts-interpreter.js';
-import type { Choice, GameState } from '../../turns/turn-types.js';
 
 /** What the local narrator needs to answer one turn: the same facts a bundle gives a real model. */
 export interface NarrationContext {

@@ -1,5 +1,5 @@
-import type { Act } from '../../content/content-types.js';
-import type { GameState } from '../turn-types.js';
+import type { Act } from '../../game/acts.js';
+import type { GameState } from '../../game/game-types.js';
 
 /**
  * Apply acts to a game state, returning a new state (the input is not touched). Acts are applied in

@@ -1,8 +1,8 @@
 import type { Content } from '../../content/content-types.js';
+import type { FallbackReason, GameState, TokenUsage } from '../../game/game-types.js';
 import type { ModelProvider, ModelResponse } from '../../model/model-provider.js';
 import { ModelTimeoutError } from '../../shared/errors.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
-import type { FallbackReason, GameState, TokenUsage } from '../turn-types.js';
 import { awfMessages, repairMessages } from './awf-prompt.js';
 import { assembleBundle, type RecentTurn } from './bundle-assembler.js';
 import { type AwfOutput, validateOutput } from './output-validator.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadContent } from '../../content/content-loader.js';
-import type { GameState } from '../turn-types.js';
+import type { GameState } from '../../game/game-types.js';
 import { assembleBundle } from './bundle-assembler.js';
 import { validateOutput } from './output-validator.js';
 

@@ -1,7 +1,7 @@
 import type { Content, Scene } from '../../content/content-types.js';
+import type { GameState } from '../../game/game-types.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
-import type { GameState } from '../turn-types.js';
 import type { AwfBundle } from './awf-bundle.js';
 
 export interface RecentTurn {

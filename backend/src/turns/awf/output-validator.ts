@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { jsonPathOf } from '../../content/content-loader.js';
-import { type Act, ActSchema, type Content } from '../../content/content-types.js';
-import type { Choice, GameState } from '../turn-types.js';
+import type { Content } from '../../content/content-types.js';
+import { type Act, ActSchema } from '../../game/acts.js';
+import type { Choice, GameState } from '../../game/game-types.js';
 
 /** A model answer that passed schema and rules. */
 export interface AwfOutput {

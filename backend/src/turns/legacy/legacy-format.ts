@@ -1,5 +1,6 @@
-import type { Act, Content } from '../../content/content-types.js';
-import type { Choice, GameState } from '../turn-types.js';
+import type { Content } from '../../content/content-types.js';
+import type { Act } from '../../game/acts.js';
+import type { Choice, GameState } from '../../game/game-types.js';
 
 /**
  * The legacy engine's text protocol. The prompt is a plain-text header the model reads; the answer is

@@ -1,9 +1,9 @@
 import type { Content } from '../../content/content-types.js';
 import { choicesFor } from '../../content/scene-choices.js';
+import type { GameState, TokenUsage } from '../../game/game-types.js';
 import type { ModelProvider } from '../../model/model-provider.js';
 import { AppError } from '../../shared/errors.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
-import type { GameState, TokenUsage } from '../turn-types.js';
 import { type ParsedLegacyAnswer, parseLegacyAnswer, renderLegacyPrompt } from './legacy-format.js';
 
 export class LegacyUnavailableError extends AppError {

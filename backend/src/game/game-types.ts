@@ -1,4 +1,4 @@
-import type { Act } from '../content/content-types.js';
+import type { Act } from './acts.js';
 
 export type Pipeline = 'awf' | 'legacy';
 

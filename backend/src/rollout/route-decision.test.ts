@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUCKETS, bucketOf, decideRoute, isBucketEnabled, type RolloutSnapshot } from './router.js';
-import type { Pipeline } from './turn-types.js';
+import type { Pipeline } from '../game/game-types.js';
+import { BUCKETS, bucketOf, decideRoute, isBucketEnabled, type RolloutSnapshot } from './route-decision.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const off = { emergencyFallback: false, legacyTurnEnabled: false };

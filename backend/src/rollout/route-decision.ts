@@ -1,5 +1,7 @@
+import type { Pipeline } from '../game/game-types.js';
 import { murmurhash3Prefixed } from '../shared/murmurhash3.js';
-import type { Pipeline } from './turn-types.js';
+
+export type { Pipeline };
 
 /** Which row of the precedence table decided (DESIGN §3). */
 export type RouteReason =
@@ -90,4 +92,24 @@ export function environmentSnapshot(
     sessionOverride: () => undefined,
     userOverride: () => undefined,
   };
+}
+
+/** The one routing question every caller asks: the turn service, the seed's isAwfBundleEnabled, explain. */
+export interface Router {
+  decide(subject: RouteSubject): RouteDecision;
+}
+
+export interface RouterDeps {
+  switches: RoutingSwitches;
+  /** The current snapshot (undefined while the rollout state cannot be read: legacy). */
+  snapshot(): RolloutSnapshot | undefined;
+  /** Milliseconds since the epoch, for override expiry. */
+  now?: () => number;
+}
+
+/** A router over a live snapshot: each call decides with whatever the snapshot says at that moment. */
+export function createRouter(deps: RouterDeps): Router {
+  const { switches, snapshot } = deps;
+  const now = deps.now ?? Date.now;
+  return { decide: (subject) => decideRoute(switches, snapshot(), subject, now()) };
 }

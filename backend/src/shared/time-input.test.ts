@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HTTP_EXPIRY_FIELDS, parseIsoInstant, parseSince, parseTtl, resolveExpiry } from './expiry.js';
+import { HTTP_EXPIRY_FIELDS, parseIsoInstant, parseSince, parseTtl, resolveExpiry } from './time-input.js';
 
 const now = new Date('2026-06-01T12:00:00.000Z');
 
