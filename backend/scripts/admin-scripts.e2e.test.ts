@@ -632,7 +632,7 @@ for (const target of testDatabaseTargets()) {
           services = await createServices(parseConfig({ ...store, AWF_ROLLOUT_POLL_MS: '100' }), {
             sloTimers: false,
           });
-          const route = services.route;
+          const route = services.router.decide;
           const subject = { sessionId: 'pickup-session', userId: 'user-2' }; // bucket 9920
           // Percent 25 and flag on (stored above): user-2 is outside the 25 %.
           assert.deepEqual(route(subject), { pipeline: 'legacy', reason: 'percent_bucket', bucket: 9920 });

@@ -1,33 +1,25 @@
-import { loadCheckpointSigner } from '../audit/audit-checkpoints.js';
-import {
-  type AuditLogger,
-  createAuditLogger,
-  releaseProcessAuditLogger,
-  setProcessAuditLogger,
-} from '../audit/audit-logger.js';
+import { type AuditLogger, processAuditLogger } from '../audit/audit-logger.js';
 import type { AuditAppender } from '../audit/audit-types.js';
-import { type AuthService, createAuthService } from '../auth/auth-service.js';
-import { createKyselyAuthStore } from '../auth/kysely-auth-store.js';
+import { createAudit } from '../audit/create-audit.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
-import { releaseProcessRouter, setProcessRouter } from '../rollout/canary-rollout.js';
-import { createKyselyRolloutStore } from '../rollout/kysely-rollout-store.js';
-import { createRolloutService, type RolloutService } from '../rollout/rollout-service.js';
-import { createRolloutStateCache, type RolloutStateCache } from '../rollout/rollout-state-cache.js';
-import { decideRoute, type RouteDecision, type RouteSubject } from '../rollout/route-decision.js';
-import { createKyselyTurnsReadModel } from '../rollout/turns-read-model.js';
-import { createSloService, type SloService } from '../slos/awf-slos.js';
-import { createKyselySloStore } from '../slos/kysely-slo-store.js';
-import { createTurnMetrics, type TurnMetrics } from '../slos/turn-metrics.js';
+import { processRouter } from '../rollout/canary-rollout.js';
+import { createRollout } from '../rollout/create-rollout.js';
+import type { RolloutService } from '../rollout/rollout-service.js';
+import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
+import type { Router } from '../rollout/route-decision.js';
+import type { SloService } from '../slos/awf-slos.js';
+import { createSlos } from '../slos/create-slos.js';
+import type { TurnMetrics } from '../slos/turn-metrics.js';
 import { type Database, openDatabase } from '../store/database.js';
-import { createKyselySessionStore } from '../store/kysely-session-store.js';
-import { runAwfTurn } from '../turns/awf/awf-turn.js';
-import { runLegacyTurn } from '../turns/legacy/legacy-turn.js';
-import { releaseProcessTurns, setProcessTurns } from '../turns/process-turns.js';
-import { createTurnService, type TurnObserver, type TurnService } from '../turns/turn-service.js';
+import { createTurns } from '../turns/create-turns.js';
+import { processTurns } from '../turns/process-turns.js';
+import type { TurnObserver, TurnService } from '../turns/turn-service.js';
 
 /** Everything a process (server, script, golden runner) needs, wired once. */
 export interface Services {
@@ -48,7 +40,8 @@ export interface Services {
   rollout: RolloutService;
   /** The router's in-memory snapshot of the stored rollout state, kept fresh by polling/LISTEN. */
   rolloutState: RolloutStateCache;
-  route(subject: RouteSubject): RouteDecision;
+  /** The one routing decision (rollout/route-decision.ts) over the live snapshot. */
+  router: Router;
   close(): Promise<void>;
 }
 
@@ -65,95 +58,46 @@ export interface CreateServicesOptions {
   watchRollout?: boolean;
 }
 
-/** The one place the process is wired (CONVENTIONS 2). */
+/**
+ * The composition root (CONVENTIONS 2): each capability is wired by its own create-<capability>.ts
+ * from its slice of config; this only orders them and hands one to the next.
+ */
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
   const content = loadContent(config.content.dir);
   const provider = options.provider ?? createModelProvider(config.model, content);
   const database = await openDatabase(config.store);
-  const clock = options.clock ?? (() => new Date());
-  const audit = createAuditLogger({
+  const clock = options.clock;
+  const timing = clock ? { clock } : {};
+  const audit = createAudit(config.audit, { database, ...timing });
+  const auth = createAuth(config.auth, { database, audit, ...timing });
+  const rollout = createRollout(config.rollout, {
     database,
-    clock,
-    checkpointEvery: config.audit.checkpointEvery,
-    ...(config.audit.signingKeyFile ? { signer: loadCheckpointSigner(config.audit.signingKeyFile) } : {}),
-  });
-  const auth = createAuthService({
-    database,
-    store: createKyselyAuthStore(),
-    audit,
-    rateLimit: { changes: config.auth.changeRateLimit, windowSec: config.auth.changeRateWindowSec },
-    clock,
-  });
-  const rolloutStore = createKyselyRolloutStore();
-  const rollout = createRolloutService({
-    database,
-    store: rolloutStore,
     audit,
     rateLimiter: auth,
-    turnsReadModel: createKyselyTurnsReadModel(database.db),
-    env: config.rollout,
-    clock,
-  });
-  const rolloutState = createRolloutStateCache({
-    db: database.db,
-    store: rolloutStore,
-    env: config.rollout,
-    intervalMs: config.rollout.pollIntervalMs,
     listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
-    onStateError: (error) =>
-      console.warn(`rollout state unreadable, routing every turn to legacy: ${(error as Error).message}`),
-    onStateRecovered: () => console.warn('rollout state readable again'),
+    ...timing,
   });
-  await rolloutState.refresh();
-  if (options.watchRollout ?? true) rolloutState.start();
-  const switches = {
-    emergencyFallback: config.rollout.emergencyFallback,
-    legacyTurnEnabled: config.rollout.legacyTurnEnabled,
-  };
-  const nowMs = options.clock ? () => clock().getTime() : Date.now;
-  const route = (subject: RouteSubject): RouteDecision =>
-    decideRoute(switches, rolloutState.current(), subject, nowMs());
-  const pipelines = { content, provider };
-  const slos = createSloService({
-    store: createKyselySloStore(database, options.audit ?? audit),
-    thresholds: config.slo,
-    settings: {
-      evaluationWindow: config.sloMonitoring.evaluationWindow,
-      evaluationIntervalMs: config.sloMonitoring.evaluationIntervalSeconds * 1000,
-      flushIntervalMs: config.sloMonitoring.flushIntervalSeconds * 1000,
-      minSample: config.sloMonitoring.minSample,
-      resolveHysteresisPct: config.sloMonitoring.resolveHysteresisPct,
-      retentionDays: config.sloMonitoring.retentionDays,
-      webhookUrl: config.sloMonitoring.alertWebhookUrl,
-      noDataResolveEvaluations: config.sloMonitoring.noDataResolveEvaluations,
-    },
-    instanceId: config.instanceId,
-    ...(options.clock ? { now: () => (options.clock as () => Date)().getTime() } : {}),
+  await rollout.state.refresh();
+  if (options.watchRollout ?? true) rollout.state.start();
+  const nowMs = clock ? () => clock().getTime() : Date.now;
+  const { slos, metrics } = createSlos(config, {
+    database,
+    audit: options.audit ?? audit,
+    ...(clock ? { now: nowMs } : {}),
+    rolloutGauges: () => rollout.state.summary(nowMs()),
   });
-  const metrics = createTurnMetrics({
-    turnP95Ms: config.slo.turnP95Ms,
-    scrapeToken: config.metrics.scrapeToken,
-    sloReport: slos.lastReport,
-    rollout: () =>
-      rolloutState.summary(nowMs()) ?? {
-        percent: 0,
-        globalEnabled: false,
-        overrides: { user: 0, session: 0 },
-      },
-  });
-  const turns = createTurnService({
+  const turns = createTurns({
     content,
-    sessions: createKyselySessionStore(database.db),
-    route,
-    runAwfTurn: (request) => runAwfTurn(pipelines, request),
-    runLegacyTurn: (request) => runLegacyTurn(pipelines, request),
+    provider,
+    database,
+    router: rollout.router,
     observers: [slos.observer, metrics.observer, ...(options.observers ?? [])],
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...timing,
   });
   if (options.sloTimers ?? true) slos.start();
-  setProcessRouter(route);
-  setProcessTurns(turns);
-  setProcessAuditLogger(audit);
+  processRouter.fill(rollout.router);
+  processTurns.fill(turns);
+  processAuditLogger.fill(audit);
   return {
     config,
     content,
@@ -164,14 +108,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     metrics,
     audit,
     auth,
-    rollout,
-    rolloutState,
-    route,
+    rollout: rollout.service,
+    rolloutState: rollout.state,
+    router: rollout.router,
     async close() {
-      releaseProcessRouter(route);
-      releaseProcessTurns(turns);
-      releaseProcessAuditLogger(audit);
-      await rolloutState.stop();
+      processRouter.release(rollout.router);
+      processTurns.release(turns);
+      processAuditLogger.release(audit);
+      await rollout.state.stop();
       await slos.close();
       await database.close();
     },

@@ -4,6 +4,7 @@ import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transac
 import { parseConfig } from '../config/config.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { createProcessSlot, type ProcessSlot } from '../shared/process-slot.js';
 import { type Database, openDatabase } from '../store/database.js';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
@@ -488,28 +489,15 @@ function toCheckpoint(row: {
   };
 }
 
-let processLogger: AuditQueries | undefined;
-let lazyDatabase: Promise<Database> | undefined;
-
-/** Called by createServices: getAuditLogger() then answers from the process's wired logger. */
-export function setProcessAuditLogger(logger: AuditQueries): void {
-  processLogger = logger;
-}
-
-/** Called on close: forgets `logger` unless another wiring replaced it since. */
-export function releaseProcessAuditLogger(logger: AuditQueries): void {
-  if (processLogger === logger) processLogger = undefined;
-}
-
 /**
- * The seed's accessor. Returns the wired process logger; in a process that wired none (a one-off
- * script) it opens the configured store (DATABASE_URL / AWF_DB_PATH) on first use.
+ * The process's audit logger, filled by the composition root; in a process that wired none (a one-off
+ * script) the configured store (DATABASE_URL / AWF_DB_PATH) is opened on first use.
  */
-export function getAuditLogger(): AuditQueries {
-  if (processLogger) return processLogger;
-  const logger = async (): Promise<AuditLogger> => {
-    lazyDatabase ??= openDatabase(parseConfig(process.env).store);
-    return createAuditLogger({ database: await lazyDatabase });
+export const processAuditLogger: ProcessSlot<AuditQueries> = createProcessSlot(() => {
+  let lazy: Promise<AuditLogger> | undefined;
+  const logger = (): Promise<AuditLogger> => {
+    lazy ??= openDatabase(parseConfig(process.env).store).then((database) => createAuditLogger({ database }));
+    return lazy;
   };
   return {
     getRecentLogs: async (limit) => (await logger()).getRecentLogs(limit),
@@ -518,4 +506,9 @@ export function getAuditLogger(): AuditQueries {
     query: async (q) => (await logger()).query(q),
     verify: async (options) => (await logger()).verify(options),
   };
+});
+
+/** The seed's accessor: the wired process logger, or one over the configured store. */
+export function getAuditLogger(): AuditQueries {
+  return processAuditLogger.get();
 }

@@ -1,14 +1,14 @@
 import { parseConfig } from '../config/config.js';
 import type { Pipeline } from '../game/game-types.js';
+import { createProcessSlot, type ProcessSlot } from '../shared/process-slot.js';
 import { InvalidPercentError } from './rollout-errors.js';
 import {
   BUCKETS,
   bucketOf,
-  decideRoute,
-  environmentSnapshot,
+  createEnvironmentRouter,
   isBucketEnabled,
   type RolloutSnapshot,
-  type RouteDecision,
+  type Router,
   type RouteSubject,
 } from './route-decision.js';
 
@@ -181,17 +181,11 @@ export function assertPercent(value: number): number {
 export const percentToHundredths = (percent: number): number => Math.round(percent * 100);
 export const hundredthsToPercent = (hundredths: number): number => hundredths / 100;
 
-let processRoute: ((subject: RouteSubject) => RouteDecision) | undefined;
-
-/** Called by createServices: isAwfBundleEnabled() then decides with the process's live snapshot. */
-export function setProcessRouter(route: (subject: RouteSubject) => RouteDecision): void {
-  processRoute = route;
-}
-
-/** Called on close: forgets `route` unless another wiring replaced it since. */
-export function releaseProcessRouter(route: (subject: RouteSubject) => RouteDecision): void {
-  if (processRoute === route) processRoute = undefined;
-}
+/** The process's router, filled by the composition root; unwired, a router over the environment alone. */
+export const processRouter: ProcessSlot<Router> = createProcessSlot(() => {
+  const { rollout } = parseConfig(process.env);
+  return createEnvironmentRouter(rollout);
+});
 
 /**
  * The seed's `isAwfBundleEnabled({sessionId})`: whether this process would route the subject's next
@@ -199,12 +193,5 @@ export function releaseProcessRouter(route: (subject: RouteSubject) => RouteDeci
  * EMERGENCY_FALLBACK, AWF_BUNDLE_ON, AWF_PERCENT_ROLLOUT), as the seed's snippet does.
  */
 export function isAwfBundleEnabled(subject: RouteSubject): boolean {
-  if (processRoute) return processRoute(subject).pipeline === 'awf';
-  const { rollout } = parseConfig(process.env);
-  const switches = {
-    emergencyFallback: rollout.emergencyFallback,
-    legacyTurnEnabled: rollout.legacyTurnEnabled,
-  };
-  const snapshot = environmentSnapshot(rollout.envGlobalFlag, rollout.envPercent);
-  return decideRoute(switches, snapshot, subject, Date.now()).pipeline === 'awf';
+  return processRouter.get().decide(subject).pipeline === 'awf';
 }

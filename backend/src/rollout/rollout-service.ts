@@ -5,6 +5,7 @@ import type { Principal } from '../auth/auth-service.js';
 import { can, type Permission } from '../auth/roles.js';
 import type { Pipeline } from '../game/game-types.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { SUBJECT_ID_PATTERN } from '../shared/http-schemas.js';
 import type { Database } from '../store/database.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import {
@@ -27,7 +28,7 @@ import type { TurnsReadModel } from './turns-read-model.js';
 export const ROLLOUT_CHANNEL = 'awf_rollout_changed';
 
 /** Subject ids as the player API accepts them. */
-const SUBJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const SUBJECT_ID = new RegExp(SUBJECT_ID_PATTERN);
 const MAX_REASON = 500;
 /** How many active users the histogram reads at most. */
 const HISTOGRAM_USER_LIMIT = 100_000;
@@ -336,7 +337,7 @@ function overrideValue(override: RolloutOverride): OverrideValue {
 function assertSubject(kind: OverrideKind, subjectId: string): void {
   if (kind !== 'user' && kind !== 'session')
     throw new InvalidInputError('override kind must be user or session');
-  if (!SUBJECT_ID_PATTERN.test(subjectId)) {
+  if (!SUBJECT_ID.test(subjectId)) {
     throw new InvalidInputError(
       `${kind} id ${JSON.stringify(subjectId)} is invalid: 1–128 of letters, digits and . _ : @ -, starting with a letter or digit`,
     );

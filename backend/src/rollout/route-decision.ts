@@ -113,3 +113,17 @@ export function createRouter(deps: RouterDeps): Router {
   const now = deps.now ?? Date.now;
   return { decide: (subject) => decideRoute(switches, snapshot(), subject, now()) };
 }
+
+/** A router over the environment alone (switches, AWF_BUNDLE_ON, AWF_PERCENT_ROLLOUT; no store, no overrides). */
+export function createEnvironmentRouter(env: {
+  emergencyFallback: boolean;
+  legacyTurnEnabled: boolean;
+  envGlobalFlag: boolean | undefined;
+  envPercent: number | undefined;
+}): Router {
+  const snapshot = environmentSnapshot(env.envGlobalFlag, env.envPercent);
+  return createRouter({
+    switches: { emergencyFallback: env.emergencyFallback, legacyTurnEnabled: env.legacyTurnEnabled },
+    snapshot: () => snapshot,
+  });
+}

@@ -1,17 +1,36 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Services } from '../app/create-services.js';
-import { adminRoutes } from './admin-routes.js';
+import type { AuditLogger } from '../audit/audit-logger.js';
+import { auditRoutes } from '../audit/audit-routes.js';
+import { declarePrincipal } from '../auth/auth-http.js';
+import { authRoutes } from '../auth/auth-routes.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { rolloutRoutes } from '../rollout/rollout-routes.js';
+import type { RolloutService } from '../rollout/rollout-service.js';
+import { metricsRoutes } from '../slos/metrics-routes.js';
+import type { TurnMetrics } from '../slos/turn-metrics.js';
+import { playerRoutes } from '../turns/player-routes.js';
+import type { TurnService } from '../turns/turn-service.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerInputGuards } from './input-guards.js';
-import { metricsRoutes } from './metrics-routes.js';
-import { playerRoutes } from './player-routes.js';
+
+/** What the capabilities' route plugins need; the app's wired services satisfy it. */
+export interface HttpServices {
+  turns: TurnService;
+  auth: AuthService;
+  rollout: RolloutService;
+  audit: AuditLogger;
+  metrics: TurnMetrics;
+}
 
 export interface BuildAppOptions {
-  services: Services;
+  services: HttpServices;
   logger?: boolean | { level: string };
 }
 
-/** The HTTP app, apart from listening, so tests drive it with inject() (CONVENTIONS 6). */
+/**
+ * The HTTP app, apart from listening, so tests drive it with inject() (CONVENTIONS 6). Each capability
+ * owns its routes as a plugin; a new capability adds one registration here.
+ */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -21,10 +40,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   registerErrorHandler(app);
   registerInputGuards(app);
+  declarePrincipal(app);
+  const { turns, auth, rollout, audit, metrics } = options.services;
   app.get('/healthz', async () => ({ ok: true }));
-  await app.register(playerRoutes, { turns: options.services.turns });
-  const { auth, rollout, audit } = options.services;
-  await app.register(adminRoutes, { auth, rollout, audit });
-  await app.register(metricsRoutes, { metrics: options.services.metrics });
+  await app.register(playerRoutes, { turns });
+  await app.register(rolloutRoutes, { auth, rollout });
+  await app.register(auditRoutes, { auth, audit });
+  await app.register(authRoutes, { auth });
+  await app.register(metricsRoutes, { metrics });
   return app;
 }

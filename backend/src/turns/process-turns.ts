@@ -1,5 +1,11 @@
-import type { Services } from '../app/create-services.js';
+import { parseConfig } from '../config/config.js';
+import { loadContent } from '../content/content-loader.js';
 import type { TurnResult } from '../game/game-types.js';
+import { createModelProvider } from '../model/create-provider.js';
+import { createEnvironmentRouter } from '../rollout/route-decision.js';
+import { createProcessSlot, type ProcessSlot } from '../shared/process-slot.js';
+import { openDatabase } from '../store/database.js';
+import { createTurns } from './create-turns.js';
 import type { TurnService } from './turn-service.js';
 
 /** The seed's call shape: `runAwfTurn({ sessionId, inputText })`. */
@@ -8,38 +14,39 @@ export interface SeedTurnCall {
   inputText: string;
 }
 
-let processTurns: TurnService | undefined;
-let lazyServices: Promise<Services> | undefined;
+type DirectTurns = Pick<TurnService, 'playTurn'>;
 
-/** Called by createServices: the accessors below then play turns through the process's wiring. */
-export function setProcessTurns(turns: TurnService): void {
-  processTurns = turns;
-}
-
-/** Called on close: forgets `turns` unless another wiring replaced it since. */
-export function releaseProcessTurns(turns: TurnService): void {
-  if (processTurns === turns) processTurns = undefined;
-}
-
-async function turnService(): Promise<TurnService> {
-  if (processTurns) return processTurns;
-  // A one-off script that wired nothing: wire from the environment once, without background timers.
-  lazyServices ??= Promise.all([import('../app/create-services.js'), import('../config/config.js')]).then(
-    ([{ createServices }, { parseConfig }]) =>
-      createServices(parseConfig(process.env), { sloTimers: false, watchRollout: false }),
-  );
-  return (await lazyServices).turns;
-}
+/**
+ * The process's turn service, filled by the composition root. A one-off script that wired nothing
+ * gets one wired from the environment on first use (store, content, model; no background timers).
+ */
+export const processTurns: ProcessSlot<DirectTurns> = createProcessSlot(() => {
+  let lazy: Promise<TurnService> | undefined;
+  const wired = (): Promise<TurnService> => {
+    lazy ??= (async () => {
+      const config = parseConfig(process.env);
+      const content = loadContent(config.content.dir);
+      return createTurns({
+        content,
+        provider: createModelProvider(config.model, content),
+        database: await openDatabase(config.store),
+        router: createEnvironmentRouter(config.rollout),
+      });
+    })();
+    return lazy;
+  };
+  return { playTurn: async (...args) => (await wired()).playTurn(...args) };
+});
 
 /**
  * The seed's `runAwfTurn({ sessionId, inputText })`: play the session's next turn on the AWF pipeline,
  * whatever the router would say (it still falls back to legacy when AWF cannot answer).
  */
-export async function runAwfTurn(call: SeedTurnCall): Promise<TurnResult> {
-  return (await turnService()).playTurn(call.sessionId, call.inputText, { pipeline: 'awf' });
+export function runAwfTurn(call: SeedTurnCall): Promise<TurnResult> {
+  return processTurns.get().playTurn(call.sessionId, call.inputText, { pipeline: 'awf' });
 }
 
 /** The seed's `runLegacyTurn({ sessionId, inputText })`: play the session's next turn on legacy. */
-export async function runLegacyTurn(call: SeedTurnCall): Promise<TurnResult> {
-  return (await turnService()).playTurn(call.sessionId, call.inputText, { pipeline: 'legacy' });
+export function runLegacyTurn(call: SeedTurnCall): Promise<TurnResult> {
+  return processTurns.get().playTurn(call.sessionId, call.inputText, { pipeline: 'legacy' });
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Content } from '../content/content-types.js';
 import { choicesFor } from '../content/scene-choices.js';
 import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
-import type { RouteDecision, RouteSubject } from '../rollout/route-decision.js';
+import type { RouteDecision, Router } from '../rollout/route-decision.js';
 import { AppError, InvalidInputError, NotFoundError } from '../shared/errors.js';
 import type { SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
@@ -30,7 +30,8 @@ export interface TurnObserver {
 export interface TurnServiceDeps {
   content: Content;
   sessions: SessionStore;
-  route(subject: RouteSubject): RouteDecision;
+  /** The rollout capability's one decide(). */
+  router: Router;
   runAwfTurn(request: AwfTurnRequest): Promise<AwfTurnOutcome>;
   runLegacyTurn(request: LegacyTurnRequest): Promise<LegacyTurnOutcome>;
   observers?: readonly TurnObserver[];
@@ -182,7 +183,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       const turnNo = session.turnCount + 1;
       const decision: RouteDecision = options?.pipeline
         ? { pipeline: options.pipeline, reason: 'direct_call' }
-        : deps.route({ sessionId, userId: session.userId });
+        : deps.router.decide({ sessionId, userId: session.userId });
       const started = performance.now();
       const base = { state: session.state, sessionSeed: session.seed, turnNo, input };
 

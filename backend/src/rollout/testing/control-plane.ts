@@ -1,13 +1,13 @@
-import { type AuditLogger, createAuditLogger } from '../../audit/audit-logger.js';
-import { type AuthService, createAuthService, type Principal } from '../../auth/auth-service.js';
-import { createKyselyAuthStore } from '../../auth/kysely-auth-store.js';
+import type { AuditLogger } from '../../audit/audit-logger.js';
+import { createAudit } from '../../audit/create-audit.js';
+import type { AuthService, Principal } from '../../auth/auth-service.js';
+import { createAuth } from '../../auth/create-auth.js';
 import type { Role } from '../../auth/roles.js';
 import type { Database } from '../../store/database.js';
 import type { RolloutEnvironment } from '../canary-rollout.js';
-import { createKyselyRolloutStore } from '../kysely-rollout-store.js';
-import { createRolloutService, type RolloutService } from '../rollout-service.js';
+import { createRollout } from '../create-rollout.js';
+import type { RolloutService } from '../rollout-service.js';
 import type { RolloutStore } from '../rollout-store.js';
-import { createKyselyTurnsReadModel } from '../turns-read-model.js';
 
 export interface ControlPlane {
   audit: AuditLogger;
@@ -23,7 +23,7 @@ export const NO_ENV: RolloutEnvironment = {
   emergencyFallback: false,
 };
 
-/** The control plane wired over one database as create-services.ts wires it, with test knobs. */
+/** The control plane wired over one database by the same factories the app uses, with test knobs. */
 export function wireControlPlane(
   database: Database,
   options: {
@@ -32,26 +32,18 @@ export function wireControlPlane(
     env?: RolloutEnvironment;
   } = {},
 ): ControlPlane {
-  const clock = options.clock ?? (() => new Date());
-  const audit = createAuditLogger({ database, clock });
-  const auth = createAuthService({
-    database,
-    store: createKyselyAuthStore(),
-    audit,
-    rateLimit: options.rateLimit ?? { changes: 1000, windowSec: 60 },
-    clock,
-  });
-  const store = createKyselyRolloutStore();
-  const rollout = createRolloutService({
-    database,
-    store,
-    audit,
-    rateLimiter: auth,
-    turnsReadModel: createKyselyTurnsReadModel(database.db),
-    env: options.env ?? NO_ENV,
-    clock,
-  });
-  return { audit, auth, rollout, store };
+  const timing = options.clock ? { clock: options.clock } : {};
+  const rateLimit = options.rateLimit ?? { changes: 1000, windowSec: 60 };
+  const audit = createAudit({ checkpointEvery: 0, signingKeyFile: undefined }, { database, ...timing });
+  const auth = createAuth(
+    { changeRateLimit: rateLimit.changes, changeRateWindowSec: rateLimit.windowSec },
+    { database, audit, ...timing },
+  );
+  const rollout = createRollout(
+    { ...(options.env ?? NO_ENV), pollIntervalMs: 250 },
+    { database, audit, rateLimiter: auth, ...timing },
+  );
+  return { audit, auth, rollout: rollout.service, store: rollout.store };
 }
 
 export interface SeededActors {

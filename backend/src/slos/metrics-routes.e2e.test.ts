@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import { buildApp } from '../server/build-app.js';
 import { ModelProviderError } from '../shared/errors.js';
-import { buildApp } from './build-app.js';
 
 /** The value of one exposition line, e.g. `awf_turns_total{pipeline="awf"}`. */
 function sampleValue(body: string, series: string): number | undefined {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidTokenError, MissingTokenError } from '../auth/auth-errors.js';
-import type { TurnMetrics } from '../slos/turn-metrics.js';
+import type { TurnMetrics } from './turn-metrics.js';
 
 /**
  * GET /metrics: the Prometheus exposition of this instance (DESIGN §7: Prometheus scrapes each one).

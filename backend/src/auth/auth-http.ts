@@ -1,6 +1,6 @@
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { AuthService, Principal } from '../auth/auth-service.js';
-import type { Permission } from '../auth/roles.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { AuthService, Principal } from './auth-service.js';
+import type { Permission } from './roles.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,4 +37,12 @@ export function requirePermission(auth: AuthService, permission: Permission): on
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route has no requirePermission hook');
   return request.principal;
+}
+
+/**
+ * Declares `request.principal` once on the root app (Fastify wants request decorations declared up
+ * front, and the capability route plugins are encapsulated children that share it).
+ */
+export function declarePrincipal(app: FastifyInstance): void {
+  app.decorateRequest('principal', null);
 }

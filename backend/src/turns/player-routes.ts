@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { StartSessionRequest, TurnService } from '../turns/turn-service.js';
+import { SUBJECT_ID_PATTERN } from '../shared/http-schemas.js';
+import type { StartSessionRequest, TurnService } from './turn-service.js';
 
-const idPattern = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
+const idPattern = SUBJECT_ID_PATTERN;
 
 const startSessionBody = {
   type: 'object',

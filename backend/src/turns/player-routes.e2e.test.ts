@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
-import { buildApp } from './build-app.js';
+import { buildApp } from '../server/build-app.js';
 
 describe('player API', () => {
   let services: TestServices;

@@ -1,0 +1,53 @@
+import type { AuditAppender } from '../audit/audit-types.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../store/database.js';
+import { createSloService, type SloService } from './awf-slos.js';
+import { createKyselySloStore } from './kysely-slo-store.js';
+import { createTurnMetrics, type RolloutGauges, type TurnMetrics } from './turn-metrics.js';
+
+export interface SlosWiring {
+  database: Database;
+  /** Where alerts are audited, in the same transaction as the alert row. */
+  audit: AuditAppender;
+  /** Epoch ms (a fake clock in tests and the simulator). */
+  now?: () => number;
+  /** The effective rollout for the rollout gauges; undefined while it cannot be read. */
+  rolloutGauges: () => RolloutGauges | undefined;
+}
+
+/** The SLO capability: the monitor (aggregates, evaluation, alerts) and this instance's Prometheus metrics. */
+export interface Slos {
+  slos: SloService;
+  metrics: TurnMetrics;
+}
+
+type SloConfig = Pick<Config, 'slo' | 'sloMonitoring' | 'metrics' | 'instanceId'>;
+
+/** The SLO capability wired from its slice of config: the app and the test wiring both use this. */
+export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
+  const monitoring = config.sloMonitoring;
+  const slos = createSloService({
+    store: createKyselySloStore(wiring.database, wiring.audit),
+    thresholds: config.slo,
+    settings: {
+      evaluationWindow: monitoring.evaluationWindow,
+      evaluationIntervalMs: monitoring.evaluationIntervalSeconds * 1000,
+      flushIntervalMs: monitoring.flushIntervalSeconds * 1000,
+      minSample: monitoring.minSample,
+      resolveHysteresisPct: monitoring.resolveHysteresisPct,
+      retentionDays: monitoring.retentionDays,
+      webhookUrl: monitoring.alertWebhookUrl,
+      noDataResolveEvaluations: monitoring.noDataResolveEvaluations,
+    },
+    instanceId: config.instanceId,
+    ...(wiring.now ? { now: wiring.now } : {}),
+  });
+  const metrics = createTurnMetrics({
+    turnP95Ms: config.slo.turnP95Ms,
+    scrapeToken: config.metrics.scrapeToken,
+    sloReport: slos.lastReport,
+    rollout: () =>
+      wiring.rolloutGauges() ?? { percent: 0, globalEnabled: false, overrides: { user: 0, session: 0 } },
+  });
+  return { slos, metrics };
+}
