@@ -1,9 +1,11 @@
-import { createServices } from '../app/create-services.js';
 import { parseConfig } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { GameState, Pipeline, TurnResult } from '../game/game-types.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
+import { createEnvironmentRouter } from '../rollout/route-decision.js';
+import { openDatabase } from '../store/database.js';
+import { createTurns } from '../turns/create-turns.js';
 import type { Opening } from '../turns/turn-service.js';
 import type { Scenario } from './scenario.js';
 
@@ -78,7 +80,7 @@ export function scenarioEnv(
 }
 
 /**
- * Play a scenario end to end through the process's own wiring (createServices: router, pipelines,
+ * Play a scenario end to end through the turns capability as the process wires it (router, pipelines,
  * local model, turn service, store) on an isolated in-memory store, from the scenario's session seed.
  */
 export async function playScenario(
@@ -87,17 +89,20 @@ export async function playScenario(
   options: PlayOptions,
 ): Promise<PlayedScenario> {
   const config = parseConfig(scenarioEnv(scenario, pipeline, options.contentDir));
-  const provider = options.wrapProvider
-    ? options.wrapProvider(createModelProvider(config.model, loadContent(config.content.dir)))
-    : undefined;
-  // A scenario is a closed world: no SLO timers, no rollout polling (the env decides its route).
-  const services = await createServices(config, {
-    ...(provider ? { provider } : {}),
-    sloTimers: false,
-    watchRollout: false,
+  const content = loadContent(config.content.dir);
+  const configured = createModelProvider(config.model, content);
+  const provider = options.wrapProvider ? options.wrapProvider(configured) : configured;
+  // A scenario is a closed world: a fresh in-memory store, nothing stored, so the environment decides
+  // its route (AWF_BUNDLE_ON and 100 %, or LEGACY_TURN_ENABLED) through the same decide().
+  const database = await openDatabase(config.store);
+  const turnService = createTurns({
+    content,
+    provider,
+    database,
+    router: createEnvironmentRouter(config.rollout),
   });
   try {
-    const opening = await services.turns.startSession({
+    const opening = await turnService.startSession({
       userId: `golden-${scenario.name}`,
       seed: scenario.sessionSeed,
     });
@@ -106,11 +111,11 @@ export async function playScenario(
       const number = index + 1;
       let result: TurnResult;
       try {
-        result = await services.turns.playTurn(opening.sessionId, turn.input);
+        result = await turnService.playTurn(opening.sessionId, turn.input);
       } catch (error) {
         throw new ScenarioPlayError(number, turn.input, error);
       }
-      const { session, turns: records } = await services.turns.getSession(opening.sessionId);
+      const { session, turns: records } = await turnService.getSession(opening.sessionId);
       const record = records.find((candidate) => candidate.turnNo === number);
       if (!record) throw new ScenarioPlayError(number, turn.input, new Error('the turn was not stored'));
       turns.push({
@@ -126,11 +131,11 @@ export async function playScenario(
     return {
       opening,
       turns,
-      contentHash: services.content.hash,
-      awfVersion: services.content.contract.awfVersion,
-      modelProvider: services.provider.name,
+      contentHash: content.hash,
+      awfVersion: content.contract.awfVersion,
+      modelProvider: provider.name,
     };
   } finally {
-    await services.close();
+    await database.close();
   }
 }
