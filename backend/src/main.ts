@@ -3,6 +3,9 @@ import { ConfigError, parseConfig } from './config/config.js';
 import { buildApp } from './server/build-app.js';
 import { AppError } from './shared/errors.js';
 
+/** Under the 5 s a process manager typically allows between SIGTERM and SIGKILL. */
+const STOP_DEADLINE_MS = 4500;
+
 /** Process entry: parse config, wire services, listen, and close cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -12,9 +15,26 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
   console.log(`AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name})`);
-  const shutdown = async (): Promise<void> => {
-    await app.close();
-    process.exit(0);
+  // Graceful stop: stop accepting, finish in-flight requests, then services.close() flushes the SLO
+  // aggregates of the last seconds. A process manager waits a few seconds before SIGKILL, so a stop
+  // that hangs gives up at STOP_DEADLINE_MS rather than losing the flush silently.
+  const shutdown = (signal: NodeJS.Signals): void => {
+    console.log(`AWF backend stopping (${signal}): finishing requests, flushing SLO aggregates`);
+    const deadline = setTimeout(() => {
+      console.error(`error: graceful stop took over ${STOP_DEADLINE_MS} ms; exiting`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    app.close().then(
+      () => {
+        console.log('AWF backend stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`error: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
