@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../app/create-services.js';
 import { adminRoutes } from './admin-routes.js';
-import { registerErrorHandler } from './error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './error-handler.js';
 import { registerInputGuards } from './input-guards.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { playerRoutes } from './player-routes.js';
@@ -16,6 +16,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
+    // Errors raised before routing (a URL that does not decode) get our codes too, not Fastify's.
+    frameworkErrors: answerFrameworkError,
     // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
