@@ -10,7 +10,7 @@ import { metricsRoutes } from '../slos/metrics-routes.js';
 import type { TurnMetrics } from '../slos/turn-metrics.js';
 import { playerRoutes } from '../turns/player-routes.js';
 import type { TurnService } from '../turns/turn-service.js';
-import { registerErrorHandler } from './error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './error-handler.js';
 import { registerInputGuards } from './input-guards.js';
 
 /** What the capabilities' route plugins need; the app's wired services satisfy it. */
@@ -35,6 +35,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
+    // Errors raised before routing (a URL that does not decode) get our codes too, not Fastify's.
+    frameworkErrors: answerFrameworkError,
     // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

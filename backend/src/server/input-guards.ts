@@ -21,10 +21,13 @@ function nulPath(value: unknown, at: string): string | undefined {
 }
 
 /**
- * Reject NUL characters anywhere in a request, once, for every route: PostgreSQL cannot store them in
- * text (SQLite silently can), so letting one through would answer 500 on one store and 200 on the other.
+ * Reject, once for every route, a body that is not JSON and NUL characters anywhere in a request:
+ * PostgreSQL cannot store NUL in text (SQLite silently can), so letting one through would answer 500
+ * on one store and 200 on the other.
  */
 export function registerInputGuards(app: FastifyInstance): void {
+  // The API speaks JSON only: a text/plain body is refused as 415 rather than failing the schema as a string.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request) => {
     if (/%00/.test(request.url) || request.url.includes('\u0000')) {
       throw new InvalidInputError('the URL contains a NUL character (%00)');

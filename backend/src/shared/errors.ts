@@ -4,11 +4,11 @@
  * message with exit code 2; anything else is a bug and is reported as such.
  */
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly statusCode: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, statusCode = 400, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, statusCode = 400, details?: Record<string, unknown>) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -16,7 +16,7 @@ export class AppError extends Error {
     this.details = details;
   }
 
-  toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
+  toJSON(): ErrorBody {
     return {
       error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
     };
@@ -30,17 +30,19 @@ export class InvalidInputError extends AppError {
   }
 }
 
+/** Something named by id or name does not exist: 404 with the caller's specific code. */
 export class NotFoundError extends AppError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(code, message, 404);
   }
 }
 
 /**
- * The registry of codes the product may emit, with what each means. A test fails when a code is
- * raised somewhere that is not listed here, so the README table stays true.
+ * The registry of codes the product may emit, with what each means. `ErrorCode` is derived from it, so
+ * raising or answering with a code that is not listed here does not compile; errors.test.ts keeps it
+ * and README's "Error codes" table equal in both directions.
  */
-export const ERROR_CODES: Record<string, string> = {
+export const ERROR_CODES = {
   INVALID_INPUT: 'A request body, CLI flag or file did not parse; the message names the field.',
   CONFIG_INVALID: 'An environment variable has a value outside what it accepts; start-up stops.',
   CONTENT_INVALID:
@@ -79,7 +81,25 @@ export const ERROR_CODES: Record<string, string> = {
   GOLDEN_NO_SCENARIOS:
     'The golden scenario directory is missing or holds no scenario; a run that would test nothing fails (exit 2).',
   GOLDEN_WRITE_REFUSED: 'The golden runner will not write or delete golden files while CI=true.',
-};
+  UNSUPPORTED_MEDIA_TYPE: 'An HTTP request body whose content-type is not application/json (415).',
+  INVALID_JSON: 'An HTTP request body sent as application/json is empty or not valid JSON (400).',
+  BODY_TOO_LARGE: 'An HTTP request body larger than the 64 kB limit (413).',
+  ROUTE_NOT_FOUND: 'No HTTP route for that method and path (404).',
+  INTERNAL: 'An unexpected server error; logged server-side, the body says nothing internal (500).',
+} as const satisfies Record<string, string>;
+
+/** A documented error code: a key of ERROR_CODES. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every HTTP error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/** Whether a string (e.g. a code read back from a log or a body) is a documented code. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
 
 /** The model provider failed: HTTP error, transport error or an unusable answer. */
 export class ModelProviderError extends AppError {
