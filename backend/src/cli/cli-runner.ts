@@ -246,7 +246,7 @@ export function flagValue<T>(parse: (text: string) => T) {
       if (!(error instanceof AppError)) throw error;
       ctx.addIssue({
         code: 'custom',
-        message: error.message.replace(/^(--)?[\w-]+:? (?=must|is|needs|takes)/, ''),
+        message: error.message.replace(/^(--)?[a-z][\w-]*:? (?=must |is |needs |takes |")/, ''),
         params: { code: error.code },
       });
       return z.NEVER;
