@@ -320,9 +320,13 @@ for (const target of testDatabaseTargets()) {
             [
               '--percent without a value',
               ...set(['--percent', '--actor', 'admin']),
-              /--percent needs a value/,
+              /^error: --percent: needs a value; see --help$/,
             ],
-            ['an unknown flag', ...set(['--percent', '5', '--force']), /Unknown option '--force'/],
+            [
+              'an unknown flag',
+              ...set(['--percent', '5', '--force']),
+              /^error: --force: unknown flag; see --help$/,
+            ],
             [
               'an unknown actor',
               ...set(['--percent', '5', '--actor', 'ghost']),
@@ -471,9 +475,13 @@ for (const target of testDatabaseTargets()) {
             [
               'an expiry date that does not exist',
               ...ov(['--user', 'u', '--enable', '--expires-at', '2099-02-30T00:00:00Z']),
-              /--expires-at "2099-02-30T00:00:00Z" is not a real date-time/,
+              /^error: --expires-at: "2099-02-30T00:00:00Z" is not a real date-time/,
             ],
-            ['an unknown flag', ...ov(['--list', '--everything']), /Unknown option '--everything'/],
+            [
+              'an unknown flag',
+              ...ov(['--list', '--everything']),
+              /^error: --everything: unknown flag; see --help$/,
+            ],
             ['a viewer', ...ov(['--user', 'u', '--enable'], tokens.viewer), /not allowed to rollout\.write/],
           );
         }

@@ -1,4 +1,5 @@
+import { wireServices } from '../src/app/cli-wiring.js';
 import { auditLogsCommand } from '../src/audit/audit-logs-command.js';
-import { runAdminScript } from '../src/auth/admin-cli.js';
+import { runCommand } from '../src/cli/cli-runner.js';
 
-await runAdminScript(auditLogsCommand);
+await runCommand(auditLogsCommand, wireServices());

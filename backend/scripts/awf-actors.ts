@@ -1,4 +1,5 @@
+import { wireServices } from '../src/app/cli-wiring.js';
 import { actorsCommand } from '../src/auth/actors-command.js';
-import { runAdminScript } from '../src/auth/admin-cli.js';
+import { runCommand } from '../src/cli/cli-runner.js';
 
-await runAdminScript(actorsCommand);
+await runCommand(actorsCommand, wireServices());

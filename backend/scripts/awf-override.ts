@@ -1,4 +1,5 @@
-import { runAdminScript } from '../src/auth/admin-cli.js';
+import { wireServices } from '../src/app/cli-wiring.js';
+import { runCommand } from '../src/cli/cli-runner.js';
 import { overrideCommand } from '../src/rollout/override-command.js';
 
-await runAdminScript(overrideCommand);
+await runCommand(overrideCommand, wireServices());

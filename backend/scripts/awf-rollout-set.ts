@@ -1,4 +1,5 @@
-import { runAdminScript } from '../src/auth/admin-cli.js';
+import { wireServices } from '../src/app/cli-wiring.js';
+import { runCommand } from '../src/cli/cli-runner.js';
 import { rolloutSetCommand } from '../src/rollout/rollout-set-command.js';
 
-await runAdminScript(rolloutSetCommand);
+await runCommand(rolloutSetCommand, wireServices());

@@ -38,7 +38,7 @@ describe('npm run play', () => {
   it('rejects a bad flag with one line and exit 2', () => {
     const run = play(['--sed', '1'], '');
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /^error: Unknown option '--sed'/);
+    assert.match(run.stderr, /^error: --sed: unknown flag; see --help\n$/);
     assert.equal(run.stderr.trim().split('\n').length, 1);
   });
 });

@@ -115,7 +115,7 @@ describe('tsx backend/scripts/slo-status.ts', () => {
     const run = sloStatus(['--window', '2w']);
     assert.equal(run.status, 2);
     assert.equal(run.stdout, '');
-    assert.equal(run.stderr, 'error: --window must be one of 5m, 1h, 24h, 7d (got "2w")\n');
+    assert.equal(run.stderr, 'error: --window: must be one of 5m, 1h, 24h, 7d (got "2w"); see --help\n');
   });
 
   it('refuses to read without a token, with one line and exit 2', () => {

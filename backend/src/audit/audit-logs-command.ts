@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { AdminScript } from '../auth/admin-cli.js';
+import type { AdminDeps } from '../cli/admin-cli.js';
+import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { parseIsoInstant, parseSince } from '../shared/time-input.js';
 import type { AuditCheckpoint } from './audit-checkpoints.js';
 import { loadPublicKey } from './audit-checkpoints.js';
+import type { AuditLogger } from './audit-logger.js';
 import type { AuditEntry } from './audit-types.js';
 
 const HELP = `Read, export and verify the tamper-evident audit log.
@@ -42,7 +44,8 @@ filters:
   --help                this text
 
 Needs AWF_ADMIN_TOKEN of an auditor or admin.
-Exit codes: 0 done (chain intact); 1 verification found a bad row; 2 bad input or authentication.`;
+Exit codes: 0 done (chain intact); 1 verification found a bad row; 2 bad input or authentication;
+3 the store could not be reached or another runtime failure.`;
 
 const schema = z
   .object({
@@ -57,8 +60,8 @@ const schema = z
     actor: z.string().min(1, 'needs a name').optional(),
     action: z.string().min(1, 'needs an action').optional(),
     entity: z.string().min(1, 'needs an entity').optional(),
-    since: z.string().optional(),
-    until: z.string().optional(),
+    since: checkedFlag((text) => parseSince(text, new Date())).optional(),
+    until: checkedFlag((text) => parseIsoInstant(text, '--until')).optional(),
     limit: z
       .string()
       .regex(/^\d{1,5}$/, 'must be an integer from 1 to 10000')
@@ -66,7 +69,6 @@ const schema = z
       .refine((n) => n >= 1 && n <= 10_000, 'must be an integer from 1 to 10000')
       .optional(),
     json: z.boolean().optional(),
-    positionals: z.array(z.string()).max(0),
   })
   .transform((args, ctx) => {
     const fail = (message: string) => {
@@ -142,10 +144,10 @@ function readCheckpointFile(file: string): AuditCheckpoint[] {
 }
 
 /** `tsx backend/scripts/audit-logs.ts` (the script is a thin entry point over this). */
-export const auditLogsCommand: AdminScript<typeof schema> = {
+export const auditLogsCommand: CliCommand<typeof schema, AdminDeps & { audit: AuditLogger }> = {
   help: HELP,
   schema,
-  options: {
+  flags: {
     recent: { type: 'boolean' },
     'flag-changes': { type: 'boolean' },
     export: { type: 'boolean' },
@@ -161,7 +163,6 @@ export const auditLogsCommand: AdminScript<typeof schema> = {
     until: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean' },
   },
   async run(args, cli) {
     const now = new Date();
@@ -181,14 +182,14 @@ export const auditLogsCommand: AdminScript<typeof schema> = {
         throw new InvalidInputError(`--public-key ${args['public-key']}: ${(error as Error).message}`);
       }
     }
-    const { audit } = cli.services;
+    const { audit, caller } = cli.deps;
     if (args.mode === 'checkpoint') {
-      const principal = await cli.authenticate('audit.checkpoint');
+      const principal = await caller.authenticate('audit.checkpoint');
       const checkpoint = await audit.createCheckpoint(principal.actor);
       cli.out(JSON.stringify(checkpoint));
       return 0;
     }
-    await cli.authenticate('audit.read');
+    await caller.authenticate('audit.read');
     switch (args.mode) {
       case 'verify': {
         const result = await audit.verify({

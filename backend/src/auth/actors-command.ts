@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { resolveExpiry } from '../shared/time-input.js';
-import type { AdminScript } from './admin-cli.js';
+import type { AdminDeps } from '../cli/admin-cli.js';
+import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
+import { parseIsoInstant, parseTtl, resolveExpiry } from '../shared/time-input.js';
 import { BootstrapAdminOnlyError } from './auth-errors.js';
+import type { AuthService } from './auth-service.js';
 import { ROLES } from './roles.js';
 
 const HELP = `Manage the actors who may use the admin scripts and API, and their tokens.
@@ -27,14 +29,15 @@ Every command needs AWF_ADMIN_TOKEN of an admin, except the bootstrap: while no 
 unexpired token (none was added yet, or every admin token expired or was revoked),
 \`add <name> --role admin\` works without a token. Revoking the last active, unexpired admin token (or
 the last admin holding one) is refused; a warning says when every admin token will have expired.
-Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
+Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed);
+3 the store could not be reached or another runtime failure.`;
 
 const schema = z
   .object({
     positionals: z.array(z.string()),
-    role: z.enum(ROLES, { error: `--role takes one of ${ROLES.join(', ')}` }).optional(),
-    ttl: z.string().optional(),
-    'expires-at': z.string().optional(),
+    role: z.enum(ROLES, { error: `takes one of ${ROLES.join(', ')}` }).optional(),
+    ttl: checkedFlag((text) => parseTtl(text)).optional(),
+    'expires-at': checkedFlag((text) => parseIsoInstant(text, '--expires-at')).optional(),
     token: z
       .string()
       .regex(/^[0-9a-f]{12}$/, 'a token id is 12 lowercase hex characters')
@@ -80,21 +83,20 @@ const schema = z
   });
 
 /** `tsx backend/scripts/awf-actors.ts` (the script is a thin entry point over this). */
-export const actorsCommand: AdminScript<typeof schema> = {
+export const actorsCommand: CliCommand<typeof schema, AdminDeps & { auth: AuthService }> = {
   help: HELP,
   schema,
   allowPositionals: true,
-  options: {
+  flags: {
     role: { type: 'string' },
     ttl: { type: 'string' },
     'expires-at': { type: 'string' },
     token: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean' },
   },
   async run(args, cli) {
-    const { auth } = cli.services;
+    const { auth, caller } = cli.deps;
     /** Once every usable admin token expires, nobody can manage actors with a token after the last one. */
     const warnWhenAdminAccessExpires = async (): Promise<void> => {
       const access = await auth.adminAccess();
@@ -107,15 +109,15 @@ export const actorsCommand: AdminScript<typeof schema> = {
       case 'add': {
         const expiresAt = resolveExpiry(args.expiry, new Date());
         let issued: Awaited<ReturnType<typeof auth.addActor>>;
-        if (cli.token === undefined && args.role === 'admin') {
+        if (caller.token === undefined && args.role === 'admin') {
           issued = await auth.addFirstAdmin({ name: args.name, expiresAt, via: 'cli' });
           cli.note(
             `bootstrap: added admin ${issued.actor} without a token (no admin held an active, unexpired token)`,
           );
         } else {
-          if (cli.token === undefined && !(await auth.hasUsableAdminToken()))
+          if (caller.token === undefined && !(await auth.hasUsableAdminToken()))
             throw new BootstrapAdminOnlyError();
-          const principal = await cli.authenticate('actors.manage', args.actor);
+          const principal = await caller.authenticate('actors.manage', args.actor);
           issued = await auth.addActor(principal, { name: args.name, role: args.role, expiresAt });
           cli.note(`added ${issued.role} ${issued.actor}`);
         }
@@ -128,7 +130,7 @@ export const actorsCommand: AdminScript<typeof schema> = {
       }
       case 'token': {
         const expiresAt = resolveExpiry(args.expiry, new Date());
-        const principal = await cli.authenticate('actors.manage', args.actor);
+        const principal = await caller.authenticate('actors.manage', args.actor);
         const issued = await auth.issueToken(principal, args.name, { expiresAt });
         cli.note(`issued token ${issued.tokenId} for ${issued.actor}; it is shown once, keep it safe`);
         if (issued.role === 'admin' && issued.expiresAt !== null) await warnWhenAdminAccessExpires();
@@ -136,7 +138,7 @@ export const actorsCommand: AdminScript<typeof schema> = {
         return 0;
       }
       case 'revoke': {
-        const principal = await cli.authenticate('actors.manage', args.actor);
+        const principal = await caller.authenticate('actors.manage', args.actor);
         const expiringBefore = (await auth.adminAccess()).expires;
         if (args.tokenId !== undefined) {
           const revoked = await auth.revokeToken(principal, args.tokenId);
@@ -155,7 +157,7 @@ export const actorsCommand: AdminScript<typeof schema> = {
         return 0;
       }
       case 'list': {
-        const principal = await cli.authenticate('actors.manage', args.actor);
+        const principal = await caller.authenticate('actors.manage', args.actor);
         const actors = await auth.listActors(principal);
         if (args.json) {
           cli.out(JSON.stringify(actors, null, 2));

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { type Flags, parseCommand } from '../cli/cli-runner.js';
 import type { Pipeline } from '../game/game-types.js';
-import { InvalidInputError } from '../shared/errors.js';
 import type { GoldenMode } from './golden-suite.js';
 import { PIPELINES } from './scenario.js';
 
@@ -34,8 +33,7 @@ export interface RunnerOptions {
   store: boolean;
 }
 
-const FLAGS = {
-  help: { type: 'boolean', short: 'h' },
+export const RUNNER_FLAGS: Flags = {
   mode: { type: 'string' },
   scenario: { type: 'string', multiple: true },
   pipeline: { type: 'string' },
@@ -48,60 +46,56 @@ const FLAGS = {
   expand: { type: 'boolean' },
   prune: { type: 'boolean' },
   'no-store': { type: 'boolean' },
-} as const;
+};
 
-const nonEmpty = (flag: string) => z.string().min(1, `${flag} needs a value`);
+const nonEmpty = z.string().min(1, 'needs a value');
 
 /** The runner's flags after node:util parseArgs, validated and defaulted in one place. */
-const RunnerOptionsSchema = z
+export const RunnerOptionsSchema = z
   .object({
-    help: z.boolean().default(false),
-    mode: z.enum(['record', 'verify', 'test'], '--mode must be record, verify or test').optional(),
-    scenario: z.array(nonEmpty('--scenario')).default([]),
-    pipeline: z.enum(PIPELINES, '--pipeline must be awf or legacy').optional(),
+    mode: z.enum(['record', 'verify', 'test'], 'must be record, verify or test').optional(),
+    scenario: z.array(nonEmpty).default([]),
+    pipeline: z.enum(PIPELINES, 'must be awf or legacy').optional(),
     update: z.boolean().default(false),
-    dir: nonEmpty('--dir').optional(),
-    'content-dir': nonEmpty('--content-dir').optional(),
+    dir: nonEmpty.optional(),
+    'content-dir': nonEmpty.optional(),
     jobs: z
       .string()
-      .regex(/^\d+$/, '--jobs must be a whole number from 1 to 64')
+      .regex(/^\d+$/, 'must be a whole number from 1 to 64')
       .transform(Number)
-      .refine((jobs) => jobs >= 1 && jobs <= 64, '--jobs must be a whole number from 1 to 64')
+      .refine((jobs) => jobs >= 1 && jobs <= 64, 'must be a whole number from 1 to 64')
       .optional(),
     json: z.boolean().default(false),
-    junit: nonEmpty('--junit').optional(),
+    junit: nonEmpty.optional(),
     expand: z.boolean().default(false),
     prune: z.boolean().default(false),
     'no-store': z.boolean().default(false),
   })
   .superRefine((flags, ctx) => {
-    const problem = (message: string): void => {
-      ctx.addIssue({ code: 'custom', message });
+    const problem = (flag: string, message: string): void => {
+      ctx.addIssue({ code: 'custom', path: [flag], message });
     };
     if (flags.update && flags.mode !== undefined && flags.mode !== 'record') {
-      problem(`--update records; it cannot be combined with --mode ${flags.mode}`);
+      problem('update', `records; it cannot be combined with --mode ${flags.mode}`);
     }
     if (flags.update && flags.scenario.length === 0) {
-      problem('--update needs --scenario <name> (to re-record everything: --mode record)');
+      problem('update', 'needs --scenario <name> (to re-record everything: --mode record)');
     }
-    if (flags.prune && flags.scenario.length > 0) problem('--prune works on a full run; drop --scenario');
-    if (flags.prune && flags.mode === 'test') problem('--prune needs --mode record or verify');
+    if (flags.prune && flags.scenario.length > 0) problem('prune', 'works on a full run; drop --scenario');
+    if (flags.prune && flags.mode === 'test') problem('prune', 'needs --mode record or verify');
   });
 
-/** Parse argv (without node and script). Throws InvalidInputError (exit 2) naming the flag. */
+/** Parse argv (without node and script). Throws a UsageError (exit 2) naming the flag. */
 export function parseRunnerArgs(argv: readonly string[], cwd: string = process.cwd()): RunnerOptions {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new InvalidInputError(`${(error as Error).message.split('\n')[0]} (see --help)`);
-  }
-  const parsed = RunnerOptionsSchema.safeParse(values);
-  if (!parsed.success)
-    throw new InvalidInputError(`${parsed.error.issues[0]?.message ?? 'invalid flags'} (see --help)`);
-  const flags = parsed.data;
+  const parsed = parseCommand({ flags: RUNNER_FLAGS, schema: RunnerOptionsSchema }, argv);
+  if (parsed.help) return { ...runnerOptionsOf(RunnerOptionsSchema.parse({}), cwd), help: true };
+  return runnerOptionsOf(parsed.args, cwd);
+}
+
+/** The validated flags as the runner's options, paths resolved from `cwd`. */
+export function runnerOptionsOf(flags: z.output<typeof RunnerOptionsSchema>, cwd: string): RunnerOptions {
   return {
-    help: flags.help,
+    help: false,
     mode: flags.update ? 'record' : (flags.mode ?? 'verify'),
     scenarios: flags.scenario,
     ...(flags.pipeline ? { pipeline: flags.pipeline } : {}),
@@ -145,6 +139,7 @@ Flags:
   --no-store         do not store this run's results (AWF_DB_PATH / DATABASE_URL)
   -h, --help         this text
 
-Exit codes: 0 all passed (or written), 1 a scenario failed, 2 usage or input error (unknown flag,
-malformed or unknown scenario, a write refused under CI=true).
+Exit codes: 0 all passed (or written), 1 a scenario failed, 2 usage or input error (unknown,
+repeated or malformed flag, malformed or unknown scenario, a write refused under CI=true),
+3 a runtime failure (the run could not complete).
 `;

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type CliCommand, type OutputStream, runCli } from '../cli/cli-runner.js';
 import { ConfigError, parseConfig } from '../config/config.js';
 import { AppError } from '../shared/errors.js';
 import { type Database, openDatabase } from '../store/database.js';
@@ -7,8 +8,10 @@ import {
   DEFAULT_CONTENT_DIR,
   DEFAULT_SCENARIO_DIR,
   HELP,
-  parseRunnerArgs,
+  RUNNER_FLAGS,
   type RunnerOptions,
+  RunnerOptionsSchema,
+  runnerOptionsOf,
 } from './cli-options.js';
 import {
   createProgressBar,
@@ -28,6 +31,9 @@ export interface CliIo {
   cwd: string;
 }
 
+/** What a run can be given besides its flags: tests wrap the model provider. */
+export type GoldenDeps = Pick<SuiteOptions, 'wrapProvider'>;
+
 const RUNNER_FILE = path.resolve(import.meta.dirname, 'runner.ts');
 
 /** CI=true (or any value but false/0): golden files are never written. */
@@ -37,75 +43,85 @@ export function isCi(env: CliIo['env']): boolean {
 }
 
 /**
- * The runner's command line: parse flags, run the suite, store the results, print the report.
- * Returns the exit code: 0 passed (or written), 1 a scenario failed, 2 usage or input error.
+ * `tsx backend/src/goldens/runner.ts`: run the suite, store the results, print the report. Returns
+ * 0 passed (or written) or 1 a scenario failed; input errors (a malformed or unknown scenario, a
+ * write refused under CI) are exit 2 through the runner, with the error's JSON body on stdout under --json.
  */
-export async function runGoldenCli(
-  argv: readonly string[],
-  io: CliIo,
-  hooks: Pick<SuiteOptions, 'wrapProvider'> = {},
-): Promise<number> {
-  let options: RunnerOptions;
-  try {
-    options = parseRunnerArgs(argv, io.cwd);
-  } catch (error) {
-    return reportError(error, io, argv.includes('--json'));
-  }
-  if (options.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+export const goldenCommand: CliCommand<typeof RunnerOptionsSchema, GoldenDeps> = {
+  help: HELP,
+  flags: RUNNER_FLAGS,
+  schema: RunnerOptionsSchema,
+  async run(args, cli) {
+    const options = runnerOptionsOf(args, cli.cwd);
+    const io = {
+      stdout: cli.stdout as ReportStream,
+      stderr: cli.stderr as ReportStream,
+      env: cli.env,
+      cwd: cli.cwd,
+    };
+    const display = (file: string): string => path.relative(io.cwd, file) || '.';
+    const progress = createProgressBar(io.stderr, !options.json && io.stderr.isTTY === true);
+    let report: SuiteReport;
+    try {
+      report = await runGoldenSuite({
+        mode: options.mode,
+        dir: options.dir,
+        contentDir: options.contentDir,
+        scenarios: options.scenarios,
+        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+        jobs: options.jobs,
+        prune: options.prune,
+        ci: isCi(io.env),
+        expand: options.expand,
+        displayPath: display,
+        onProgress: ({ done, total, scenario }) => progress.update(done, total, scenario),
+        ...cli.deps,
+      });
+    } catch (error) {
+      if (
+        options.json &&
+        error instanceof AppError &&
+        !(error instanceof ConfigError) &&
+        error.statusCode < 500
+      ) {
+        io.stdout.write(`${JSON.stringify(error.toJSON(), null, 2)}\n`);
+      }
+      throw error;
+    } finally {
+      progress.clear();
+    }
 
-  const display = (file: string): string => path.relative(io.cwd, file) || '.';
-  const progress = createProgressBar(io.stderr, !options.json && io.stderr.isTTY === true);
-  let report: SuiteReport;
-  try {
-    report = await runGoldenSuite({
-      mode: options.mode,
-      dir: options.dir,
-      contentDir: options.contentDir,
-      scenarios: options.scenarios,
-      ...(options.pipeline ? { pipeline: options.pipeline } : {}),
-      jobs: options.jobs,
-      prune: options.prune,
-      ci: isCi(io.env),
-      expand: options.expand,
-      displayPath: display,
-      onProgress: ({ done, total, scenario }) => progress.update(done, total, scenario),
-      ...hooks,
-    });
-  } catch (error) {
-    return reportError(error, io, options.json);
-  } finally {
-    progress.clear();
-  }
+    const storedAs = options.store ? await storeResults(report, io) : undefined;
+    const acceptCommand = acceptCommandFor(report, options, io.cwd);
+    if (options.junit) {
+      mkdirSync(path.dirname(options.junit), { recursive: true });
+      writeFileSync(options.junit, renderJunitReport(report));
+    }
+    const extra = { ...(acceptCommand ? { acceptCommand } : {}), ...(storedAs ? { storedAs } : {}) };
+    if (options.json) io.stdout.write(renderJsonReport(report, extra));
+    else {
+      io.stdout.write(
+        renderHumanReport(report, { color: io.stdout.isTTY === true && !io.env.NO_COLOR, ...extra }),
+      );
+    }
+    return report.exitCode;
+  },
+};
 
-  const storedAs = options.store ? await storeResults(report, io) : undefined;
-  const acceptCommand = acceptCommandFor(report, options, io.cwd);
-  if (options.junit) {
-    mkdirSync(path.dirname(options.junit), { recursive: true });
-    writeFileSync(options.junit, renderJunitReport(report));
-  }
-  const extra = { ...(acceptCommand ? { acceptCommand } : {}), ...(storedAs ? { storedAs } : {}) };
-  if (options.json) io.stdout.write(renderJsonReport(report, extra));
-  else {
-    io.stdout.write(
-      renderHumanReport(report, { color: io.stdout.isTTY === true && !io.env.NO_COLOR, ...extra }),
-    );
-  }
-  return report.exitCode;
-}
-
-/** Usage and input errors: one line on stderr (and a JSON body with --json), exit 2. */
-function reportError(error: unknown, io: CliIo, json: boolean): number {
-  if (error instanceof ConfigError || (error instanceof AppError && error.statusCode < 500)) {
-    const appError = error as AppError;
-    io.stderr.write(`error: ${appError.message.split('\n').join('; ')}\n`);
-    if (json) io.stdout.write(`${JSON.stringify(appError.toJSON(), null, 2)}\n`);
-    return 2;
-  }
-  io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
+/**
+ * The runner's command line in this process (tests): the shared CLI runner over `goldenCommand`.
+ * Returns the exit code: 0 passed (or written), 1 a scenario failed, 2 usage or input error, 3 a
+ * runtime failure.
+ */
+export function runGoldenCli(argv: readonly string[], io: CliIo, hooks: GoldenDeps = {}): Promise<number> {
+  return runCli(goldenCommand, () => ({ deps: hooks }), {
+    argv,
+    stdin: process.stdin,
+    stdout: io.stdout as OutputStream,
+    stderr: io.stderr as OutputStream,
+    env: io.env,
+    cwd: io.cwd,
+  });
 }
 
 /**

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { AdminScript } from '../auth/admin-cli.js';
-import { parseSince, resolveExpiry } from '../shared/time-input.js';
+import type { AdminDeps } from '../cli/admin-cli.js';
+import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
+import { parseIsoInstant, parseSince, parseTtl, resolveExpiry } from '../shared/time-input.js';
 import { formatDistribution, formatRolloutStatus } from './rollout-report.js';
+import type { RolloutService } from './rollout-service.js';
 
 const HELP = `Per-user and per-session overrides of the canary rollout, and the rollout status.
 
@@ -31,7 +33,8 @@ Usage:
 The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --list any role.
 EMERGENCY_FALLBACK and LEGACY_TURN_ENABLED still win over overrides. A running server applies a change
 within a second; each change writes one audit entry.
-Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
+Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed);
+3 the store could not be reached or another runtime failure.`;
 
 const schema = z
   .object({
@@ -39,16 +42,15 @@ const schema = z
     session: z.string().min(1, 'needs an id').optional(),
     enable: z.boolean().optional(),
     disable: z.boolean().optional(),
-    ttl: z.string().optional(),
-    'expires-at': z.string().optional(),
+    ttl: checkedFlag((text) => parseTtl(text)).optional(),
+    'expires-at': checkedFlag((text) => parseIsoInstant(text, '--expires-at')).optional(),
     reason: z.string().optional(),
     clear: z.boolean().optional(),
     'clear-all': z.boolean().optional(),
     list: z.boolean().optional(),
-    since: z.string().optional(),
+    since: checkedFlag((text) => parseSince(text, new Date())).optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
-    positionals: z.array(z.string()).max(0),
   })
   .transform((args, ctx) => {
     const fail = (message: string) => {
@@ -94,10 +96,10 @@ const schema = z
   });
 
 /** `tsx backend/scripts/awf-override.ts` (the script is a thin entry point over this). */
-export const overrideCommand: AdminScript<typeof schema> = {
+export const overrideCommand: CliCommand<typeof schema, AdminDeps & { rollout: RolloutService }> = {
   help: HELP,
   schema,
-  options: {
+  flags: {
     user: { type: 'string' },
     session: { type: 'string' },
     enable: { type: 'boolean' },
@@ -111,14 +113,13 @@ export const overrideCommand: AdminScript<typeof schema> = {
     since: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean' },
   },
   async run(args, cli) {
-    const { rollout } = cli.services;
+    const { rollout, caller } = cli.deps;
     switch (args.mode) {
       case 'list': {
         const since = parseSince(args.since, new Date());
-        await cli.authenticate('rollout.read', args.actor);
+        await caller.authenticate('rollout.read', args.actor);
         const [status, distribution] = await Promise.all([rollout.status(), rollout.distribution(since)]);
         if (args.json) cli.out(JSON.stringify({ ...status, distribution }, null, 2));
         else cli.out([...formatRolloutStatus(status), ...formatDistribution(distribution)].join('\n'));
@@ -126,7 +127,7 @@ export const overrideCommand: AdminScript<typeof schema> = {
       }
       case 'set': {
         const expiresAt = resolveExpiry(args.expiry, new Date());
-        const principal = await cli.authenticate('rollout.write', args.actor);
+        const principal = await caller.authenticate('rollout.write', args.actor);
         const change = await rollout.setOverride(principal, {
           ...args.subject,
           pipeline: args.pipeline,
@@ -144,7 +145,7 @@ export const overrideCommand: AdminScript<typeof schema> = {
         return 0;
       }
       case 'clear': {
-        const principal = await cli.authenticate('rollout.write', args.actor);
+        const principal = await caller.authenticate('rollout.write', args.actor);
         const change = await rollout.clearOverride(principal, args.subject.kind, args.subject.subjectId);
         cli.out(
           args.json
@@ -154,7 +155,7 @@ export const overrideCommand: AdminScript<typeof schema> = {
         return 0;
       }
       case 'clear-all': {
-        const principal = await cli.authenticate('rollout.write', args.actor);
+        const principal = await caller.authenticate('rollout.write', args.actor);
         const change = await rollout.clearAllOverrides(principal);
         cli.out(
           args.json

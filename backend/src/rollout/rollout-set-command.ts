@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { AdminScript } from '../auth/admin-cli.js';
+import type { AdminDeps } from '../cli/admin-cli.js';
+import { type CliCommand, flagValue } from '../cli/cli-runner.js';
 import { parsePercent } from './canary-rollout.js';
 import { formatRolloutStatus } from './rollout-report.js';
+import type { RolloutService } from './rollout-service.js';
 
 const HELP = `Set the canary rollout: the stored percentage and/or the stored global flag.
 
@@ -23,16 +25,16 @@ The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --statu
 is DATABASE_URL (PostgreSQL) or AWF_DB_PATH (SQLite, default ./data/awf.db); a running server applies
 a change within a second. Each run is one change with one audit entry: --global with --percent
 applies both or neither (entry rollout.set with both previous and new values).
-Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed).`;
+Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed);
+3 the store could not be reached or another runtime failure.`;
 
 const schema = z
   .object({
-    percent: z.string().optional(),
-    global: z.enum(['on', 'off'], { error: '--global takes on or off' }).optional(),
+    percent: flagValue(parsePercent).optional(),
+    global: z.enum(['on', 'off'], { error: 'takes on or off' }).optional(),
     status: z.boolean().optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
-    positionals: z.array(z.string()).max(0),
   })
   .superRefine((args, ctx) => {
     const changes = args.percent !== undefined || args.global !== undefined;
@@ -40,33 +42,28 @@ const schema = z
       ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
     if (!args.status && !changes)
       ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global or --status' });
-  })
-  .transform((args) => ({
-    ...args,
-    percent: args.percent === undefined ? undefined : parsePercent(args.percent),
-  }));
+  });
 
 /** `tsx backend/scripts/awf-rollout-set.ts` (the script is a thin entry point over this). */
-export const rolloutSetCommand: AdminScript<typeof schema> = {
+export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout: RolloutService }> = {
   help: HELP,
   schema,
-  options: {
+  flags: {
     percent: { type: 'string' },
     global: { type: 'string' },
     status: { type: 'boolean' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean' },
   },
   async run(args, cli) {
-    const { rollout } = cli.services;
+    const { rollout, caller } = cli.deps;
     if (args.status) {
-      await cli.authenticate('rollout.read', args.actor);
+      await caller.authenticate('rollout.read', args.actor);
       const status = await rollout.status();
       cli.out(args.json ? JSON.stringify(status, null, 2) : formatRolloutStatus(status).join('\n'));
       return 0;
     }
-    const principal = await cli.authenticate('rollout.write', args.actor);
+    const principal = await caller.authenticate('rollout.write', args.actor);
     // Both options are one change: one transaction, one rate-limit check, one audit entry.
     const change = await rollout.setRollout(principal, {
       globalEnabled: args.global === undefined ? undefined : args.global === 'on',

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../cli/cli-errors.js';
+import { parseCommand, runCli } from '../cli/cli-runner.js';
 import { judgeSlos, type SloReport, summarizePipeline } from './awf-slos.js';
-import { parseSloStatusArgs, runSloStatus } from './slo-status-command.js';
+import { type SloStatusDeps, sloStatusCommand } from './slo-status-command.js';
 import { emptyAggregate, TurnAggregator } from './turn-aggregates.js';
 
 const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
@@ -45,21 +46,54 @@ function reportWith(turns: number, fellBack: number, opts: { alertOpen?: boolean
   };
 }
 
+/** slo-status through the CLI runner, with `report` as the stored SLO data (default window 5m). */
 async function run(
   argv: string[],
   report: SloReport,
-): Promise<{ code: number; out: string; window?: string }> {
+): Promise<{ code: number; out: string; err: string; window?: string; read: boolean }> {
   let out = '';
+  let err = '';
   let window: string | undefined;
-  const code = await runSloStatus(argv, { stdout: (text) => (out += text) }, async (requested) => {
-    window = requested;
-    return report;
-  });
-  return { code, out, ...(window ? { window } : {}) };
+  let read = false;
+  const deps: SloStatusDeps = {
+    caller: {
+      token: 'awf_test',
+      authenticate: async () => ({ actor: 'deploy-gate', role: 'viewer', tokenId: 'test' }),
+    },
+    config: { sloMonitoring: { evaluationWindow: '5m' } },
+    slos: {
+      status: async (requested) => {
+        window = requested;
+        return report;
+      },
+    },
+  };
+  const code = await runCli(
+    sloStatusCommand,
+    () => {
+      read = true;
+      return { deps };
+    },
+    {
+      argv,
+      stdin: process.stdin,
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
+      env: {},
+      cwd: process.cwd(),
+    },
+  );
+  return { code, out, err, read, ...(window ? { window } : {}) };
 }
 
+/** The flags as slo-status reads them, before anything is opened. */
+const parseSloStatusArgs = (argv: string[]): { help: boolean; window?: string; json?: boolean } => {
+  const parsed = parseCommand(sloStatusCommand, argv);
+  return parsed.help ? { help: true } : { ...parsed.args, help: false };
+};
+
 describe('slo-status', () => {
-  describe('parseSloStatusArgs()', () => {
+  describe('its flags', () => {
     it('accepts --window 5m|1h|24h|7d, --json and --help', () => {
       for (const window of ['5m', '1h', '24h', '7d']) {
         assert.equal(parseSloStatusArgs(['--window', window]).window, window);
@@ -73,12 +107,16 @@ describe('slo-status', () => {
         () => parseSloStatusArgs(['--window', '3m']),
         (error: unknown) =>
           error instanceof UsageError &&
-          error.message === '--window must be one of 5m, 1h, 24h, 7d (got "3m")' &&
+          error.message === '--window: must be one of 5m, 1h, 24h, 7d (got "3m"); see --help' &&
           error.statusCode === 400,
       );
       assert.throws(() => parseSloStatusArgs(['--verbose']), UsageError);
       assert.throws(() => parseSloStatusArgs(['1h']), UsageError);
       assert.throws(() => parseSloStatusArgs(['--window']), UsageError);
+      assert.throws(
+        () => parseSloStatusArgs(['--window', '1h', '--window', '7d']),
+        /^UsageError: --window: given more than once/,
+      );
     });
   });
 
@@ -183,12 +221,7 @@ describe('slo-status', () => {
     });
 
     it('--help prints usage with the exit codes and reads nothing', async () => {
-      let read = false;
-      let out = '';
-      const code = await runSloStatus(['--help'], { stdout: (text) => (out += text) }, async () => {
-        read = true;
-        return reportWith(0, 0);
-      });
+      const { code, out, read } = await run(['--help'], reportWith(0, 0));
       assert.equal(code, 0);
       assert.equal(read, false);
       assert.match(
@@ -196,7 +229,11 @@ describe('slo-status', () => {
         /^Exit codes:\n {2}0 +every SLO holds \(or has too few turns to judge\) and no alert is open\n/m,
       );
       assert.match(out, /^ {2}1 +an SLO is violated, or an alert is open .*\n/m);
-      assert.match(out, /^ {2}2 +a flag is unknown or malformed, or the token is missing or not allowed/m);
+      assert.match(
+        out,
+        /^ {2}2 +a flag is unknown, repeated or malformed, or the token is missing or not allowed/m,
+      );
+      assert.match(out, /^ {2}3 +the status could not be read/m);
     });
   });
 });

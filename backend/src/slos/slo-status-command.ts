@@ -1,11 +1,18 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { UsageError } from '../cli/cli-errors.js';
-import type { OpenSloAlert, SloReport, SloResult } from './awf-slos.js';
+import type { AdminDeps } from '../cli/admin-cli.js';
+import { EXIT } from '../cli/cli-errors.js';
+import type { CliCommand } from '../cli/cli-runner.js';
+import type { OpenSloAlert, SloReport, SloResult, SloService } from './awf-slos.js';
 import { formatSloValue, SLO_WINDOWS, type SloWindow } from './slo-definitions.js';
 
 /** Exit codes of slo-status: a deploy pipeline gates on them. An open alert fails the gate like a violation. */
-export const SLO_STATUS_EXIT = { healthy: 0, violated: 1, alerting: 1, usage: 2 } as const;
+export const SLO_STATUS_EXIT = {
+  healthy: EXIT.ok,
+  violated: EXIT.negative,
+  alerting: EXIT.negative,
+  usage: EXIT.usage,
+  unknown: EXIT.runtime,
+} as const;
 
 export const SLO_STATUS_USAGE = `Usage: tsx backend/scripts/slo-status.ts [--window 5m|1h|24h|7d] [--json] [--help]
 
@@ -23,74 +30,49 @@ Exit codes:
   0  every SLO holds (or has too few turns to judge) and no alert is open
   1  an SLO is violated, or an alert is open (the server's evaluator fired it and has not resolved it,
      e.g. it judges with a smaller SLO_MIN_SAMPLE or another window); the Result line says which
-  2  a flag is unknown or malformed, or the token is missing or not allowed`;
+  2  a flag is unknown, repeated or malformed, or the token is missing or not allowed
+  3  the status could not be read (the store is unreachable, or another runtime failure): not a verdict`;
 
 /** The one schema the command line is parsed through. */
-const argsSchema = z
-  .object({
-    window: z
-      .enum(SLO_WINDOWS, {
-        error: (issue) =>
-          `--window must be one of ${SLO_WINDOWS.join(', ')} (got ${JSON.stringify(issue.input)})`,
-      })
-      .optional(),
-    json: z.boolean().default(false),
-    help: z.boolean().default(false),
-  })
-  .strict();
+const argsSchema = z.object({
+  window: z
+    .enum(SLO_WINDOWS, {
+      error: (issue) => `must be one of ${SLO_WINDOWS.join(', ')} (got ${JSON.stringify(issue.input)})`,
+    })
+    .optional(),
+  json: z.boolean().default(false),
+});
 
 export type SloStatusArgs = z.infer<typeof argsSchema>;
 
-/** Parses argv (without node and the script) or throws a UsageError (one line, exit 2). */
-export function parseSloStatusArgs(argv: readonly string[]): SloStatusArgs {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        window: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
-  }
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid arguments');
-  return parsed.data;
-}
-
-export interface SloStatusIo {
-  stdout(text: string): void;
+/** What slo-status reads: the SLO report, the configured default window, and the caller's token. */
+export interface SloStatusDeps extends AdminDeps {
+  slos: Pick<SloService, 'status'>;
+  config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
 /**
- * slo-status: parse the flags, read the report over the window, print it, and return the exit code
- * (0 or 1). A bad flag throws UsageError before `readReport` opens anything; the CLI handler turns it
- * into one line and exit 2.
+ * `tsx backend/scripts/slo-status.ts`: authenticate (slo.read), read the report over the window,
+ * print it, and return 0 or 1 (SLO_STATUS_EXIT); the runner answers usage errors (2) before the
+ * store is opened, and a report that cannot be read (3) is never mistaken for a verdict.
  */
-export async function runSloStatus(
-  argv: readonly string[],
-  io: SloStatusIo,
-  readReport: (window: SloWindow | undefined) => Promise<SloReport>,
-): Promise<number> {
-  const args = parseSloStatusArgs(argv);
-  if (args.help) {
-    io.stdout(`${SLO_STATUS_USAGE}\n`);
-    return SLO_STATUS_EXIT.healthy;
-  }
-  const report = await readReport(args.window);
-  const verdict = sloStatusVerdict(report);
-  io.stdout(
-    args.json
-      ? `${JSON.stringify({ status: verdict.status, result: verdict.result, ...report }, null, 2)}\n`
-      : formatSloReport(report),
-  );
-  return SLO_STATUS_EXIT[verdict.status === 'ok' ? 'healthy' : verdict.status];
-}
+export const sloStatusCommand: CliCommand<typeof argsSchema, SloStatusDeps> = {
+  help: SLO_STATUS_USAGE,
+  flags: { window: { type: 'string' }, json: { type: 'boolean' } },
+  schema: argsSchema,
+  async run(args, cli) {
+    const { slos, caller, config } = cli.deps;
+    await caller.authenticate('slo.read');
+    const report = await slos.status(args.window ?? config.sloMonitoring.evaluationWindow);
+    const verdict = sloStatusVerdict(report);
+    cli.stdout.write(
+      args.json
+        ? `${JSON.stringify({ status: verdict.status, result: verdict.result, ...report }, null, 2)}\n`
+        : formatSloReport(report),
+    );
+    return SLO_STATUS_EXIT[verdict.status === 'ok' ? 'healthy' : verdict.status];
+  },
+};
 
 /** What slo-status concludes: the gate's status and the sentence of its Result line. */
 export interface SloStatusVerdict {

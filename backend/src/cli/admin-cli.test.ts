@@ -2,23 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { z } from 'zod';
 import { auditLogsCommand } from '../audit/audit-logs-command.js';
+import { actorsCommand } from '../auth/actors-command.js';
 import { overrideCommand } from '../rollout/override-command.js';
 import { rolloutSetCommand } from '../rollout/rollout-set-command.js';
-import { actorsCommand } from './actors-command.js';
-import { type AdminScript, parseCommand } from './admin-cli.js';
+import { type CliCommand, parseCommand } from './cli-runner.js';
+
+type AnyCommand = CliCommand<z.ZodType, never>;
 
 /** What a script would do with these flags, before it opens the store. */
-function parsed(command: AdminScript<z.ZodType>, argv: string[]): unknown {
+function parsed(command: AnyCommand, argv: string[]): unknown {
   const result = parseCommand(command, argv);
   return result.help ? 'help' : result.args;
 }
 
-function rejects(command: AdminScript<z.ZodType>, argv: string[], pattern: RegExp, code = 'USAGE'): void {
+function rejects(command: AnyCommand, argv: string[], pattern: RegExp, code = 'USAGE'): void {
   assert.throws(
     () => parseCommand(command, argv),
     (error: Error & { code?: string }) => {
       assert.equal(error.code, code, `${argv.join(' ')}: ${error.message}`);
       assert.match(error.message, pattern);
+      assert.match(error.message, /; see --help$/, 'points to --help');
       assert.ok(!error.message.includes('\n'), 'one line');
       return true;
     },
@@ -30,7 +33,6 @@ describe('awf-rollout-set.ts arguments', () => {
     assert.deepEqual(parsed(rolloutSetCommand, ['--percent', '25', '--actor', 'admin']), {
       percent: 25,
       actor: 'admin',
-      positionals: [],
     });
     assert.equal((parsed(rolloutSetCommand, ['--global', 'off']) as { global: string }).global, 'off');
     assert.equal(parsed(rolloutSetCommand, ['--help']), 'help');
@@ -42,14 +44,15 @@ describe('awf-rollout-set.ts arguments', () => {
     rejects(rolloutSetCommand, ['--percent=-0.5'], /got "-0.5"/, 'ROLLOUT_INVALID_PERCENT');
   });
   it('rejects a missing value, unknown flags, nothing to do and mixed modes', () => {
-    rejects(rolloutSetCommand, ['--percent'], /--percent needs a value/);
-    rejects(rolloutSetCommand, ['--percent', '--actor', 'admin'], /--percent needs a value/);
-    rejects(rolloutSetCommand, ['--percent', '5', '--force'], /Unknown option '--force'/);
-    rejects(rolloutSetCommand, ['-p', '5'], /Unknown option '-p'/);
-    rejects(rolloutSetCommand, ['25'], /Unexpected argument|positionals/i);
+    rejects(rolloutSetCommand, ['--percent'], /^--percent: needs a value/);
+    rejects(rolloutSetCommand, ['--percent', '--actor', 'admin'], /^--percent: needs a value/);
+    rejects(rolloutSetCommand, ['--percent', '5', '--force'], /^--force: unknown flag/);
+    rejects(rolloutSetCommand, ['-p', '5'], /^-p: unknown flag/);
+    rejects(rolloutSetCommand, ['25'], /^unexpected argument "25"/);
     rejects(rolloutSetCommand, [], /nothing to do/);
     rejects(rolloutSetCommand, ['--status', '--percent', '5'], /--status only reads/);
-    rejects(rolloutSetCommand, ['--global', 'maybe'], /--global takes on or off/);
+    rejects(rolloutSetCommand, ['--global', 'maybe'], /^--global: takes on or off; see --help$/);
+    rejects(rolloutSetCommand, ['--percent', '25', '--percent', '30'], /^--percent: given more than once/);
   });
 });
 
@@ -93,8 +96,15 @@ describe('awf-override.ts arguments', () => {
     rejects(overrideCommand, ['--user', 'u', '--clear', '--ttl', '1h'], /go with --enable or --disable/);
     rejects(overrideCommand, ['--clear-all', '--user', 'u'], /--user goes with/);
     rejects(overrideCommand, ['--enable', '--since', '1h', '--user', 'u'], /--since goes with --list/);
-    rejects(overrideCommand, ['--list', '--everything'], /Unknown option '--everything'/);
-    rejects(overrideCommand, ['--user'], /--user needs a value/);
+    rejects(overrideCommand, ['--list', '--everything'], /^--everything: unknown flag/);
+    rejects(overrideCommand, ['--user'], /^--user: needs a value/);
+    rejects(overrideCommand, ['--user', 'a', '--user', 'b', '--enable'], /^--user: given more than once/);
+    rejects(
+      overrideCommand,
+      ['--user', 'u', '--enable', '--ttl', 'soon'],
+      /^--ttl: must be a positive duration/,
+      'INVALID_INPUT',
+    );
   });
 });
 
@@ -106,7 +116,8 @@ describe('audit-logs.ts arguments', () => {
     assert.equal((parsed(auditLogsCommand, ['--recent', '--limit', '10']) as { limit: number }).limit, 10);
   });
   it('rejects bad limits, mixed modes and misplaced flags', () => {
-    rejects(auditLogsCommand, ['--limit', '0'], /--limit: must be an integer from 1 to 10000/);
+    rejects(auditLogsCommand, ['--limit', '0'], /^--limit: must be an integer from 1 to 10000; see --help$/);
+    rejects(auditLogsCommand, ['--since', 'yesterday'], /^--since: must be an ISO 8601/, 'INVALID_INPUT');
     rejects(auditLogsCommand, ['--limit', '10001'], /--limit: must be an integer/);
     rejects(auditLogsCommand, ['--limit', 'ten'], /--limit: must be an integer/);
     rejects(auditLogsCommand, ['--verify', '--export'], /give one of --export, --verify/);
@@ -138,7 +149,12 @@ describe('awf-actors.ts arguments', () => {
     rejects(actorsCommand, ['frobnicate'], /unknown command "frobnicate"/);
     rejects(actorsCommand, ['add'], /add needs the new actor's name/);
     rejects(actorsCommand, ['add', 'x'], /add needs --role/);
-    rejects(actorsCommand, ['add', 'x', '--role', 'root'], /--role: --role takes one of/);
+    rejects(actorsCommand, ['add', 'x', '--role', 'root'], /^--role: takes one of viewer/);
+    rejects(
+      actorsCommand,
+      ['add', 'x1', '--role', 'viewer', '--role', 'admin'],
+      /^--role: given more than once/,
+    );
     rejects(actorsCommand, ['add', 'x', 'y', '--role', 'admin'], /unexpected argument "y"/);
     rejects(actorsCommand, ['revoke'], /either <name> or --token <id>/);
     rejects(actorsCommand, ['revoke', 'x', '--token', '0123456789ab'], /either <name> or --token <id>/);
