@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 
 /**
  * Every script's exit codes (README "Exit codes"). 1 is the command's own negative answer (an SLO
@@ -13,7 +13,7 @@ export const EXIT = { ok: 0, negative: 1, usage: 2, runtime: 3 } as const;
  * domain code (e.g. ROLLOUT_INVALID_PERCENT) when a flag's value broke a domain rule.
  */
 export class UsageError extends AppError {
-  constructor(message: string, options: { flag?: string; code?: string } = {}) {
+  constructor(message: string, options: { flag?: string; code?: ErrorCode } = {}) {
     const where = options.flag === undefined ? '' : `${options.flag}: `;
     super(options.code ?? 'USAGE', `${where}${message}; see --help`, 400, {
       ...(options.flag === undefined ? {} : { flag: options.flag }),

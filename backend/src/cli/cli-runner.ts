@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../shared/errors.js';
+import { AppError, isErrorCode } from '../shared/errors.js';
 import { EXIT, reportCliError, UsageError } from './cli-errors.js';
 
 /** One flag: `--name VALUE` (string) or `--name` (boolean); `multiple` lets it repeat (values in order). */
@@ -230,7 +230,7 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, input: unknown):
   const code = (issue as { params?: { code?: unknown } } | undefined)?.params?.code;
   throw new UsageError(issue?.message ?? 'invalid arguments', {
     ...(flag ? { flag } : {}),
-    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof code === 'string' && isErrorCode(code) ? { code } : {}),
   });
 }
 
