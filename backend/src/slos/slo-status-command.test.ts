@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../cli/cli-errors.js';
 import { judgeSlos, type SloReport, summarizePipeline } from './awf-slos.js';
+import { feedbackSignal } from './feedback-signal.js';
 import { parseSloStatusArgs, runSloStatus } from './slo-status-command.js';
 import { emptyAggregate, TurnAggregator } from './turn-aggregates.js';
 
@@ -22,6 +23,7 @@ function reportWith(turns: number, fellBack: number, opts: { alertOpen?: boolean
     awf: summarizePipeline(awf),
     legacy: summarizePipeline(emptyAggregate()),
     slos,
+    feedback: feedbackSignal(awf, emptyAggregate(), undefined),
     healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
     alerts: opts.alertOpen
       ? [
