@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { createServices } from '../src/app/create-services.js';
 import { exitOnError, UsageError } from '../src/cli/cli-errors.js';
 import { parseConfig } from '../src/config/config.js';
+import { FEEDBACK_REASONS, type FeedbackInput, type FeedbackReason } from '../src/feedback/feedback-types.js';
 import type { Choice } from '../src/game/game-types.js';
-import { NotFoundError } from '../src/shared/errors.js';
+import { AppError, NotFoundError } from '../src/shared/errors.js';
 
 const HELP = `Play the sample adventure in the terminal (npm run play).
 
@@ -16,6 +17,7 @@ Usage: npm run play -- [--seed N] [--session ID] [--user ID]
   --help        this text
 
 Type a choice's number or anything you like. /state shows the game state, /quit leaves.
+/good rates the last turn up; /bad [reason] [comment] rates it down (reasons: ${FEEDBACK_REASONS.join(', ')}).
 Uses the same configuration as the server (AWF_DB_PATH, DATABASE_URL, AWF_BUNDLE_ON, ...).`;
 
 function parseCliArgs(argv: string[]) {
@@ -59,6 +61,22 @@ function wrap(text: string, width = Math.min(process.stdout.columns ?? 80, 100))
     .join('\n');
 }
 
+/** `/good` or `/bad [reason] [comment]` as a rating; undefined for any other line. */
+function ratingOf(input: string): FeedbackInput | undefined {
+  if (input === '/good') return { rating: 'up' };
+  const bad = /^\/bad(?:\s+(.*))?$/s.exec(input);
+  if (!bad) return undefined;
+  const rest = (bad[1] ?? '').trim();
+  const [first = '', ...words] = rest.split(/\s+/);
+  const isReason = (FEEDBACK_REASONS as readonly string[]).includes(first);
+  const comment = isReason ? words.join(' ') : rest;
+  return {
+    rating: 'down',
+    ...(isReason ? { reason: first as FeedbackReason } : {}),
+    ...(comment ? { comment } : {}),
+  };
+}
+
 function show(txt: string, choices: readonly Choice[], footer?: string): void {
   console.log(`\n${wrap(txt)}\n`);
   choices.forEach((choice, i) => {
@@ -83,6 +101,7 @@ async function main(): Promise<void> {
         })
       : undefined;
     let sessionId: string;
+    let lastTurnNo = existing?.session.turnCount ?? 0;
     if (existing) {
       sessionId = existing.session.sessionId;
       show(
@@ -104,11 +123,27 @@ async function main(): Promise<void> {
     for await (const line of rl) {
       const input = line.trim();
       if (input === '/quit' || input === '/exit') break;
+      const rating = ratingOf(input);
       if (input === '/state') {
         const { session } = await services.turns.getSession(sessionId);
         console.log(JSON.stringify(session.state, null, 2));
+      } else if (rating) {
+        if (lastTurnNo === 0) console.log('Nothing to rate yet: play a turn first.');
+        else {
+          try {
+            const { feedback, replaced } = await services.feedback.rateTurn(sessionId, lastTurnNo, rating);
+            const reason = feedback.reason ? ` (${feedback.reason})` : '';
+            console.log(
+              `${replaced ? 'Rating changed' : 'Thanks'}: turn ${lastTurnNo} rated ${feedback.rating}${reason}.`,
+            );
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            console.log(`error: ${error.message}`);
+          }
+        }
       } else if (input !== '') {
         const turn = await services.turns.playTurn(sessionId, input);
+        lastTurnNo = Number(turn.turnId.slice(turn.turnId.lastIndexOf(':') + 1));
         const route = turn.fallback ? `legacy (fallback: ${turn.fallbackReason})` : turn.pipeline;
         show(turn.txt, turn.choices, `[${route}${turn.retried ? ', retried' : ''} · ${turn.latencyMs} ms]`);
       }
