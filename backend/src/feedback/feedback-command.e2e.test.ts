@@ -84,7 +84,7 @@ describe('tsx backend/scripts/awf-feedback.ts', () => {
 });
 
 describe('feedback retention', () => {
-  it('prunes feedback rows older than SLO_RETENTION_DAYS on the SLO evaluator's schedule', async () => {
+  it("prunes feedback rows older than SLO_RETENTION_DAYS on the SLO evaluator's schedule", async () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 0);
     const services = await createTestServices(
       { AWF_BUNDLE_ON: 'false', SLO_RETENTION_DAYS: '7' },

@@ -134,8 +134,9 @@ describe('a replaced rating in the aggregates', () => {
       T0 + 3 * 60_000,
     );
     const minutes = aggregator.drain();
+    const first = minutes[0]?.minute ?? 0;
     assert.deepEqual(
-      minutes.map((minute) => [minute.minute - minutes[0]!.minute, minute.feedback.up, minute.feedback.down]),
+      minutes.map((minute) => [minute.minute - first, minute.feedback.up, minute.feedback.down]),
       [
         [0, 0, 1],
         [3, 1, -1],
