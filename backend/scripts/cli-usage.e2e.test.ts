@@ -116,6 +116,12 @@ describe('every script and runner refuses a repeated flag: exit 2, one line, not
         ['--window', '1h', '--window', '5m'],
         /^error: --window: given more than once; give it once; see --help\n$/,
       ],
+      [
+        'awf-feedback --recent --rating up --rating down',
+        'backend/scripts/awf-feedback.ts',
+        ['--recent', '--rating', 'up', '--rating', 'down'],
+        /^error: --rating: given more than once; give it once; see --help\n$/,
+      ],
     ];
     const before = await controlPlaneFingerprint(database);
     const auditRows = async () => (await database.db.selectFrom('audit_log').select('seq').execute()).length;

@@ -35,6 +35,18 @@ describe('npm run play', () => {
     assert.match(resumed.stdout, /"lantern"/);
   });
 
+  it('/good and /bad [reason] [comment] rate the last turn; a second rating replaces the first', () => {
+    const run = play(
+      ['--session', 'rate-me', '--seed', '5'],
+      '/good\ntake the lantern\n/bad wrong_state forgot the lantern\n/good\n/bad\n/quit\n',
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Nothing to rate yet: play a turn first\./);
+    assert.match(run.stdout, /Thanks: turn 1 rated down \(wrong_state\)\./);
+    assert.match(run.stdout, /Rating changed: turn 1 rated up\./);
+    assert.match(run.stdout, /Rating changed: turn 1 rated down\./);
+  });
+
   it('rejects a bad flag with one line and exit 2', () => {
     const run = play(['--sed', '1'], '');
     assert.equal(run.status, 2);

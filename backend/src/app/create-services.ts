@@ -6,6 +6,8 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { createFeedback } from '../feedback/create-feedback.js';
+import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { processRouter } from '../rollout/canary-rollout.js';
@@ -34,6 +36,8 @@ export interface Services {
   metrics: TurnMetrics;
   /** The hash-chained audit log (audit/audit-logger.ts); append with appendInTransaction or append. */
   audit: AuditLogger;
+  /** Player ratings of turns, counted into the SLO aggregates (feedback/feedback-service.ts). */
+  feedback: FeedbackService;
   /** Actors, roles, tokens and the per-actor change limit (auth/auth-service.ts). */
   auth: AuthService;
   /** Global flag, percentage, overrides and distribution (rollout/rollout-service.ts). */
@@ -94,6 +98,12 @@ export async function createServices(config: Config, options: CreateServicesOpti
     observers: [slos.observer, metrics.observer, ...(options.observers ?? [])],
     ...timing,
   });
+  const feedback = createFeedback(config, {
+    database,
+    observers: [slos.feedbackObserver, metrics.feedbackObserver],
+    retention: slos,
+    ...timing,
+  });
   if (options.sloTimers ?? true) slos.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
@@ -106,6 +116,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     turns,
     slos,
     metrics,
+    feedback,
     audit,
     auth,
     rollout: rollout.service,

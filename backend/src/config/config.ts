@@ -29,7 +29,15 @@ export interface Config {
     /** AWF_AUDIT_SIGNING_KEY_FILE: PEM Ed25519 private key that signs checkpoints, when set. */
     signingKeyFile: string | undefined;
   };
-  slo: { turnP95Ms: number; invalidRetryRatePct: number; fallbackRatePct: number };
+  slo: {
+    turnP95Ms: number;
+    invalidRetryRatePct: number;
+    fallbackRatePct: number;
+    /** SLO_FEEDBACK_DOWN_DELTA, percentage points; absent when unset: the feedback signal is informational. */
+    feedbackDownDeltaPp?: number;
+  };
+  /** Player feedback: AWF_FEEDBACK_RATE_LIMIT ratings per session per minute (per instance). */
+  feedback: { ratingsPerSessionPerMinute: number };
   /** How the SLO monitor runs (docs/slos.md). */
   sloMonitoring: {
     evaluationWindow: SloWindow;
@@ -106,6 +114,17 @@ export function parseConfig(env: Env): Config {
       turnP95Ms: read.number('SLO_TURN_P95_MS', 8000, { min: 1, integer: true }),
       invalidRetryRatePct: read.number('SLO_INVALID_RETRY_RATE', 5.0, { min: 0, max: 100, decimals: 3 }),
       fallbackRatePct: read.number('SLO_FALLBACK_RATE', 1.0, { min: 0, max: 100, decimals: 3 }),
+      ...optional(
+        'feedbackDownDeltaPp',
+        read.optionalNumber('SLO_FEEDBACK_DOWN_DELTA', { min: 0, max: 100, decimals: 3 }),
+      ),
+    },
+    feedback: {
+      ratingsPerSessionPerMinute: read.number('AWF_FEEDBACK_RATE_LIMIT', 20, {
+        min: 1,
+        max: 10000,
+        integer: true,
+      }),
     },
     sloMonitoring: {
       evaluationWindow: read.oneOf('SLO_EVALUATION_WINDOW', SLO_WINDOWS, '5m'),
@@ -173,6 +192,11 @@ function readMetricsToken(read: EnvReader): string | undefined {
     'AWF_METRICS_TOKEN is invalid: accepted values are 16 or more of letters, digits and - . _ ~ + / = (the value is not shown)',
   );
   return undefined;
+}
+
+/** `{[key]: value}` when the value is set, `{}` otherwise (so an unset optional variable leaves no key). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -4,6 +4,8 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
+import { feedbackRoutes } from '../feedback/feedback-routes.js';
+import type { FeedbackService } from '../feedback/feedback-service.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import { metricsRoutes } from '../slos/metrics-routes.js';
@@ -20,6 +22,7 @@ export interface HttpServices {
   rollout: RolloutService;
   audit: AuditLogger;
   metrics: TurnMetrics;
+  feedback: FeedbackService;
 }
 
 export interface BuildAppOptions {
@@ -50,5 +53,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
+  await app.register(feedbackRoutes, { feedback: options.services.feedback });
   return app;
 }

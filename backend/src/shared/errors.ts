@@ -49,6 +49,9 @@ export const ERROR_CODES = {
     'A content document failed its schema or a cross-reference; the message names file and JSON path.',
   SESSION_NOT_FOUND: 'No session with that id.',
   SESSION_EXISTS: 'A session with that id already exists.',
+  TURN_NOT_FOUND: 'The session has no turn with that number (a rating needs a played turn).',
+  FEEDBACK_RATE_LIMITED:
+    'The session sent more ratings within a minute than AWF_FEEDBACK_RATE_LIMIT allows; retry after the time given.',
   MODEL_PROVIDER_ERROR:
     'The model provider failed (HTTP error, bad answer); the AWF turn falls back to legacy.',
   MODEL_TIMEOUT: 'The model provider did not answer within AWF_MODEL_TIMEOUT_MS; the AWF turn falls back.',

@@ -1,4 +1,4 @@
-import { formatSloValue, type SloDefinition, type SloSeverity, sloDefinition } from './slo-definitions.js';
+import { type AlertUnit, alertDefinition, formatSloValue, type SloSeverity } from './slo-definitions.js';
 import type { SloAlert, SloResolutionReason } from './slo-store.js';
 
 /** What callbacks and the webhook receive when an alert fires or resolves. */
@@ -8,7 +8,7 @@ export interface SloAlertEvent {
   slo: SloAlert['slo'];
   title: string;
   severity: SloSeverity;
-  unit: SloDefinition['unit'];
+  unit: AlertUnit;
   /** The value that fired or resolved the alert, in `unit`; null when a no_data resolution saw no AWF turn. */
   value: number | null;
   threshold: number;
@@ -47,7 +47,7 @@ export function alertEvent(
   instanceId: string,
   noData?: SloAlertEvent['noData'],
 ): SloAlertEvent {
-  const definition = sloDefinition(alert.slo);
+  const definition = alertDefinition(alert.slo);
   const fired = kind === 'fired';
   let value: number | null = alert.firedValue;
   if (!fired) {
@@ -86,13 +86,18 @@ export function alertLogLine(event: SloAlertEvent): string {
     const fired = formatSloValue(event.unit, event.alert.firedValue);
     const minSample = event.noData ? `${event.noData.minSample}` : 'the minimum sample of';
     const times = event.noData ? ` for ${event.noData.evaluations} evaluations in a row` : '';
-    return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} AWF turns in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
+    return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} ${sampleNoun(event.unit)} in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
   }
   if (event.kind === 'resolved') {
-    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} AWF turns)`;
+    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit)})`;
   }
   const actions = event.suggestedActions.map((action, i) => `${i + 1}) ${action}`).join('; ');
-  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} AWF turns). Suggested actions: ${actions}`;
+  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} ${sampleNoun(event.unit)}). Suggested actions: ${actions}`;
+}
+
+/** What an alert's sample counts: AWF turns for the SLOs; answered turns of each pipeline for the feedback guardrail. */
+export function sampleNoun(unit: AlertUnit): string {
+  return unit === 'pp' ? 'answered turns per pipeline' : 'AWF turns';
 }
 
 export type AlertDeliveryResult = { ok: true } | { ok: false; reason: string };

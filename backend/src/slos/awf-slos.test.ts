@@ -6,6 +6,7 @@ import {
   mergeMinutes,
   resolveAtOrBelow,
   SLO_DEFINITIONS,
+  type SloName,
   type SloResult,
   sloDefinition,
   summarizePipeline,
@@ -102,7 +103,7 @@ describe('judgeSlos()', () => {
 });
 
 describe('SLO_DEFINITIONS — the seed\'s suggested actions ("Suggested Actions" and "Troubleshooting")', () => {
-  const actionsOf = (name: SloResult['slo']) => sloDefinition(name).suggestedActions.join(' | ');
+  const actionsOf = (name: SloName) => sloDefinition(name).suggestedActions.join(' | ');
 
   it('high latency: provider health, bundle size and tokens, reduce rollout, resource constraints', () => {
     assert.match(
@@ -197,6 +198,7 @@ describe('mergeMinutes()', () => {
         fallbackReasons: aggregate.fallbackReasons,
         failures: aggregate.failures,
         latencySketch: aggregate.latency.encode(),
+        feedback: aggregate.feedback,
       };
     };
     const { awf, legacy, instances } = mergeMinutes([

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-types.js';
+import type { FeedbackObserver } from '../feedback/feedback-types.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import {
   type AlertDeliveryResult,
@@ -19,9 +20,13 @@ import {
   type SloAlertEvent,
   type SloLog,
 } from './alert-delivery.js';
+import { type FeedbackSignal, feedbackSignal, judgeFeedbackGuardrail } from './feedback-signal.js';
 import {
+  type AlertName,
+  type AlertUnit,
+  alertDefinition,
+  FEEDBACK_GUARDRAIL,
   SLO_DEFINITIONS,
-  type SloDefinition,
   type SloName,
   type SloSeverity,
   type SloState,
@@ -32,8 +37,10 @@ import {
 import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
 import {
   emptyAggregate,
+  type FeedbackSample,
   failedTurnSample,
   MINUTE_MS,
+  mergeFeedback,
   minuteOf,
   type TurnAggregate,
   TurnAggregator,
@@ -41,6 +48,7 @@ import {
 } from './turn-aggregates.js';
 
 export type { SloAlertCallback, SloAlertEvent } from './alert-delivery.js';
+export type { FeedbackSignal, PipelineFeedback } from './feedback-signal.js';
 export * from './slo-definitions.js';
 
 /** How the monitor runs; from config (SLO_* variables, see docs/slos.md). */
@@ -94,17 +102,17 @@ export interface PipelineSummary {
   latencyMaxMs: number | null;
 }
 
-/** One SLO judged over a window. */
+/** One SLO (or the feedback guardrail) judged over a window. */
 export interface SloResult {
-  slo: SloName;
+  slo: AlertName;
   title: string;
-  unit: SloDefinition['unit'];
+  unit: AlertUnit;
   severity: SloSeverity;
   /** Null when there were no AWF turns at all. */
   value: number | null;
   threshold: number;
   state: SloState;
-  /** AWF turns in the window. */
+  /** AWF turns in the window (for the feedback guardrail: the smaller pipeline's answered turns). */
   sample: number;
   minSample: number;
   suggestedActions: readonly string[];
@@ -113,7 +121,7 @@ export interface SloResult {
 /** An open alert, with what to do about it. */
 export interface OpenSloAlert extends SloAlert {
   title: string;
-  unit: SloDefinition['unit'];
+  unit: AlertUnit;
   suggestedActions: readonly string[];
 }
 
@@ -137,7 +145,10 @@ export interface SloReport {
   awf: PipelineSummary;
   /** Legacy-routed turns, for comparison; the SLOs judge AWF turns only. */
   legacy: PipelineSummary;
+  /** The three SLOs, then the feedback guardrail when SLO_FEEDBACK_DOWN_DELTA is set. */
   slos: SloResult[];
+  /** Player ratings per answering pipeline and the AWF − legacy down-rate difference (DESIGN §9). */
+  feedback: FeedbackSignal;
   /** No SLO violated (an SLO without enough data does not count as violated). */
   healthy: boolean;
   alerts: OpenSloAlert[];
@@ -147,8 +158,17 @@ export interface SloReport {
 export interface SloService {
   /** Feeds every turn, committed or failed, into the hot path; wire it into the turn service's observers. */
   readonly observer: TurnObserver;
+  /** Counts every stored rating (a replacement moves the count); wire it into the feedback service. */
+  readonly feedbackObserver: FeedbackObserver;
   /** The hot path: in memory, no I/O. */
   recordTurn(sample: TurnSample, atMs?: number): void;
+  /** A rating change into its minute's aggregate, in memory. */
+  recordFeedback(sample: FeedbackSample, atMs?: number): void;
+  /**
+   * Runs `task` with every retention prune (at most hourly, before the minute SLO_RETENTION_DAYS ago),
+   * so data kept beside the aggregates (feedback rows) follows the same setting; returns its unregister.
+   */
+  onPrune(task: (beforeMinute: number) => Promise<unknown>): () => void;
   /** Writes pending minutes to the store (merging with what is there). */
   flush(): Promise<void>;
   /** Judges the SLOs over `window` without changing any alert (slo-status, the dashboard). */
@@ -183,7 +203,8 @@ export function createSloService(deps: SloServiceDeps): SloService {
   let lastPruneAt = Number.NEGATIVE_INFINITY;
   // Per SLO: the open alert seen and how many evaluations in a row could not judge it. In memory: a
   // restart starts counting again, and with several instances the first to reach the count resolves.
-  const noDataStreaks = new Map<SloName, { alertId: string; evaluations: number }>();
+  const noDataStreaks = new Map<AlertName, { alertId: string; evaluations: number }>();
+  const pruneTasks = new Set<(beforeMinute: number) => Promise<unknown>>();
   const noDataLimit = settings.noDataResolveEvaluations ?? DEFAULT_NO_DATA_RESOLVE_EVALUATIONS;
   let timers: NodeJS.Timeout[] = [];
   let isClosed = false;
@@ -218,7 +239,13 @@ export function createSloService(deps: SloServiceDeps): SloService {
       store.listHistory(fromMinute, toMinute),
     ]);
     const { awf, legacy, instances } = mergeMinutes(rows);
-    const slos = judgeSlos(awf, thresholds, settings.minSample);
+    const feedback = feedbackSignal(awf, legacy, thresholds.feedbackDownDeltaPp);
+    const slos = [
+      ...judgeSlos(awf, thresholds, settings.minSample),
+      ...(thresholds.feedbackDownDeltaPp === undefined
+        ? []
+        : [guardrailResult(feedback, thresholds.feedbackDownDeltaPp, settings.minSample)]),
+    ];
     return {
       window,
       from: new Date(fromMinute * MINUTE_MS).toISOString(),
@@ -227,6 +254,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
       awf: summarizePipeline(awf),
       legacy: summarizePipeline(legacy),
       slos,
+      feedback,
       healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
       alerts: open.map(withActions),
       history: summarizeHistory(history),
@@ -348,7 +376,13 @@ export function createSloService(deps: SloServiceDeps): SloService {
     );
     if (now() - lastPruneAt >= PRUNE_EVERY_MS) {
       lastPruneAt = now();
-      await store.prune(minute - settings.retentionDays * 24 * 60);
+      const beforeMinute = minute - settings.retentionDays * 24 * 60;
+      await store.prune(beforeMinute);
+      for (const task of pruneTasks) {
+        await task(beforeMinute).catch((error: unknown) =>
+          log.error(`retention prune failed (will retry within the hour): ${messageOf(error)}`),
+        );
+      }
     }
     const final =
       events.length === 0 ? report : { ...report, alerts: (await store.listOpenAlerts()).map(withActions) };
@@ -381,7 +415,30 @@ export function createSloService(deps: SloServiceDeps): SloService {
         aggregator.record(failedTurnSample(event), now());
       },
     },
+    feedbackObserver: {
+      onFeedback({ pipeline, previous, current }) {
+        const sample: FeedbackSample = { pipeline, up: 0, down: 0, downReasons: {} };
+        const count = (rating: typeof current, by: 1 | -1) => {
+          if (rating.rating === 'up') sample.up += by;
+          else {
+            sample.down += by;
+            const reason = rating.reason ?? 'none';
+            sample.downReasons[reason] = (sample.downReasons[reason] ?? 0) + by;
+          }
+        };
+        if (previous) count(previous, -1);
+        count(current, 1);
+        aggregator.recordFeedback(sample, now());
+      },
+    },
     recordTurn,
+    recordFeedback(sample, atMs = now()) {
+      aggregator.recordFeedback(sample, atMs);
+    },
+    onPrune(task) {
+      pruneTasks.add(task);
+      return () => pruneTasks.delete(task);
+    },
     flush,
     status,
     evaluate,
@@ -493,6 +550,7 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
       into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
     }
     into.latency.mergeEncoded(row.latencySketch);
+    mergeFeedback(into.feedback, row.feedback);
   }
   return { awf, legacy, instances: [...instances].sort() };
 }
@@ -516,20 +574,37 @@ function summarizeHistory(points: readonly SloHistoryPoint[]): SloHistorySummary
   });
 }
 
+/** The feedback guardrail as a judged result, so alerting treats it like the SLOs. */
+function guardrailResult(signal: FeedbackSignal, thresholdPp: number, minSample: number): SloResult {
+  const judged = judgeFeedbackGuardrail(signal, thresholdPp, minSample);
+  return {
+    slo: FEEDBACK_GUARDRAIL.name,
+    title: FEEDBACK_GUARDRAIL.title,
+    unit: FEEDBACK_GUARDRAIL.unit,
+    severity: FEEDBACK_GUARDRAIL.severity,
+    value: judged.value,
+    threshold: judged.threshold,
+    state: judged.state,
+    sample: judged.sample,
+    minSample,
+    suggestedActions: FEEDBACK_GUARDRAIL.suggestedActions,
+  };
+}
+
 function withActions(alert: SloAlert): OpenSloAlert {
-  const definition = SLO_DEFINITIONS.find((candidate) => candidate.name === alert.slo);
+  const definition = alertDefinition(alert.slo);
   return {
     ...alert,
-    title: definition?.title ?? alert.slo,
-    unit: definition?.unit ?? '%',
-    suggestedActions: definition?.suggestedActions ?? [],
+    title: definition.title,
+    unit: definition.unit,
+    suggestedActions: definition.suggestedActions,
   };
 }
 
 function auditEventOf(
   kind: 'fired' | 'resolved',
   alert: SloAlert,
-  unit: SloDefinition['unit'],
+  unit: AlertUnit,
   instanceId: string,
   noData?: { minSample: number; evaluations: number },
 ): AuditEvent {

@@ -4,9 +4,14 @@ import type { Database } from '../store/database.js';
 import type { SloAlertsTable, SloHistoryTable, SloMinutesTable } from '../store/schema.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { LatencySketch } from './latency-sketch.js';
-import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
+import type { AlertName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
 import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
-import { emptyAggregate, mergeAggregate, type TurnAggregate } from './turn-aggregates.js';
+import {
+  emptyAggregate,
+  type FeedbackCounts,
+  mergeAggregate,
+  type TurnAggregate,
+} from './turn-aggregates.js';
 
 /**
  * The SloStore over Kysely, one implementation for SQLite and PostgreSQL. `audit`, when given, records
@@ -209,6 +214,9 @@ function toMinuteColumns(aggregate: TurnAggregate) {
     fallback_reasons: JSON.stringify(aggregate.fallbackReasons),
     failures: aggregate.failures,
     latency_sketch: aggregate.latency.encode(),
+    feedback_up: aggregate.feedback.up,
+    feedback_down: aggregate.feedback.down,
+    feedback_down_reasons: JSON.stringify(aggregate.feedback.downReasons),
   };
 }
 
@@ -220,6 +228,7 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
     failures: row.failures,
     latency: LatencySketch.decode(row.latency_sketch),
+    feedback: toFeedbackCounts(row),
   };
 }
 
@@ -234,13 +243,22 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     fallbackReasons: JSON.parse(row.fallback_reasons) as Record<string, number>,
     failures: row.failures,
     latencySketch: row.latency_sketch,
+    feedback: toFeedbackCounts(row),
+  };
+}
+
+function toFeedbackCounts(row: Selectable<SloMinutesTable>): FeedbackCounts {
+  return {
+    up: row.feedback_up,
+    down: row.feedback_down,
+    downReasons: JSON.parse(row.feedback_down_reasons) as Record<string, number>,
   };
 }
 
 function toSloAlert(row: Selectable<SloAlertsTable>): SloAlert {
   return {
     id: row.id,
-    slo: row.slo as SloName,
+    slo: row.slo as AlertName,
     severity: row.severity as SloSeverity,
     window: row.eval_window as SloWindow,
     threshold: row.threshold,
@@ -261,7 +279,7 @@ function toSloAlert(row: Selectable<SloAlertsTable>): SloAlert {
 function toHistoryPoint(row: Selectable<SloHistoryTable>): SloHistoryPoint {
   return {
     minute: row.minute,
-    slo: row.slo as SloName,
+    slo: row.slo as AlertName,
     window: row.eval_window as SloWindow,
     value: row.value,
     threshold: row.threshold,

@@ -6,6 +6,15 @@
 
 export type SloName = 'turn_latency_p95' | 'invalid_retry_rate' | 'fallback_rate';
 
+/** Judged and alerted like an SLO, but not one of the seed's three (no Prometheus burn-rate rules). */
+export type GuardrailName = 'feedback_down_delta';
+
+/** What an alert, a history point or a judged result may be about. */
+export type AlertName = SloName | GuardrailName;
+
+/** ms for latency, % for rates, pp (percentage points) for a difference of two rates. */
+export type AlertUnit = 'ms' | '%' | 'pp';
+
 /** The seed's "Alerting Thresholds": fallback rate critical, retry rate and latency warning. */
 export type SloSeverity = 'warning' | 'critical';
 
@@ -19,16 +28,29 @@ export interface SloThresholds {
   turnP95Ms: number;
   invalidRetryRatePct: number;
   fallbackRatePct: number;
+  /**
+   * SLO_FEEDBACK_DOWN_DELTA, percentage points: alert when AWF's down-rate exceeds legacy's by more than
+   * this with 95 % confidence; undefined: the feedback signal is informational.
+   */
+  feedbackDownDeltaPp?: number | undefined;
 }
 
-export interface SloDefinition {
-  name: SloName;
+/** What alerting needs to know of an SLO or guardrail. */
+export interface AlertDefinition {
+  name: AlertName;
   /** For people: `turn latency p95`. */
   title: string;
   severity: SloSeverity;
-  unit: 'ms' | '%';
+  unit: AlertUnit;
   /** The env var that sets the threshold. */
   thresholdEnv: string;
+  /** The remediation steps, in order. */
+  suggestedActions: readonly string[];
+}
+
+export interface SloDefinition extends AlertDefinition {
+  name: SloName;
+  unit: 'ms' | '%';
   threshold(thresholds: SloThresholds): number;
   /** The seed's remediation steps for this SLO, in the seed's order. */
   suggestedActions: readonly string[];
@@ -81,6 +103,25 @@ export const SLO_DEFINITIONS: readonly SloDefinition[] = [
   },
 ];
 
+/**
+ * The player-feedback guardrail (DESIGN §9): its value is the lower end of the 95 % interval of the
+ * AWF − legacy down-rate, so it is violated only when AWF is worse by more than the threshold with 95 %
+ * confidence. Active only when SLO_FEEDBACK_DOWN_DELTA is set.
+ */
+export const FEEDBACK_GUARDRAIL: AlertDefinition = {
+  name: 'feedback_down_delta',
+  title: 'feedback down-rate AWF - legacy (95 % lower bound)',
+  severity: 'warning',
+  unit: 'pp',
+  thresholdEnv: 'SLO_FEEDBACK_DOWN_DELTA',
+  suggestedActions: [
+    'Read the down ratings and their comments (tsx backend/scripts/awf-feedback.ts --recent --pipeline awf --rating down)',
+    'Check model output quality on the reasons players give (incoherent, wrong_state, offensive)',
+    'Run the golden tests against the current content (npm run awf:golden:test)',
+    'Consider reducing rollout percentage (tsx backend/scripts/awf-rollout-set.ts --percent <lower> --actor <you>)',
+  ],
+};
+
 export const SLO_NAMES: readonly SloName[] = SLO_DEFINITIONS.map((definition) => definition.name);
 
 export function sloDefinition(name: SloName): SloDefinition {
@@ -89,11 +130,17 @@ export function sloDefinition(name: SloName): SloDefinition {
   return definition;
 }
 
+/** An SLO's or the guardrail's definition. */
+export function alertDefinition(name: AlertName): AlertDefinition {
+  return name === 'feedback_down_delta' ? FEEDBACK_GUARDRAIL : sloDefinition(name);
+}
+
 export function isSloName(value: string): value is SloName {
   return (SLO_NAMES as readonly string[]).includes(value);
 }
 
-/** `1234.5 ms` or `1.25 %`, as the log line, slo-status and the webhook say it. */
-export function formatSloValue(unit: SloDefinition['unit'], value: number): string {
-  return unit === 'ms' ? `${Math.round(value)} ms` : `${value.toFixed(2)} %`;
+/** `1234.5 ms`, `1.25 %` or `0.80 pp`, as the log line, slo-status and the webhook say it. */
+export function formatSloValue(unit: AlertUnit, value: number): string {
+  if (unit === 'ms') return `${Math.round(value)} ms`;
+  return `${value.toFixed(2)} ${unit}`;
 }

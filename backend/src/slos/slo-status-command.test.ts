@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../cli/cli-errors.js';
 import { parseCommand, runCli } from '../cli/cli-runner.js';
 import { judgeSlos, type SloReport, summarizePipeline } from './awf-slos.js';
+import { feedbackSignal } from './feedback-signal.js';
 import { type SloStatusDeps, sloStatusCommand } from './slo-status-command.js';
 import { emptyAggregate, TurnAggregator } from './turn-aggregates.js';
 
@@ -23,6 +24,7 @@ function reportWith(turns: number, fellBack: number, opts: { alertOpen?: boolean
     awf: summarizePipeline(awf),
     legacy: summarizePipeline(emptyAggregate()),
     slos,
+    feedback: feedbackSignal(awf, emptyAggregate(), undefined),
     healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
     alerts: opts.alertOpen
       ? [

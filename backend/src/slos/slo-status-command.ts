@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { AdminDeps } from '../cli/admin-cli.js';
 import { EXIT } from '../cli/cli-errors.js';
 import type { CliCommand } from '../cli/cli-runner.js';
-import type { OpenSloAlert, SloReport, SloResult, SloService } from './awf-slos.js';
+import { sampleNoun } from './alert-delivery.js';
+import type {
+  FeedbackSignal,
+  OpenSloAlert,
+  PipelineFeedback,
+  SloReport,
+  SloResult,
+  SloService,
+} from './awf-slos.js';
 import { formatSloValue, SLO_WINDOWS, type SloWindow } from './slo-definitions.js';
 
 /** Exit codes of slo-status: a deploy pipeline gates on them. An open alert fails the gate like a violation. */
@@ -136,7 +144,7 @@ export function formatSloReport(report: SloReport): string {
       slo.state === 'insufficient_data'
         ? `${STATE_LABEL[slo.state]} (< ${slo.minSample} turns)`
         : STATE_LABEL[slo.state],
-      `${slo.sample} AWF turns`,
+      `${slo.sample} ${sampleNoun(slo.unit)}`,
     ]),
   ];
   lines.push(...table(rows));
@@ -148,6 +156,7 @@ export function formatSloReport(report: SloReport): string {
       `fallbacks ${awf.fallbacks}${fallbackReasons(awf.fallbackReasons)}, failed ${awf.failures}; ` +
       `legacy ${legacy.turns} turns, latency p50 ${p95(legacy.latencyP50Ms)}, p95 ${p95(legacy.latencyP95Ms)}, failed ${legacy.failures}`,
   );
+  lines.push(...feedbackLines(report.feedback));
   const recorded = Math.max(0, ...report.history.map((history) => history.minutes));
   const violated = report.history.map((history) => `${history.slo} ${history.violatedMinutes}`).join(', ');
   lines.push(`History: ${recorded} evaluated minutes in this window; violated minutes: ${violated}`);
@@ -173,8 +182,38 @@ export function formatSloReport(report: SloReport): string {
 
 function alertLines(alert: OpenSloAlert): string[] {
   return [
-    `  [${alert.severity}] ${alert.title} since ${alert.firedAt}: fired at ${formatSloValue(alert.unit, alert.firedValue)} > ${formatSloValue(alert.unit, alert.threshold)} (window ${alert.window}, ${alert.firedSample} AWF turns, by ${alert.firedBy})`,
+    `  [${alert.severity}] ${alert.title} since ${alert.firedAt}: fired at ${formatSloValue(alert.unit, alert.firedValue)} > ${formatSloValue(alert.unit, alert.threshold)} (window ${alert.window}, ${alert.firedSample} ${sampleNoun(alert.unit)}, by ${alert.firedBy})`,
     ...actionLines(alert.suggestedActions),
+  ];
+}
+
+/** The player-feedback signal: each pipeline's down-rate with its sample, and AWF − legacy with its interval. */
+function feedbackLines(signal: FeedbackSignal): string[] {
+  const fixed = (value: number | null, digits: number) => (value === null ? '-' : value.toFixed(digits));
+  const pipeline = (name: string, feedback: PipelineFeedback) => {
+    const ci = feedback.downRateCi95Pct;
+    const reasons = fallbackReasons(feedback.downReasons);
+    return (
+      `  ${name.padEnd(6)} ${feedback.answeredTurns} answered turns, ${feedback.ratings} ratings (${feedback.down} down${reasons}, ${feedback.up} up): ` +
+      `${fixed(feedback.downPer1000Turns, 1)} down per 1000 turns = ${fixed(feedback.downRatePct, 2)} %` +
+      `${ci ? ` [95 % ${ci.low.toFixed(2)}, ${ci.high.toFixed(2)}]` : ''}, ${fixed(feedback.downShareOfRatingsPct, 1)} % of ratings down`
+    );
+  };
+  const { difference } = signal;
+  const ci = difference.ci95Pp;
+  const delta =
+    difference.deltaPp === null
+      ? '- (needs answered turns on both pipelines)'
+      : `${difference.deltaPp >= 0 ? '+' : ''}${difference.deltaPp.toFixed(2)} pp, 95 % CI [${ci?.low.toFixed(2)}, ${ci?.high.toFixed(2)}] (Newcombe/Wilson, ${difference.awfTurns} vs ${difference.legacyTurns} answered turns)`;
+  const guardrail =
+    signal.guardrailPp === null
+      ? 'informational (SLO_FEEDBACK_DOWN_DELTA unset)'
+      : `guardrail: alert when the lower bound exceeds ${signal.guardrailPp} pp (SLO_FEEDBACK_DOWN_DELTA)`;
+  return [
+    'Feedback (down ratings per answered turn; a fallback was answered by legacy):',
+    pipeline('AWF', signal.awf),
+    pipeline('legacy', signal.legacy),
+    `  AWF - legacy: ${delta}; ${guardrail}`,
   ];
 }
 

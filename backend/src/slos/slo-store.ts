@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../audit/audit-types.js';
 import type { Pipeline } from '../game/game-types.js';
-import type { SloName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
-import type { MinuteAggregate } from './turn-aggregates.js';
+import type { AlertName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
+import type { FeedbackCounts, MinuteAggregate } from './turn-aggregates.js';
 
 /** One instance's aggregate for one minute and pipeline, as stored (the sketch encoded). */
 export interface StoredMinute {
@@ -16,12 +16,14 @@ export interface StoredMinute {
   failures: number;
   /** `LatencySketch.encode()` output. */
   latencySketch: string;
+  /** Ratings of answers by this pipeline (a fallback's rating is on the legacy row); deltas, see FeedbackCounts. */
+  feedback: FeedbackCounts;
 }
 
 /** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */
 export interface SloAlert {
   id: string;
-  slo: SloName;
+  slo: AlertName;
   severity: SloSeverity;
   window: SloWindow;
   threshold: number;
@@ -55,7 +57,7 @@ export interface SloResolution {
 /** One SLO's value for one minute, as the timer's evaluation saw it (so "healthy for 7 days" is data). */
 export interface SloHistoryPoint {
   minute: number;
-  slo: SloName;
+  slo: AlertName;
   window: SloWindow;
   value: number | null;
   threshold: number;
@@ -82,7 +84,7 @@ export interface SloStore {
   fireAlert(alert: SloAlert, audit?: AuditEvent): Promise<boolean>;
   /** Resolves the open alert of `slo`; the resolved alert when this call resolved it, else undefined. */
   resolveAlert(
-    slo: SloName,
+    slo: AlertName,
     resolution: SloResolution,
     audit?: (alert: SloAlert) => AuditEvent,
   ): Promise<SloAlert | undefined>;

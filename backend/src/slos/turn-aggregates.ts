@@ -39,6 +39,24 @@ export function failedTurnSample(
   };
 }
 
+/**
+ * Player ratings of one pipeline's answers (by the pipeline that answered: a fallback is legacy).
+ * Stored as deltas: a replaced rating subtracts the old one and adds the new one in the minute it was
+ * replaced, so any window sums exactly and a turn rated twice inside the window counts once.
+ */
+export interface FeedbackCounts {
+  up: number;
+  down: number;
+  /** Down ratings by reason (`none` when none was given). */
+  downReasons: Record<string, number>;
+}
+
+/** One rating change for the aggregates: +1/-1/0 per count. */
+export interface FeedbackSample extends FeedbackCounts {
+  /** The pipeline that answered the rated turn. */
+  pipeline: Pipeline;
+}
+
 /** Turns of one pipeline, counted and sketched: one minute of one instance, or a merged window. */
 export interface TurnAggregate {
   turns: number;
@@ -49,6 +67,8 @@ export interface TurnAggregate {
   /** Turns that failed outright (for AWF also counted as fallbacks). */
   failures: number;
   latency: LatencySketch;
+  /** Ratings of this pipeline's answers. */
+  feedback: FeedbackCounts;
 }
 
 /** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
@@ -71,7 +91,17 @@ export function emptyAggregate(): TurnAggregate {
     fallbackReasons: {},
     failures: 0,
     latency: new LatencySketch(),
+    feedback: { up: 0, down: 0, downReasons: {} },
   };
+}
+
+/** Adds `from`'s rating counts into `into`. */
+export function mergeFeedback(into: FeedbackCounts, from: FeedbackCounts): void {
+  into.up += from.up;
+  into.down += from.down;
+  for (const [reason, count] of Object.entries(from.downReasons)) {
+    if (count !== 0) into.downReasons[reason] = (into.downReasons[reason] ?? 0) + count;
+  }
 }
 
 /** Adds `from`'s counts and sketch into `into`. */
@@ -84,6 +114,7 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
     into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
   }
   into.latency.merge(from.latency);
+  mergeFeedback(into.feedback, from.feedback);
 }
 
 /**
@@ -115,6 +146,11 @@ export class TurnAggregator {
     }
     if (sample.failed) aggregate.failures += 1;
     aggregate.latency.add(sample.latencyMs);
+  }
+
+  /** Adds one rating change at `atMs` (epoch ms) to its minute, on the pipeline that answered. */
+  recordFeedback(sample: FeedbackSample, atMs: number): void {
+    mergeFeedback(this.aggregateFor(Math.floor(atMs / MINUTE_MS), sample.pipeline).feedback, sample);
   }
 
   /** Whether any turn is waiting to be flushed. */

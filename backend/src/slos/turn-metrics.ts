@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { FeedbackObserver } from '../feedback/feedback-types.js';
 import type { Pipeline } from '../game/game-types.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import type { SloReport } from './awf-slos.js';
-import { SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
+import { FEEDBACK_GUARDRAIL, SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
 import { FAILED_TURN_FALLBACK_REASONS, failedTurnSample } from './turn-aggregates.js';
 
 /** What the rollout gauges show; read on each scrape. */
@@ -34,6 +35,8 @@ export interface TurnMetrics {
   readonly registry: Registry;
   /** Counts every turn, committed or failed; wire it into the turn service's observers. */
   readonly observer: TurnObserver;
+  /** Counts every stored rating; wire it into the feedback service. */
+  readonly feedbackObserver: FeedbackObserver;
   /** The exposition text and its content type, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
   /** Checks a request's Authorization header against AWF_METRICS_TOKEN (constant time); open when unset. */
@@ -78,6 +81,8 @@ export const METRIC_NAMES = {
   sloThresholdRatio: 'awf_slo_threshold_ratio',
   sloWindowTurns: 'awf_slo_window_turns',
   sloAlertFiring: 'awf_slo_alert_firing',
+  feedback: 'awf_feedback_total',
+  feedbackReplaced: 'awf_feedback_replaced_total',
 } as const;
 
 /**
@@ -135,6 +140,25 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     labelNames: ['pipeline', 'direction'],
     registers: [registry],
   });
+
+  const feedback = new Counter({
+    name: METRIC_NAMES.feedback,
+    help: 'Player ratings stored, by the pipeline that answered the turn (a fallback is legacy), rating and reason (none: no reason); a replacement counts its new rating.',
+    labelNames: ['pipeline', 'rating', 'reason'],
+    registers: [registry],
+  });
+  const feedbackReplaced = new Counter({
+    name: METRIC_NAMES.feedbackReplaced,
+    help: 'Player ratings withdrawn because the player rated the same turn again; awf_feedback_total minus this counts each turn once.',
+    labelNames: ['pipeline', 'rating', 'reason'],
+    registers: [registry],
+  });
+  for (const pipeline of ['awf', 'legacy'] as const) {
+    for (const rating of ['up', 'down'] as const) {
+      feedback.labels(pipeline, rating, 'none').inc(0);
+      feedbackReplaced.labels(pipeline, rating, 'none').inc(0);
+    }
+  }
 
   // Bind children once and zero them, so every series exists from the first scrape (rate() needs it).
   const bind = (pipeline: Pipeline) => {
@@ -231,7 +255,8 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     collect() {
       const report = options.sloReport?.();
       if (!report) return;
-      for (const definition of SLO_DEFINITIONS) {
+      const guarded = report.slos.some((result) => result.slo === FEEDBACK_GUARDRAIL.name);
+      for (const definition of guarded ? [...SLO_DEFINITIONS, FEEDBACK_GUARDRAIL] : SLO_DEFINITIONS) {
         const isOpen = report.alerts.some((alert) => alert.slo === definition.name);
         alertFiring.labels(definition.name, definition.severity).set(isOpen ? 1 : 0);
       }
@@ -259,6 +284,12 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
         series.turns.inc();
         failures.labels(sample.pipeline, event.errorCode).inc();
         if (sample.fallback) fallbacks.labels(sample.fallbackReason ?? 'unknown').inc();
+      },
+    },
+    feedbackObserver: {
+      onFeedback({ pipeline, previous, current }) {
+        feedback.labels(pipeline, current.rating, current.reason ?? 'none').inc();
+        if (previous) feedbackReplaced.labels(pipeline, previous.rating, previous.reason ?? 'none').inc();
       },
     },
     async scrape() {

@@ -125,6 +125,14 @@ export interface SloMinutesTable {
   failures: number;
   /** A LatencySketch, encoded. */
   latency_sketch: string;
+  /**
+   * Player ratings (migration 007), by the pipeline that ANSWERED (a fallback's rating counts on the
+   * legacy row); a replaced rating adds its delta in the minute it was replaced, so one row may be negative.
+   */
+  feedback_up: number;
+  feedback_down: number;
+  /** Down ratings by reason, as JSON text. */
+  feedback_down_reasons: string;
   updated_at: string;
 }
 
@@ -158,6 +166,25 @@ export interface SloAlertsTable {
   resolved_reason: string | null;
 }
 
+/** One rating per turn (migration 007); pipeline, route and fallback are copied from the turn record. */
+export interface FeedbackTable {
+  session_id: string;
+  turn_no: number;
+  user_id: string;
+  /** The pipeline that answered: a fallback is legacy. */
+  pipeline: 'awf' | 'legacy';
+  route_reason: string;
+  fallback: 0 | 1;
+  fallback_reason: string | null;
+  rating: 'up' | 'down';
+  reason: string | null;
+  comment: string | null;
+  /** ISO 8601: first rated. */
+  created_at: string;
+  /** ISO 8601: last rated (a replacement moves it). */
+  updated_at: string;
+}
+
 /** Every table the store owns, as Kysely sees them. Migrations add tables; add their types here. */
 export interface DatabaseSchema {
   sessions: SessionsTable;
@@ -172,6 +199,7 @@ export interface DatabaseSchema {
   auth_actors: AuthActorsTable;
   auth_tokens: AuthTokensTable;
   golden_runs: GoldenRunsTable;
+  feedback: FeedbackTable;
 }
 
 /** One row per scenario per golden run; `full_run` marks runs of every scenario at its own pipeline. */

@@ -2,8 +2,10 @@ import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import type { CliCommand } from '../cli/cli-runner.js';
 import type { Content } from '../content/content-types.js';
+import type { FeedbackService } from '../feedback/feedback-service.js';
+import { FEEDBACK_REASONS, type FeedbackInput, type FeedbackReason } from '../feedback/feedback-types.js';
 import type { Choice } from '../game/game-types.js';
-import { NotFoundError } from '../shared/errors.js';
+import { AppError, NotFoundError } from '../shared/errors.js';
 import type { TurnService } from './turn-service.js';
 
 const HELP = `Play the sample adventure in the terminal (npm run play).
@@ -16,6 +18,7 @@ Usage: npm run play -- [--seed N] [--session ID] [--user ID]
   --help, -h    this text
 
 Type a choice's number or anything you like. /state shows the game state, /quit leaves.
+/good rates the last turn up; /bad [reason] [comment] rates it down (reasons: ${FEEDBACK_REASONS.join(', ')}).
 Uses the same configuration as the server (AWF_DB_PATH, DATABASE_URL, AWF_BUNDLE_ON, ...).
 Exit codes: 0 saved and left; 2 a flag or variable is unknown, repeated or malformed;
 3 the store could not be reached or another runtime failure.`;
@@ -31,9 +34,10 @@ const schema = z.object({
   user: z.string().min(1, 'needs an id').optional(),
 });
 
-/** What a game in the terminal needs: the turn service and the adventure's title. */
+/** What a game in the terminal needs: the turn service, feedback and the adventure's title. */
 export interface PlayDeps {
   turns: Pick<TurnService, 'getSession' | 'startSession' | 'playTurn'>;
+  feedback: Pick<FeedbackService, 'rateTurn'>;
   content: { adventure: Pick<Content['adventure'], 'title'> };
 }
 
@@ -43,7 +47,7 @@ export const playCommand: CliCommand<typeof schema, PlayDeps> = {
   flags: { seed: { type: 'string' }, session: { type: 'string' }, user: { type: 'string' } },
   schema,
   async run(args, cli) {
-    const { turns, content } = cli.deps;
+    const { turns, feedback, content } = cli.deps;
     const rl = createInterface({ input: cli.stdin, output: process.stdout });
     try {
       const existing = args.session
@@ -53,6 +57,7 @@ export const playCommand: CliCommand<typeof schema, PlayDeps> = {
           })
         : undefined;
       let sessionId: string;
+      let lastTurnNo = existing?.session.turnCount ?? 0;
       if (existing) {
         sessionId = existing.session.sessionId;
         show(
@@ -74,11 +79,27 @@ export const playCommand: CliCommand<typeof schema, PlayDeps> = {
       for await (const line of rl) {
         const input = line.trim();
         if (input === '/quit' || input === '/exit') break;
+        const rating = ratingOf(input);
         if (input === '/state') {
           const { session } = await turns.getSession(sessionId);
           console.log(JSON.stringify(session.state, null, 2));
+        } else if (rating) {
+          if (lastTurnNo === 0) console.log('Nothing to rate yet: play a turn first.');
+          else {
+            try {
+              const rated = await feedback.rateTurn(sessionId, lastTurnNo, rating);
+              const reason = rated.feedback.reason ? ` (${rated.feedback.reason})` : '';
+              console.log(
+                `${rated.replaced ? 'Rating changed' : 'Thanks'}: turn ${lastTurnNo} rated ${rated.feedback.rating}${reason}.`,
+              );
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error;
+              console.log(`error: ${error.message}`);
+            }
+          }
         } else if (input !== '') {
           const turn = await turns.playTurn(sessionId, input);
+          lastTurnNo = Number(turn.turnId.slice(turn.turnId.lastIndexOf(':') + 1));
           const route = turn.fallback ? `legacy (fallback: ${turn.fallbackReason})` : turn.pipeline;
           show(turn.txt, turn.choices, `[${route}${turn.retried ? ', retried' : ''} · ${turn.latencyMs} ms]`);
         }
@@ -116,4 +137,20 @@ function show(txt: string, choices: readonly Choice[], footer?: string): void {
     console.log(`  ${i + 1}. ${choice.label}`);
   });
   if (footer) console.log(process.stdout.isTTY ? `\x1b[2m${footer}\x1b[0m` : footer);
+}
+
+/** `/good` or `/bad [reason] [comment]` as a rating; undefined for any other line. */
+function ratingOf(input: string): FeedbackInput | undefined {
+  if (input === '/good') return { rating: 'up' };
+  const bad = /^\/bad(?:\s+(.*))?$/s.exec(input);
+  if (!bad) return undefined;
+  const rest = (bad[1] ?? '').trim();
+  const [first = '', ...words] = rest.split(/\s+/);
+  const isReason = (FEEDBACK_REASONS as readonly string[]).includes(first);
+  const comment = isReason ? words.join(' ') : rest;
+  return {
+    rating: 'down',
+    ...(isReason ? { reason: first as FeedbackReason } : {}),
+    ...(comment ? { comment } : {}),
+  };
 }
