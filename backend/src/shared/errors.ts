@@ -79,6 +79,14 @@ export const ERROR_CODES: Record<string, string> = {
   GOLDEN_NO_SCENARIOS:
     'The golden scenario directory is missing or holds no scenario; a run that would test nothing fails (exit 2).',
   GOLDEN_WRITE_REFUSED: 'The golden runner will not write or delete golden files while CI=true.',
+  FLAG_NOT_FOUND: 'OFREP: no flag with that key (today there is one, awf-bundle); OFREP body (404).',
+  INVALID_CONTEXT:
+    'OFREP: the evaluation context is not an object, an id is not a string of the accepted form, or targetingKey contradicts userId; OFREP body (400).',
+  TARGETING_KEY_MISSING:
+    'OFREP: the context names no player (none of targetingKey, userId, sessionId); OFREP body (400).',
+  PARSE_ERROR: 'OFREP: the request body is not JSON or not an object; OFREP body (400).',
+  OFREP_RATE_LIMITED:
+    'OFREP: this token made more evaluations than AWF_OFREP_RATE_LIMIT per second allows; retry after the Retry-After seconds (429).',
 };
 
 /** The model provider failed: HTTP error, transport error or an unusable answer. */
