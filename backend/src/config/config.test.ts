@@ -76,7 +76,11 @@ describe('parseConfig', () => {
         'claude',
         /^AWF_MODEL_PROVIDER="claude" is invalid: accepted values are local, openai$/,
       ],
-      ['AWF_OFREP_RATE_LIMIT', '0', /^AWF_OFREP_RATE_LIMIT="0" is invalid: accepted values are an integer from 1/],
+      [
+        'AWF_OFREP_RATE_LIMIT',
+        '0',
+        /^AWF_OFREP_RATE_LIMIT="0" is invalid: accepted values are an integer from 1/,
+      ],
       ['AWF_LOCAL_INVALID_RATE', '1.5', /^AWF_LOCAL_INVALID_RATE="1.5" is invalid/],
       [
         'DATABASE_URL',

@@ -4,6 +4,8 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
+import type { Ofrep } from '../rollout/ofrep/create-ofrep.js';
+import { ofrepRoutes } from '../rollout/ofrep/ofrep-routes.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import { metricsRoutes } from '../slos/metrics-routes.js';
@@ -20,6 +22,7 @@ export interface HttpServices {
   rollout: RolloutService;
   audit: AuditLogger;
   metrics: TurnMetrics;
+  ofrep: Ofrep;
 }
 
 export interface BuildAppOptions {
@@ -48,5 +51,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
+  await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
   return app;
 }
