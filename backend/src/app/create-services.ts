@@ -12,6 +12,7 @@ import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { processRouter } from '../rollout/canary-rollout.js';
 import { createRollout } from '../rollout/create-rollout.js';
+import { createOfrep, type Ofrep } from '../rollout/ofrep/create-ofrep.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
 import type { Router } from '../rollout/route-decision.js';
@@ -46,6 +47,8 @@ export interface Services {
   rolloutState: RolloutStateCache;
   /** The one routing decision (rollout/route-decision.ts) over the live snapshot. */
   router: Router;
+  /** OFREP flag evaluation over the same router, its per-minute counts and per-token rate limit. */
+  ofrep: Ofrep;
   close(): Promise<void>;
 }
 
@@ -104,7 +107,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
     retention: slos,
     ...timing,
   });
+  const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
+  if (options.sloTimers ?? true) ofrep.counter.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
   processAuditLogger.fill(audit);
@@ -122,12 +127,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     rollout: rollout.service,
     rolloutState: rollout.state,
     router: rollout.router,
+    ofrep,
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);
       await rollout.state.stop();
       await slos.close();
+      await ofrep.counter.close();
       await database.close();
     },
   };

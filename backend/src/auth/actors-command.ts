@@ -9,14 +9,15 @@ import { ROLES } from './roles.js';
 const HELP = `Manage the actors who may use the admin scripts and API, and their tokens.
 
 Usage:
-  tsx backend/scripts/awf-actors.ts add <name> --role viewer|operator|admin|auditor [--ttl 90d | --expires-at ISO]
+  tsx backend/scripts/awf-actors.ts add <name> --role viewer|operator|admin|auditor|evaluator [--ttl 90d | --expires-at ISO]
   tsx backend/scripts/awf-actors.ts token <name> [--ttl 90d | --expires-at ISO]   issue another token
   tsx backend/scripts/awf-actors.ts revoke <name>            revoke the actor and all its tokens
   tsx backend/scripts/awf-actors.ts revoke --token <id>      revoke one token
   tsx backend/scripts/awf-actors.ts list [--json]
 
   --role ROLE        viewer (read status), operator (change rollout and overrides),
-                     admin (also actors, tokens, retention), auditor (read, export, verify the audit log)
+                     admin (also actors, tokens, retention), auditor (read, export, verify the audit log),
+                     evaluator (OFREP flag evaluation only: for other services)
   --ttl D            the token expires after D (90s, 15m, 24h, 7d); default: no expiry
   --expires-at ISO   the token expires at that instant, e.g. 2026-07-01T00:00:00Z
   --token ID         with revoke: the token id (the 12 hex characters after awf_)
@@ -58,7 +59,7 @@ const schema = z
     switch (command) {
       case 'add':
         if (!name) return fail("add needs the new actor's name: add <name> --role <role>");
-        if (!args.role) return fail('add needs --role viewer|operator|admin|auditor');
+        if (!args.role) return fail('add needs --role viewer|operator|admin|auditor|evaluator');
         if (args.token) return fail('--token belongs to revoke');
         return { command, name, role: args.role, expiry, ...common } as const;
       case 'token':

@@ -17,15 +17,26 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** `X-API-Key: <token>` → the token, else undefined (OFREP's ApiKeyAuth scheme). */
+export function apiKeyToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+}
+
 /**
  * A route's onRequest hook: authenticates the Bearer token for `permission` before the body is even
  * parsed (so an anonymous caller learns nothing about validation), writing `auth.denied` on failure.
  * Other plugins (SLO, metrics) can use it the same way: `{ onRequest: requirePermission(auth, 'slo.read') }`.
+ * `acceptApiKey`: an `X-API-Key` header is accepted too (the Bearer token wins when both are sent).
  */
-export function requirePermission(auth: AuthService, permission: Permission): onRequestHookHandler {
+export function requirePermission(
+  auth: AuthService,
+  permission: Permission,
+  options: { acceptApiKey?: boolean } = {},
+): onRequestHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     request.principal = await auth.authenticate({
-      token: bearerToken(request),
+      token: bearerToken(request) ?? (options.acceptApiKey ? apiKeyToken(request) : undefined),
       permission,
       via: 'http',
       source: request.ip,

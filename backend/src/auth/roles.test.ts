@@ -13,8 +13,8 @@ import {
 
 describe('permission matrix', () => {
   const expected: Record<Role, Permission[]> = {
-    viewer: ['rollout.read', 'slo.read'],
-    operator: ['rollout.read', 'rollout.write', 'slo.read'],
+    viewer: ['rollout.read', 'slo.read', 'flags.evaluate'],
+    operator: ['rollout.read', 'rollout.write', 'slo.read', 'flags.evaluate'],
     admin: [
       'rollout.read',
       'rollout.write',
@@ -23,8 +23,10 @@ describe('permission matrix', () => {
       'audit.checkpoint',
       'actors.manage',
       'retention.manage',
+      'flags.evaluate',
     ],
-    auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint'],
+    auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint', 'flags.evaluate'],
+    evaluator: ['flags.evaluate'],
   };
   for (const role of ROLES) {
     it(`gives ${role} exactly ${expected[role].join(', ')}`, () => {
@@ -38,6 +40,15 @@ describe('permission matrix', () => {
   it('lets only operator and admin change the rollout, and nobody but admin manage actors', () => {
     assert.deepEqual(PERMISSION_MATRIX['rollout.write'].roles, ['operator', 'admin']);
     assert.deepEqual(PERMISSION_MATRIX['actors.manage'].roles, ['admin']);
+  });
+
+  it('lets every role that reads the rollout evaluate flags, and an evaluator do nothing else', () => {
+    for (const role of PERMISSION_MATRIX['rollout.read'].roles) assert.ok(can(role, 'flags.evaluate'), role);
+    assert.ok(can('evaluator', 'flags.evaluate'));
+    assert.deepEqual(
+      (Object.keys(PERMISSION_MATRIX) as Permission[]).filter((permission) => can('evaluator', permission)),
+      ['flags.evaluate'],
+    );
   });
 
   it('is the table in the README', () => {

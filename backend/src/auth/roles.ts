@@ -1,5 +1,5 @@
-/** The four roles (DESIGN §4). */
-export const ROLES = ['viewer', 'operator', 'admin', 'auditor'] as const;
+/** The four roles of DESIGN §4, and `evaluator`: services that only ask the flag (OFREP). */
+export const ROLES = ['viewer', 'operator', 'admin', 'auditor', 'evaluator'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What a request may ask to do. */
@@ -10,7 +10,8 @@ export type Permission =
   | 'audit.read'
   | 'audit.checkpoint'
   | 'actors.manage'
-  | 'retention.manage';
+  | 'retention.manage'
+  | 'flags.evaluate';
 
 /**
  * The permission matrix: which roles hold each permission. The docs' table is generated from and
@@ -36,6 +37,11 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
   },
   'actors.manage': { roles: ['admin'], what: 'add and revoke actors, issue and revoke tokens, list actors' },
   'retention.manage': { roles: ['admin'], what: 'change data retention' },
+  // Evaluating tells no more than rollout.read does, so every role that reads the rollout may ask too.
+  'flags.evaluate': {
+    roles: ['viewer', 'operator', 'admin', 'auditor', 'evaluator'],
+    what: 'evaluate flags over OFREP (`/ofrep/v1/evaluate/flags[/awf-bundle]`); all an `evaluator` may do',
+  },
 };
 
 export function can(role: Role, permission: Permission): boolean {

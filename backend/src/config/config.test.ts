@@ -15,6 +15,11 @@ describe('parseConfig', () => {
     assert.equal(config.rollout.emergencyFallback, false);
     assert.deepEqual(config.slo, { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 });
     assert.equal(config.model.provider, 'local');
+    assert.deepEqual(config.ofrep, { rateLimitPerSecond: 100 });
+  });
+
+  it('reads the OFREP per-token rate limit', () => {
+    assert.equal(parseConfig({ AWF_OFREP_RATE_LIMIT: '250' }).ofrep.rateLimitPerSecond, 250);
   });
 
   it('reads the seed variables', () => {
@@ -70,6 +75,11 @@ describe('parseConfig', () => {
         'AWF_MODEL_PROVIDER',
         'claude',
         /^AWF_MODEL_PROVIDER="claude" is invalid: accepted values are local, openai$/,
+      ],
+      [
+        'AWF_OFREP_RATE_LIMIT',
+        '0',
+        /^AWF_OFREP_RATE_LIMIT="0" is invalid: accepted values are an integer from 1/,
       ],
       ['AWF_LOCAL_INVALID_RATE', '1.5', /^AWF_LOCAL_INVALID_RATE="1.5" is invalid/],
       [

@@ -23,6 +23,8 @@ export interface Config {
   };
   /** Per-actor limit on changes, counted in the shared store so it holds across processes. */
   auth: { changeRateLimit: number; changeRateWindowSec: number };
+  /** AWF_OFREP_RATE_LIMIT: OFREP evaluations per token per second, per process (a token bucket). */
+  ofrep: { rateLimitPerSecond: number };
   audit: {
     /** AWF_AUDIT_CHECKPOINT_EVERY: a checkpoint is written with every N-th entry (0: only on demand). */
     checkpointEvery: number;
@@ -105,6 +107,9 @@ export function parseConfig(env: Env): Config {
     auth: {
       changeRateLimit: read.number('AWF_CHANGE_RATE_LIMIT', 30, { min: 1, max: 100000, integer: true }),
       changeRateWindowSec: read.number('AWF_CHANGE_RATE_WINDOW_S', 60, { min: 1, max: 86400, integer: true }),
+    },
+    ofrep: {
+      rateLimitPerSecond: read.number('AWF_OFREP_RATE_LIMIT', 100, { min: 1, max: 1_000_000, integer: true }),
     },
     audit: {
       checkpointEvery: read.number('AWF_AUDIT_CHECKPOINT_EVERY', 100, { min: 0, integer: true }),

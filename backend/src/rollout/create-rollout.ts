@@ -30,22 +30,21 @@ export interface Rollout {
   router: Router;
 }
 
-/** The rollout capability wired from its slice of config: the app and the test wiring both use this. */
-export function createRollout(config: Config['rollout'], wiring: RolloutWiring): Rollout {
-  const { database, audit } = wiring;
+/** What reading the rollout needs: no audit, no rate limiter (a service that only decides). */
+export type RolloutReaderWiring = Pick<RolloutWiring, 'database' | 'clock' | 'listenUrl' | 'warn'>;
+
+/** The read side alone: the store, the live snapshot and the router over it. */
+export type RolloutReader = Omit<Rollout, 'service'>;
+
+/**
+ * The rollout's read side wired from its slice of config: what `createRollout` decides with, and what
+ * a process that only asks the question (the in-process OpenFeature provider) needs.
+ */
+export function createRolloutReader(config: Config['rollout'], wiring: RolloutReaderWiring): RolloutReader {
   const warn = wiring.warn ?? ((message: string) => console.warn(message));
   const store = createKyselyRolloutStore();
-  const service = createRolloutService({
-    database,
-    store,
-    audit,
-    rateLimiter: wiring.rateLimiter,
-    turnsReadModel: createKyselyTurnsReadModel(database.db),
-    env: config,
-    ...(wiring.clock ? { clock: wiring.clock } : {}),
-  });
   const state = createRolloutStateCache({
-    db: database.db,
+    db: wiring.database.db,
     store,
     env: config,
     intervalMs: config.pollIntervalMs,
@@ -59,6 +58,22 @@ export function createRollout(config: Config['rollout'], wiring: RolloutWiring):
     switches: { emergencyFallback: config.emergencyFallback, legacyTurnEnabled: config.legacyTurnEnabled },
     snapshot: state.current,
     ...(clock ? { now: () => clock().getTime() } : {}),
+  });
+  return { store, state, router };
+}
+
+/** The rollout capability wired from its slice of config: the app and the test wiring both use this. */
+export function createRollout(config: Config['rollout'], wiring: RolloutWiring): Rollout {
+  const { database, audit } = wiring;
+  const { store, state, router } = createRolloutReader(config, wiring);
+  const service = createRolloutService({
+    database,
+    store,
+    audit,
+    rateLimiter: wiring.rateLimiter,
+    turnsReadModel: createKyselyTurnsReadModel(database.db),
+    env: config,
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
   return { service, store, state, router };
 }

@@ -24,6 +24,11 @@ export interface RolloutStateCache {
   refresh(options?: { force?: boolean }): Promise<void>;
   /** Starts polling (and listening on PostgreSQL). */
   start(): void;
+  /**
+   * Calls `listener` after each reload that replaced the snapshot (the stored version moved, or the
+   * state became readable again); returns the unsubscribe. Listeners must not throw.
+   */
+  onChange(listener: () => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -59,15 +64,18 @@ export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutSta
   let listener: Client | undefined;
   let relisten: NodeJS.Timeout | undefined;
   let stopped = false;
+  const listeners = new Set<() => void>();
 
   const load = async (force: boolean): Promise<void> => {
     try {
       const version = await deps.store.readVersion(deps.db);
       if (force || snapshot === undefined || version !== loadedVersion) {
         const state = await deps.store.readState(deps.db);
+        const changed = snapshot === undefined || state.version !== loadedVersion;
         snapshot = buildRolloutSnapshot(state, deps.env);
         overrides = state.overrides;
         loadedVersion = state.version;
+        if (changed) for (const listener of listeners) listener();
       }
       if (failing) {
         failing = false;
@@ -143,6 +151,10 @@ export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutSta
       return { globalEnabled: snapshot.globalEnabled, percent: snapshot.percent, overrides: counts };
     },
     refresh,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     start() {
       if (timer) return;
       stopped = false;

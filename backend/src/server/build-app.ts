@@ -6,6 +6,8 @@ import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { feedbackRoutes } from '../feedback/feedback-routes.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
+import type { Ofrep } from '../rollout/ofrep/create-ofrep.js';
+import { ofrepRoutes } from '../rollout/ofrep/ofrep-routes.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import { metricsRoutes } from '../slos/metrics-routes.js';
@@ -23,6 +25,7 @@ export interface HttpServices {
   audit: AuditLogger;
   metrics: TurnMetrics;
   feedback: FeedbackService;
+  ofrep: Ofrep;
 }
 
 export interface BuildAppOptions {
@@ -54,5 +57,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
   await app.register(feedbackRoutes, { feedback: options.services.feedback });
+  await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
   return app;
 }

@@ -89,6 +89,14 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'An HTTP request body larger than the 64 kB limit (413).',
   ROUTE_NOT_FOUND: 'No HTTP route for that method and path (404).',
   INTERNAL: 'An unexpected server error; logged server-side, the body says nothing internal (500).',
+  FLAG_NOT_FOUND: 'OFREP: no flag with that key (today there is one, awf-bundle); OFREP body (404).',
+  INVALID_CONTEXT:
+    'OFREP: the evaluation context is not an object, an id is not a string of the accepted form, or targetingKey contradicts userId; OFREP body (400).',
+  TARGETING_KEY_MISSING:
+    'OFREP: the context names no player (none of targetingKey, userId, sessionId); OFREP body (400).',
+  PARSE_ERROR: 'OFREP: the request body is not JSON or not an object; OFREP body (400).',
+  OFREP_RATE_LIMITED:
+    'OFREP: this token made more evaluations than AWF_OFREP_RATE_LIMIT per second allows; retry after the Retry-After seconds (429).',
 } as const satisfies Record<string, string>;
 
 /** A documented error code: a key of ERROR_CODES. */

@@ -94,7 +94,8 @@ export interface AuditCheckpointsTable {
 
 export interface AuthActorsTable {
   name: string;
-  role: 'viewer' | 'operator' | 'admin' | 'auditor';
+  /** 'evaluator' since migration 008. */
+  role: 'viewer' | 'operator' | 'admin' | 'auditor' | 'evaluator';
   created_at: string;
   created_by: string;
   revoked_at: string | null;
@@ -185,6 +186,19 @@ export interface FeedbackTable {
   updated_at: string;
 }
 
+/**
+ * Flag evaluations (OFREP and the in-process provider) of one instance in one minute, per flag and
+ * variant (migration 008): rows grow with minutes × instances × variants, never with evaluations.
+ */
+export interface FlagEvaluationMinutesTable {
+  minute: number;
+  instance_id: string;
+  flag_key: string;
+  variant: string;
+  evaluations: number;
+  updated_at: string;
+}
+
 /** Every table the store owns, as Kysely sees them. Migrations add tables; add their types here. */
 export interface DatabaseSchema {
   sessions: SessionsTable;
@@ -192,6 +206,7 @@ export interface DatabaseSchema {
   slo_minutes: SloMinutesTable;
   slo_history: SloHistoryTable;
   slo_alerts: SloAlertsTable;
+  flag_evaluation_minutes: FlagEvaluationMinutesTable;
   rollout_config: RolloutConfigTable;
   rollout_overrides: RolloutOverridesTable;
   audit_log: AuditLogTable;

@@ -63,13 +63,21 @@ export async function seedActors(auth: AuthService): Promise<SeededActors> {
   const operator = await auth.addActor(adminPrincipal, { name: 'ops-1', role: 'operator' });
   const viewer = await auth.addActor(adminPrincipal, { name: 'viewer-1', role: 'viewer' });
   const auditor = await auth.addActor(adminPrincipal, { name: 'auditor-1', role: 'auditor' });
+  const evaluator = await auth.addActor(adminPrincipal, { name: 'svc-1', role: 'evaluator' });
   return {
-    tokens: { admin: admin.token, operator: operator.token, viewer: viewer.token, auditor: auditor.token },
+    tokens: {
+      admin: admin.token,
+      operator: operator.token,
+      viewer: viewer.token,
+      auditor: auditor.token,
+      evaluator: evaluator.token,
+    },
     principals: {
       admin: adminPrincipal,
       operator: principal('operator', operator),
       viewer: principal('viewer', viewer),
       auditor: principal('auditor', auditor),
+      evaluator: principal('evaluator', evaluator),
     },
   };
 }

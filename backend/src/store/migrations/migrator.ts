@@ -12,6 +12,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['005-slo-turn-failures', () => import('./005-slo-turn-failures.js')],
   ['006-slo-alert-resolution-reason', () => import('./006-slo-alert-resolution-reason.js')],
   ['007-player-feedback', () => import('./007-player-feedback.js')],
+  ['008-ofrep-evaluations', () => import('./008-ofrep-evaluations.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
