@@ -9,7 +9,9 @@ import { AppError } from '../shared/errors.js';
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     if (error instanceof AppError) {
-      if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);
+      // What went wrong upstream (a model's error text) is for this log, never for the response body.
+      if (error.statusCode >= 500)
+        request.log.warn({ code: error.code, cause: causeOf(error) }, error.message);
       return reply.status(error.statusCode).send(error.toJSON());
     }
     const fastifyError = error as FastifyError;
@@ -42,4 +44,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .status(404)
       .send({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } });
   });
+}
+
+function causeOf(error: Error): string | undefined {
+  return error.cause instanceof Error ? error.cause.message : undefined;
 }
