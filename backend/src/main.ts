@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   app.addHook('onClose', async () => services.close());
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
-  console.log(`AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name})`);
+  console.log(
+    `AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name}, legacy model: ${services.legacyProvider.name})`,
+  );
   // Graceful stop: stop accepting, finish in-flight requests, then services.close() flushes the SLO
   // aggregates of the last seconds. A process manager waits a few seconds before SIGKILL, so a stop
   // that hangs gives up at STOP_DEADLINE_MS rather than losing the flush silently.

@@ -29,7 +29,10 @@ export interface Services {
   config: Config;
   content: Content;
   database: Database;
+  /** The AWF pipeline's model provider. */
   provider: ModelProvider;
+  /** The legacy pipeline's model provider (AWF_LEGACY_MODEL_*; the AWF one's settings by default). */
+  legacyProvider: ModelProvider;
   turns: TurnService;
   /** SLO aggregates, evaluation, alerts and history (slos/awf-slos.ts). */
   slos: SloService;
@@ -53,8 +56,13 @@ export interface Services {
 }
 
 export interface CreateServicesOptions {
-  /** Replace the configured provider (tests, the golden runner's fault settings). */
+  /**
+   * Replace the configured provider of both pipelines (tests, the golden runner's fault settings), or of
+   * AWF alone when `legacyProvider` is given too.
+   */
   provider?: ModelProvider;
+  /** Replace the legacy pipeline's configured provider. */
+  legacyProvider?: ModelProvider;
   observers?: TurnObserver[];
   clock?: () => Date;
   /** Where SLO alerts are audited (default: this process's audit logger). */
@@ -72,6 +80,8 @@ export interface CreateServicesOptions {
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
   const content = loadContent(config.content.dir);
   const provider = options.provider ?? createModelProvider(config.model, content);
+  const legacyProvider =
+    options.legacyProvider ?? options.provider ?? createModelProvider(config.legacyModel, content);
   const database = await openDatabase(config.store);
   const clock = options.clock;
   const timing = clock ? { clock } : {};
@@ -95,7 +105,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   });
   const turns = createTurns({
     content,
-    provider,
+    providers: { awf: provider, legacy: legacyProvider },
     database,
     router: rollout.router,
     observers: [slos.observer, metrics.observer, ...(options.observers ?? [])],
@@ -118,6 +128,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     content,
     database,
     provider,
+    legacyProvider,
     turns,
     slos,
     metrics,

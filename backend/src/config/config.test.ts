@@ -51,6 +51,92 @@ describe('parseConfig', () => {
     }, TypeError);
   });
 
+  describe('the legacy model', () => {
+    const awfOpenAi = {
+      AWF_MODEL_PROVIDER: 'openai',
+      AWF_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1',
+      AWF_MODEL_NAME: 'awf-model',
+      AWF_MODEL_API_KEY: 'awf-key',
+      AWF_MODEL_TIMEOUT_MS: '9000',
+    };
+
+    it('takes every setting from the AWF model when no AWF_LEGACY_MODEL_* is set', () => {
+      const config = parseConfig(awfOpenAi);
+      assert.deepEqual(config.legacyModel, config.model);
+      assert.equal(config.legacyModel.openai.model, 'awf-model');
+      assert.equal(config.legacyModel.timeoutMs, 9000);
+    });
+
+    it('reads its own provider, base URL, name, API key and timeout', () => {
+      const config = parseConfig({
+        ...awfOpenAi,
+        AWF_LEGACY_MODEL_PROVIDER: 'openai',
+        AWF_LEGACY_MODEL_BASE_URL: 'http://127.0.0.1:8080/v1',
+        AWF_LEGACY_MODEL_NAME: 'legacy-model',
+        AWF_LEGACY_MODEL_API_KEY: 'legacy-key',
+        AWF_LEGACY_MODEL_TIMEOUT_MS: '4000',
+      });
+      assert.deepEqual(
+        {
+          ...config.legacyModel.openai,
+          provider: config.legacyModel.provider,
+          timeoutMs: config.legacyModel.timeoutMs,
+        },
+        {
+          ...config.model.openai,
+          provider: 'openai',
+          baseUrl: 'http://127.0.0.1:8080/v1',
+          model: 'legacy-model',
+          apiKey: 'legacy-key',
+          timeoutMs: 4000,
+        },
+      );
+      assert.equal(config.model.openai.model, 'awf-model', 'the AWF model keeps its own settings');
+    });
+
+    it('can differ in kind from the AWF model: local AWF, openai legacy', () => {
+      const config = parseConfig({
+        AWF_LEGACY_MODEL_PROVIDER: 'openai',
+        AWF_LEGACY_MODEL_BASE_URL: 'http://127.0.0.1:8080/v1',
+      });
+      assert.equal(config.model.provider, 'local');
+      assert.equal(config.legacyModel.provider, 'openai');
+    });
+
+    it('never sends the AWF API key to a different legacy endpoint', () => {
+      const config = parseConfig({ ...awfOpenAi, AWF_LEGACY_MODEL_BASE_URL: 'http://127.0.0.1:8080/v1' });
+      assert.equal(config.legacyModel.openai.apiKey, '');
+    });
+
+    const cases: Array<[string, string, RegExp]> = [
+      [
+        'AWF_LEGACY_MODEL_PROVIDER',
+        'claude',
+        /^AWF_LEGACY_MODEL_PROVIDER="claude" is invalid: accepted values are local, openai$/,
+      ],
+      ['AWF_LEGACY_MODEL_BASE_URL', 'ftp://x', /^AWF_LEGACY_MODEL_BASE_URL="ftp:\/\/x" is invalid: .*http:/],
+      ['AWF_LEGACY_MODEL_TIMEOUT_MS', '0', /^AWF_LEGACY_MODEL_TIMEOUT_MS="0" is invalid: .*integer >= 1$/],
+    ];
+    for (const [name, value, message] of cases) {
+      it(`stops on ${name}=${value} with one line naming the variable`, () => {
+        const problems = configProblemsOf({ [name]: value });
+        assert.equal(problems.length, 1);
+        assert.match(problems[0] as string, message);
+      });
+    }
+
+    it('stops when an openai legacy model has neither an API key nor a base URL', () => {
+      const problems = configProblemsOf({ AWF_LEGACY_MODEL_PROVIDER: 'openai' });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0] as string, /legacy model is openai .* needs AWF_LEGACY_MODEL_API_KEY/);
+    });
+
+    it('lists its problems with the others', () => {
+      const problems = configProblemsOf({ AWF_LEGACY_MODEL_PROVIDER: 'claude', AWF_BUNDLE_ON: 'maybe' });
+      assert.equal(problems.length, 2);
+    });
+  });
+
   describe('when a value is malformed', () => {
     const cases: Array<[string, string, RegExp]> = [
       [

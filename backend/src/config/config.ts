@@ -6,6 +6,21 @@ import { type Env, EnvReader } from './env-parsers.js';
 
 export type ModelProviderName = 'local' | 'openai';
 
+/** One model provider's settings: which provider, its timeout, and each kind's own knobs. */
+export interface ModelSettings {
+  provider: ModelProviderName;
+  timeoutMs: number;
+  local: { invalidRate: number; errorRate: number; latencyMedianMs: number };
+  openai: {
+    baseUrl: string;
+    apiKey: string;
+    model: string;
+    temperature: number;
+    maxOutputTokens: number;
+    jsonMode: boolean;
+  };
+}
+
 /** The whole process configuration, parsed once at boot and frozen (DESIGN §1, CONVENTIONS 5). */
 export interface Config {
   server: { host: string; port: number };
@@ -58,19 +73,13 @@ export interface Config {
   metrics: { scrapeToken: string | undefined };
   /** This process's name in per-instance SLO aggregates; default the host name. */
   instanceId: string;
-  model: {
-    provider: ModelProviderName;
-    timeoutMs: number;
-    local: { invalidRate: number; errorRate: number; latencyMedianMs: number };
-    openai: {
-      baseUrl: string;
-      apiKey: string;
-      model: string;
-      temperature: number;
-      maxOutputTokens: number;
-      jsonMode: boolean;
-    };
-  };
+  /** The AWF pipeline's model (AWF_MODEL_*, AWF_LOCAL_*). */
+  model: ModelSettings;
+  /**
+   * The legacy pipeline's own model (AWF_LEGACY_MODEL_*), so an outage of one provider is not an outage
+   * of both pipelines. Each unset variable takes the AWF value; see {@link readLegacyModel}.
+   */
+  legacyModel: ModelSettings;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -86,7 +95,24 @@ const DEFAULT_CONTENT_DIR = path.resolve(import.meta.dirname, '../../content');
 /** Parse every variable, collect every problem, and return a frozen config or throw ConfigError. */
 export function parseConfig(env: Env): Config {
   const read = new EnvReader(env);
-  const provider = read.oneOf<ModelProviderName>('AWF_MODEL_PROVIDER', ['local', 'openai'], 'local');
+  const provider = read.oneOf<ModelProviderName>('AWF_MODEL_PROVIDER', MODEL_PROVIDERS, 'local');
+  const model: ModelSettings = {
+    provider,
+    timeoutMs: read.number('AWF_MODEL_TIMEOUT_MS', 15000, { min: 1, integer: true }),
+    local: {
+      invalidRate: read.number('AWF_LOCAL_INVALID_RATE', 0, { min: 0, max: 1 }),
+      errorRate: read.number('AWF_LOCAL_ERROR_RATE', 0, { min: 0, max: 1 }),
+      latencyMedianMs: read.number('AWF_LOCAL_LATENCY_MS', 0, { min: 0 }),
+    },
+    openai: {
+      baseUrl: read.optionalUrl('AWF_MODEL_BASE_URL', HTTP_PROTOCOLS) ?? DEFAULT_OPENAI_BASE_URL,
+      apiKey: read.optionalString('AWF_MODEL_API_KEY') ?? read.optionalString('OPENAI_API_KEY') ?? '',
+      model: read.string('AWF_MODEL_NAME', 'gpt-4o-mini'),
+      temperature: read.number('AWF_MODEL_TEMPERATURE', 0.7, { min: 0, max: 2 }),
+      maxOutputTokens: read.number('AWF_MODEL_MAX_TOKENS', 700, { min: 16, integer: true }),
+      jsonMode: read.boolean('AWF_MODEL_JSON_MODE', true),
+    },
+  };
   const config: Config = {
     server: {
       host: read.string('HOST', '127.0.0.1'),
@@ -147,32 +173,55 @@ export function parseConfig(env: Env): Config {
     },
     metrics: { scrapeToken: readMetricsToken(read) },
     instanceId: readInstanceId(read),
-    model: {
-      provider,
-      timeoutMs: read.number('AWF_MODEL_TIMEOUT_MS', 15000, { min: 1, integer: true }),
-      local: {
-        invalidRate: read.number('AWF_LOCAL_INVALID_RATE', 0, { min: 0, max: 1 }),
-        errorRate: read.number('AWF_LOCAL_ERROR_RATE', 0, { min: 0, max: 1 }),
-        latencyMedianMs: read.number('AWF_LOCAL_LATENCY_MS', 0, { min: 0 }),
-      },
-      openai: {
-        baseUrl: read.optionalUrl('AWF_MODEL_BASE_URL', ['http:', 'https:']) ?? 'https://api.openai.com/v1',
-        apiKey: read.optionalString('AWF_MODEL_API_KEY') ?? read.optionalString('OPENAI_API_KEY') ?? '',
-        model: read.string('AWF_MODEL_NAME', 'gpt-4o-mini'),
-        temperature: read.number('AWF_MODEL_TEMPERATURE', 0.7, { min: 0, max: 2 }),
-        maxOutputTokens: read.number('AWF_MODEL_MAX_TOKENS', 700, { min: 16, integer: true }),
-        jsonMode: read.boolean('AWF_MODEL_JSON_MODE', true),
-      },
-    },
+    model,
+    legacyModel: readLegacyModel(read, model),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   };
-  if (provider === 'openai' && config.model.openai.apiKey === '' && !env.AWF_MODEL_BASE_URL) {
+  const isAwfKeyMissing = provider === 'openai' && model.openai.apiKey === '' && !env.AWF_MODEL_BASE_URL;
+  if (isAwfKeyMissing) {
     read.problems.push(
       'AWF_MODEL_PROVIDER=openai needs AWF_MODEL_API_KEY (or OPENAI_API_KEY), or AWF_MODEL_BASE_URL for a local endpoint',
     );
   }
+  const legacy = config.legacyModel;
+  const isLegacyKeyMissing =
+    legacy.provider === 'openai' &&
+    legacy.openai.apiKey === '' &&
+    legacy.openai.baseUrl === DEFAULT_OPENAI_BASE_URL;
+  // When both miss the key for the same reason, the AWF line already says what to set.
+  if (isLegacyKeyMissing && !isAwfKeyMissing) {
+    read.problems.push(
+      'the legacy model is openai (AWF_LEGACY_MODEL_PROVIDER or AWF_MODEL_PROVIDER) and needs AWF_LEGACY_MODEL_API_KEY, or AWF_LEGACY_MODEL_BASE_URL for a local endpoint',
+    );
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+const MODEL_PROVIDERS: readonly ModelProviderName[] = ['local', 'openai'];
+const HTTP_PROTOCOLS = ['http:', 'https:'];
+const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The legacy pipeline's model: each AWF_LEGACY_MODEL_* that is unset takes the AWF value. The one
+ * exception guards a secret: the AWF API key is inherited only while the legacy endpoint is the AWF
+ * endpoint, so pointing legacy elsewhere never sends the AWF key to another host.
+ */
+function readLegacyModel(read: EnvReader, awf: ModelSettings): ModelSettings {
+  const provider = read.oneOf('AWF_LEGACY_MODEL_PROVIDER', MODEL_PROVIDERS, awf.provider);
+  const baseUrl = read.optionalUrl('AWF_LEGACY_MODEL_BASE_URL', HTTP_PROTOCOLS) ?? awf.openai.baseUrl;
+  const inheritedKey = baseUrl === awf.openai.baseUrl ? awf.openai.apiKey : '';
+  return {
+    provider,
+    timeoutMs: read.number('AWF_LEGACY_MODEL_TIMEOUT_MS', awf.timeoutMs, { min: 1, integer: true }),
+    local: awf.local,
+    openai: {
+      ...awf.openai,
+      baseUrl,
+      apiKey: read.optionalString('AWF_LEGACY_MODEL_API_KEY') ?? inheritedKey,
+      model: read.string('AWF_LEGACY_MODEL_NAME', awf.openai.model),
+    },
+  };
 }
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

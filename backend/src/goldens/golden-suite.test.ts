@@ -341,7 +341,7 @@ describe('runGoldenSuite()', () => {
       assert.equal(report.units[0]?.status, 'failed');
       assert.equal(
         report.units[0]?.failures[0],
-        'broken-model: turn 1 ("I step into the glade and look toward the eyes.") threw LEGACY_UNAVAILABLE: the legacy pipeline could not answer: model unplugged',
+        'broken-model: turn 1 ("I step into the glade and look toward the eyes.") threw LEGACY_UNAVAILABLE: the story cannot continue right now; try again (model unplugged)',
       );
     } finally {
       temp.remove();

@@ -40,9 +40,15 @@ export class ScenarioPlayError extends Error {
   ) {
     const code = (cause as { code?: unknown }).code;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`turn ${turn} ("${input}") threw${typeof code === 'string' ? ` ${code}` : ''}: ${reason}`, {
-      cause,
-    });
+    // The operator reading a golden report needs the upstream reason a player is never shown.
+    const upstream =
+      cause instanceof Error && cause.cause instanceof Error ? ` (${cause.cause.message})` : '';
+    super(
+      `turn ${turn} ("${input}") threw${typeof code === 'string' ? ` ${code}` : ''}: ${reason}${upstream}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -95,9 +101,10 @@ export async function playScenario(
   // A scenario is a closed world: a fresh in-memory store, nothing stored, so the environment decides
   // its route (AWF_BUNDLE_ON and 100 %, or LEGACY_TURN_ENABLED) through the same decide().
   const database = await openDatabase(config.store);
+  // One local model answers both pipelines: a golden is a function of the scenario alone.
   const turnService = createTurns({
     content,
-    provider,
+    providers: { awf: provider, legacy: provider },
     database,
     router: createEnvironmentRouter(config.rollout),
   });

@@ -303,7 +303,7 @@ describe('parsePercent', () => {
   it('applies the same rule to numbers from JSON', () => {
     assert.equal(assertPercent(33.33), 33.33);
     assert.equal(assertPercent(0.29), 0.29);
-    for (const bad of [-0.5, 100.5, 1.234, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const bad of [-0.5, 100.5, 1.234, Number.NaN, Number.POSITIVE_INFINITY, 25.000000001, 1e-7, 0.005]) {
       assert.throws(() => assertPercent(bad), { code: 'ROLLOUT_INVALID_PERCENT' });
     }
   });

@@ -164,17 +164,14 @@ export function parsePercent(text: string): number {
   return value;
 }
 
-/** The same rule for a number that arrived already parsed (the HTTP body). */
+/**
+ * The same rule for a number that arrived already parsed (the HTTP body), applied to the number's own
+ * shortest decimal form, exactly as the CLI applies it to the typed text: 25.000000001 is refused rather
+ * than stored as 25 while the audit entry says otherwise.
+ */
 export function assertPercent(value: number): number {
-  if (
-    !Number.isFinite(value) ||
-    value < 0 ||
-    value > 100 ||
-    Math.abs(Math.round(value * 100) - value * 100) > 1e-6
-  ) {
-    throw new InvalidPercentError(String(value));
-  }
-  return value;
+  if (!Number.isFinite(value)) throw new InvalidPercentError(String(value));
+  return parsePercent(String(value));
 }
 
 /** Percent ↔ the stored integer hundredths (exact for two decimals). */

@@ -30,7 +30,8 @@ export interface HttpServices {
 
 export interface BuildAppOptions {
   services: HttpServices;
-  logger?: boolean | { level: string };
+  /** `stream` lets a test read the log lines (one JSON object each). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 /**

@@ -94,7 +94,8 @@ function answer(
   reply: FastifyReply,
 ): FastifyReply {
   if (error instanceof AppError) {
-    if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);
+    // What went wrong upstream (a model's error text) is for this log, never for the response body.
+    if (error.statusCode >= 500) request.log.warn({ code: error.code, cause: causeOf(error) }, error.message);
     return reply.status(error.statusCode).send(error.toJSON());
   }
   const client = clientAnswerOf(error, request);
@@ -130,4 +131,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` },
     }),
   );
+}
+
+function causeOf(error: Error): string | undefined {
+  return error.cause instanceof Error ? error.cause.message : undefined;
 }

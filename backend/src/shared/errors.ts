@@ -57,7 +57,8 @@ export const ERROR_CODES = {
   MODEL_TIMEOUT: 'The model provider did not answer within AWF_MODEL_TIMEOUT_MS; the AWF turn falls back.',
   TURN_CONFLICT: 'Two turns on one session raced; the later one is rejected and changes nothing.',
   USAGE: 'A command-line flag is unknown, missing or malformed; the script prints one line and exits 2.',
-  LEGACY_UNAVAILABLE: 'The legacy pipeline could not answer a turn (its model failed too).',
+  LEGACY_UNAVAILABLE:
+    'The legacy pipeline could not answer a turn (503): a fixed message and details.reason (provider_error, timeout, unparseable_answer).',
   ROLLOUT_INVALID_PERCENT:
     'A rollout percentage outside 0–100 or with more than two decimals; nothing changed.',
   OVERRIDE_EXPIRY_IN_PAST:

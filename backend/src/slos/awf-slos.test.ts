@@ -11,7 +11,6 @@ import {
   sloDefinition,
   summarizePipeline,
 } from './awf-slos.js';
-import { SKETCH_RELATIVE_ACCURACY } from './latency-sketch.js';
 import type { SloAlert, StoredMinute } from './slo-store.js';
 import { emptyAggregate, type TurnAggregate, TurnAggregator, type TurnSample } from './turn-aggregates.js';
 
@@ -42,7 +41,8 @@ const bySlo = (results: SloResult[]) => Object.fromEntries(results.map((result) 
 
 function assertNear(actual: number | null, expected: number): void {
   assert.ok(actual !== null);
-  assert.ok(Math.abs(actual - expected) / expected <= SKETCH_RELATIVE_ACCURACY, `${actual} vs ${expected}`);
+  // The spec's ±0.5 % as a literal, so a looser sketch fails here.
+  assert.ok(Math.abs(actual - expected) / expected <= 0.005, `${actual} vs ${expected}`);
 }
 
 describe('judgeSlos()', () => {

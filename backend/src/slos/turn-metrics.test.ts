@@ -68,6 +68,32 @@ describe('createTurnMetrics()', () => {
       assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 0);
     });
 
+    it('when legacy could not answer: counts the failure by routed pipeline and reason', async () => {
+      const body = await scrapeAfter([
+        { ...failedTurn('legacy'), reason: 'unparseable_answer' },
+        { ...failedTurn('awf'), reason: 'timeout' },
+        { ...failedTurn('awf'), reason: 'timeout' },
+      ]);
+      assert.equal(
+        sampleValue(body, 'awf_legacy_failures_total{pipeline="legacy",reason="unparseable_answer"}'),
+        1,
+      );
+      assert.equal(sampleValue(body, 'awf_legacy_failures_total{pipeline="awf",reason="timeout"}'), 2);
+      assert.equal(sampleValue(body, 'awf_legacy_failures_total{pipeline="awf",reason="provider_error"}'), 0);
+    });
+
+    it('exposes every legacy failure reason at zero before any failure', async () => {
+      const body = await scrapeAfter([]);
+      for (const pipeline of ['awf', 'legacy']) {
+        for (const reason of ['provider_error', 'timeout', 'unparseable_answer']) {
+          assert.equal(
+            sampleValue(body, `awf_legacy_failures_total{pipeline="${pipeline}",reason="${reason}"}`),
+            0,
+          );
+        }
+      }
+    });
+
     it('exposes the failure and legacy_unavailable series at zero before any failure, so rate() works from the first', async () => {
       const body = await scrapeAfter([]);
       assert.equal(sampleValue(body, 'awf_turn_fallbacks_total{reason="legacy_unavailable"}'), 0);

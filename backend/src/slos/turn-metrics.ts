@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
 import type { Pipeline } from '../game/game-types.js';
+import { LEGACY_FAILURE_REASONS } from '../turns/legacy/legacy-turn.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import type { SloReport } from './awf-slos.js';
 import { FEEDBACK_GUARDRAIL, SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
@@ -72,6 +73,7 @@ export const METRIC_NAMES = {
   invalidRetries: 'awf_turn_invalid_retries_total',
   fallbacks: 'awf_turn_fallbacks_total',
   failures: 'awf_turn_failures_total',
+  legacyFailures: 'awf_legacy_failures_total',
   bundleSize: 'awf_bundle_size_bytes',
   tokens: 'awf_model_tokens_total',
   rolloutPercent: 'awf_rollout_percent',
@@ -128,6 +130,12 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     labelNames: ['pipeline', 'code'],
     registers: [registry],
   });
+  const legacyFailures = new Counter({
+    name: METRIC_NAMES.legacyFailures,
+    help: 'Turns failed because legacy could not answer (LEGACY_UNAVAILABLE), by routed pipeline and reason (provider_error, timeout, unparseable_answer).',
+    labelNames: ['pipeline', 'reason'],
+    registers: [registry],
+  });
   const bundleSize = new Histogram({
     name: METRIC_NAMES.bundleSize,
     help: 'Size of the AWF bundle sent to the model.',
@@ -167,6 +175,7 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     tokens.labels(pipeline, 'in').inc(0);
     tokens.labels(pipeline, 'out').inc(0);
     failures.labels(pipeline, 'LEGACY_UNAVAILABLE').inc(0);
+    for (const reason of LEGACY_FAILURE_REASONS) legacyFailures.labels(pipeline, reason).inc(0);
     return {
       latency: latency.labels(pipeline),
       turns: turns.labels(pipeline),
@@ -283,6 +292,9 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
         series.latency.observe(sample.latencyMs / 1000);
         series.turns.inc();
         failures.labels(sample.pipeline, event.errorCode).inc();
+        if (event.errorCode === 'LEGACY_UNAVAILABLE') {
+          legacyFailures.labels(sample.pipeline, event.reason ?? 'unknown').inc();
+        }
         if (sample.fallback) fallbacks.labels(sample.fallbackReason ?? 'unknown').inc();
       },
     },

@@ -9,7 +9,8 @@ import { createTurnService, type TurnObserver, type TurnService } from './turn-s
 
 export interface TurnsWiring {
   content: Content;
-  provider: ModelProvider;
+  /** Each pipeline's own model provider (they may be the same one). */
+  providers: { awf: ModelProvider; legacy: ModelProvider };
   database: Database;
   /** The rollout capability's decide(). */
   router: Router;
@@ -17,15 +18,15 @@ export interface TurnsWiring {
   clock?: () => Date;
 }
 
-/** The turns capability: sessions, routing through the router, both pipelines on one provider. */
+/** The turns capability: sessions, routing through the router, each pipeline on its own provider. */
 export function createTurns(wiring: TurnsWiring): TurnService {
-  const pipelines = { content: wiring.content, provider: wiring.provider };
+  const { content, providers } = wiring;
   return createTurnService({
     content: wiring.content,
     sessions: createKyselySessionStore(wiring.database.db),
     router: wiring.router,
-    runAwfTurn: (request) => runAwfTurn(pipelines, request),
-    runLegacyTurn: (request) => runLegacyTurn(pipelines, request),
+    runAwfTurn: (request) => runAwfTurn({ content, provider: providers.awf }, request),
+    runLegacyTurn: (request) => runLegacyTurn({ content, provider: providers.legacy }, request),
     observers: wiring.observers ?? [],
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });

@@ -28,7 +28,10 @@ export const processTurns: ProcessSlot<DirectTurns> = createProcessSlot(() => {
       const content = loadContent(config.content.dir);
       return createTurns({
         content,
-        provider: createModelProvider(config.model, content),
+        providers: {
+          awf: createModelProvider(config.model, content),
+          legacy: createModelProvider(config.legacyModel, content),
+        },
         database: await openDatabase(config.store),
         router: createEnvironmentRouter(config.rollout),
       });

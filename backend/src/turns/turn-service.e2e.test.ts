@@ -140,9 +140,34 @@ describe('turn service', () => {
       assert.equal(failed.length, 1);
       assert.equal(failed[0]?.decision.pipeline, 'awf');
       assert.equal(failed[0]?.errorCode, 'LEGACY_UNAVAILABLE');
+      assert.equal(failed[0]?.reason, 'provider_error');
       const { session, turns } = await services.turns.getSession(sessionId);
       assert.equal(session.turnCount, 0);
       assert.deepEqual(turns, []);
+    });
+  });
+
+  describe('when only the AWF provider is down', () => {
+    it('answers from the legacy provider given apart (createServices legacyProvider) as a fallback', async () => {
+      const down = {
+        name: 'down',
+        complete: async (): Promise<never> => {
+          throw new ModelProviderError('connection refused');
+        },
+      };
+      const reference = await servicesWith({ LEGACY_TURN_ENABLED: 'true' });
+      const services = await createTestServices(AWF_FOR_ALL, {
+        provider: down,
+        legacyProvider: reference.legacyProvider,
+      });
+      opened.push(services);
+      const { sessionId } = await services.turns.startSession({ seed: 1 });
+      const result = await services.turns.playTurn(sessionId, KIERA_INPUT);
+      assert.equal(result.pipeline, 'legacy');
+      assert.equal(result.fallback, true);
+      assert.equal(result.fallbackReason, 'provider_error');
+      assert.equal(services.provider, down);
+      assert.equal(services.legacyProvider, reference.legacyProvider);
     });
   });
 

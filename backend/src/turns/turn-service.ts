@@ -17,6 +17,8 @@ export interface FailedTurn {
   latencyMs: number;
   /** The stable code of the error the player got (e.g. LEGACY_UNAVAILABLE). */
   errorCode: string;
+  /** For LEGACY_UNAVAILABLE, why legacy could not answer (provider_error, timeout, unparseable_answer). */
+  reason?: string;
 }
 
 /** Something that wants to know about every turn (metrics, SLO aggregation). */
@@ -194,7 +196,15 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       } catch (error) {
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
         const errorCode = error instanceof AppError ? error.code : 'INTERNAL';
-        notify((observer) => observer.onTurnFailed?.({ decision, session, latencyMs, errorCode }));
+        const reason = error instanceof AppError ? error.details?.reason : undefined;
+        const failed: FailedTurn = {
+          decision,
+          session,
+          latencyMs,
+          errorCode,
+          ...(typeof reason === 'string' ? { reason } : {}),
+        };
+        notify((observer) => observer.onTurnFailed?.(failed));
         throw error;
       }
 

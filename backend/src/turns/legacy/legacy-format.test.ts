@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadContent } from '../../content/content-loader.js';
 import type { GameState } from '../../game/game-types.js';
 import {
+  isReadableLegacyAnswer,
   parseLegacyAnswer,
   parseLegacyPrompt,
   renderLegacyAnswer,
@@ -69,5 +70,40 @@ describe('legacy format', () => {
     assert.equal(parsed.scene, 'forest-edge');
     assert.deepEqual(parsed.acts, []);
     assert.equal(parsed.choices.length, 5);
+  });
+
+  describe('isReadableLegacyAnswer()', () => {
+    const readable: Array<[string, string]> = [
+      ['a Location line', 'You wait.\nLocation: The Forest Edge'],
+      ['a Location line naming no known place', 'You wait.\nLocation: Atlantis'],
+      ['numbered choices under Choices:', 'You wait.\nChoices:\n1) Wait more'],
+      ['structure without prose (the scene description stands in)', 'Location: The Forest Edge'],
+    ];
+    for (const [what, text] of readable) {
+      it(`accepts an answer with ${what}`, () => assert.equal(isReadableLegacyAnswer(text), true));
+    }
+
+    const unreadable: Array<[string, string]> = [
+      ['empty text', ''],
+      ['blank text', '  \n\t\n'],
+      ['chat with no structure', 'lol I am a model 🤖 {{{ not json'],
+      ['an AWF JSON answer', '{"txt":"You wait.","choices":[],"acts":[]}'],
+      ['numbered lines without a Choices: header', 'You wait.\n1. Wait more\n2. Leave'],
+      ['a Choices: header with no numbered option', 'You wait.\nChoices:\nnone'],
+      ['an empty Location line', 'You wait.\nLocation:   '],
+    ];
+    for (const [what, text] of unreadable) {
+      it(`rejects ${what}`, () => assert.equal(isReadableLegacyAnswer(text), false));
+    }
+
+    it("accepts every answer the local narrator's renderer writes", () => {
+      const text = renderLegacyAnswer({
+        txt: 'You wait.',
+        sceneName: 'The Forest Edge',
+        choices: [],
+        acts: [],
+      });
+      assert.equal(isReadableLegacyAnswer(text), true);
+    });
   });
 });

@@ -96,6 +96,27 @@ export interface ParsedLegacyAnswer {
   acts: Act[];
 }
 
+const LOCATION_LINE = /^\s*Location:\s*(.+)$/i;
+const CHOICES_LINE = /^\s*Choices:\s*$/i;
+const NUMBERED_LINE = /^\s*(\d+)[.)]\s+(.+)$/;
+
+/**
+ * Whether a model's answer is a legacy answer at all, before it may be shown to a player. Readable:
+ * text that is not blank and carries the protocol's structure — a `Location: <name>` line, or a
+ * `Choices:` line followed by at least one numbered option (`1. …` or `1) …`). Everything else (chat,
+ * an apology, half a JSON object, an empty string) is unparseable and never becomes narration. The
+ * parser stays lenient inside that structure (unknown places and tags are ignored, as the old engine did).
+ */
+export function isReadableLegacyAnswer(text: string): boolean {
+  let inChoices = false;
+  for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
+    if (line.match(LOCATION_LINE)?.[1]?.trim()) return true;
+    if (CHOICES_LINE.test(line)) inChoices = true;
+    else if (inChoices && NUMBERED_LINE.test(line)) return true;
+  }
+  return false;
+}
+
 /**
  * Parse a legacy answer. Lenient as the old engine was: unknown tags and locations are ignored, at
  * most `maxChoices` choices are kept, and a missing choice list is left empty for the caller to fill.
@@ -113,16 +134,16 @@ export function parseLegacyAnswer(
   let scene = state.scene;
   let inChoices = false;
   for (const line of lines) {
-    const location = line.match(/^\s*Location:\s*(.+)$/i);
+    const location = line.match(LOCATION_LINE);
     const effects = line.match(/^\s*Effects:\s*(.*)$/i);
-    const numbered = line.match(/^\s*(\d+)[.)]\s+(.+)$/);
+    const numbered = line.match(NUMBERED_LINE);
     if (location?.[1]) {
       const name = location[1].trim().toLowerCase();
       const found = content.adventure.scenes.find((s) => s.name.toLowerCase() === name || s.id === name);
       if (found) scene = found.id;
     } else if (effects) {
       acts.push(...parseTags(effects[1] ?? '', content));
-    } else if (/^\s*Choices:\s*$/i.test(line)) {
+    } else if (CHOICES_LINE.test(line)) {
       inChoices = true;
     } else if (inChoices && numbered?.[2]) {
       if (choices.length < maxChoices)

@@ -2,13 +2,38 @@ import type { Content } from '../../content/content-types.js';
 import { choicesFor } from '../../content/scene-choices.js';
 import type { GameState, TokenUsage } from '../../game/game-types.js';
 import type { ModelProvider } from '../../model/model-provider.js';
-import { AppError } from '../../shared/errors.js';
+import { AppError, ModelTimeoutError } from '../../shared/errors.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
-import { type ParsedLegacyAnswer, parseLegacyAnswer, renderLegacyPrompt } from './legacy-format.js';
+import {
+  isReadableLegacyAnswer,
+  type ParsedLegacyAnswer,
+  parseLegacyAnswer,
+  renderLegacyPrompt,
+} from './legacy-format.js';
 
+/** Why the legacy pipeline could not answer; a player sees only this, never the upstream text. */
+export type LegacyFailureReason = 'provider_error' | 'timeout' | 'unparseable_answer';
+
+export const LEGACY_FAILURE_REASONS: readonly LegacyFailureReason[] = [
+  'provider_error',
+  'timeout',
+  'unparseable_answer',
+];
+
+/** What a player is told when no pipeline could answer: fixed, so nothing upstream reaches them. */
+export const LEGACY_UNAVAILABLE_MESSAGE = 'the story cannot continue right now; try again';
+
+/**
+ * The legacy pipeline could not answer (503). The body carries a fixed message and `details.reason`;
+ * what went wrong upstream is the error's `cause`, for the server log only.
+ */
 export class LegacyUnavailableError extends AppError {
-  constructor(reason: string) {
-    super('LEGACY_UNAVAILABLE', `the legacy pipeline could not answer: ${reason}`, 503);
+  readonly reason: LegacyFailureReason;
+
+  constructor(reason: LegacyFailureReason, cause: Error) {
+    super('LEGACY_UNAVAILABLE', LEGACY_UNAVAILABLE_MESSAGE, 503, { reason });
+    this.reason = reason;
+    this.cause = cause;
   }
 }
 
@@ -51,7 +76,17 @@ export async function runLegacyTurn(
       jsonMode: false,
     }));
   } catch (error) {
-    throw new LegacyUnavailableError((error as Error).message);
+    const cause = error instanceof Error ? error : new Error(String(error));
+    throw new LegacyUnavailableError(
+      error instanceof ModelTimeoutError ? 'timeout' : 'provider_error',
+      cause,
+    );
+  }
+  if (!isReadableLegacyAnswer(text)) {
+    throw new LegacyUnavailableError(
+      'unparseable_answer',
+      new Error(`the legacy model's answer has no Location line and no numbered choices: ${preview(text)}`),
+    );
   }
   const maxChoices = content.contract.output.maxChoices;
   const parsed = parseLegacyAnswer(text, content, state, maxChoices);
@@ -60,4 +95,12 @@ export async function runLegacyTurn(
   const choices = parsed.choices.length > 0 || !scene ? parsed.choices : choicesFor(scene, state, maxChoices);
   const txt = parsed.txt.length > 0 ? parsed.txt : (scene?.description ?? '');
   return { ...parsed, txt, choices, tokens };
+}
+
+const PREVIEW_LENGTH = 200;
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat === '') return '(empty)';
+  return JSON.stringify(flat.length > PREVIEW_LENGTH ? `${flat.slice(0, PREVIEW_LENGTH)}…` : flat);
 }
