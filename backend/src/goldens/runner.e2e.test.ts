@@ -39,7 +39,7 @@ describe('tsx backend/src/goldens/runner.ts', { concurrency: true }, () => {
   it("--scenario first-meet-kiera (the seed's command) verifies the committed golden, exits 0 and stores the result", async () => {
     const run = await runner(['--scenario', 'first-meet-kiera']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^first-meet-kiera\s+awf\s+1\s+passed\s+\d+ ms$/m);
+    assert.match(run.stdout, /^first-meet-kiera\s+awf\s+1\s+passed\s+\d+(?:\.\d+)? m?s$/m);
     assert.match(run.stdout, /^first-meet-kiera \[legacy\]\s+legacy\s+1\s+passed/m);
     assert.match(run.stdout, /mode verify \(partial run\): 2 passed/);
     const database = await openDatabase({ sqlitePath: path.join(temp.dir, 'awf.db') });
