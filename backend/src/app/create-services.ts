@@ -99,7 +99,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     store: rolloutStore,
     env: config.rollout,
     intervalMs: config.rollout.pollIntervalMs,
-    listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
+    notifications: database.adapter,
     onStateError: (error) =>
       console.warn(`rollout state unreadable, routing every turn to legacy: ${(error as Error).message}`),
     onStateRecovered: () => console.warn('rollout state readable again'),
