@@ -51,10 +51,16 @@ module.exports = {
       from: { path: '^backend/', pathNot: `${TESTS}|${ENTRY_POINTS}|^backend/src/app/` },
       to: { path: '^backend/src/app/' },
     },
+    {
+      name: 'database-drivers-only-in-store',
+      severity: 'error',
+      comment: 'Only store/ knows SQLite from PostgreSQL (DESIGN §1): the drivers stay behind its dialect adapter.',
+      from: { path: '^backend/', pathNot: `${TESTS}|^backend/src/store/` },
+      to: { path: '(^|/)node_modules/(pg|better-sqlite3)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -91,7 +91,6 @@ export async function createServices(config: Config, options: CreateServicesOpti
     database,
     audit,
     rateLimiter: auth,
-    listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
     ...timing,
   });
   await rollout.state.refresh();

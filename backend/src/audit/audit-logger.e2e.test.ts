@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Database } from '../store/database.js';
+import { removeAppendOnlyGuards } from '../store/testing/append-only-guards.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { canonicalEntryText, entryHash, GENESIS_HASH } from './audit-chain.js';
@@ -16,20 +17,7 @@ const WORKER = path.join(import.meta.dirname, 'testing/append-worker.ts');
 
 /** Plays an attacker with direct database access: the append-only triggers are dropped first. */
 async function tamper(database: Database, statements: string[]): Promise<void> {
-  if (database.dialect === 'postgres') {
-    for (const table of ['audit_log', 'audit_checkpoints']) {
-      await sql.raw(`alter table ${table} disable trigger user`).execute(database.db);
-    }
-  } else {
-    for (const trigger of [
-      'audit_log_no_update',
-      'audit_log_no_delete',
-      'audit_checkpoints_no_update',
-      'audit_checkpoints_no_delete',
-    ]) {
-      await sql.raw(`drop trigger if exists ${trigger}`).execute(database.db);
-    }
-  }
+  await removeAppendOnlyGuards(database, ['audit_log', 'audit_checkpoints']);
   for (const statement of statements) await sql.raw(statement).execute(database.db);
 }
 

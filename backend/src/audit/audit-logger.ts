@@ -86,8 +86,8 @@ export interface AuditQueries {
 /** The append-only, hash-chained audit log (DESIGN §4). */
 export interface AuditLogger extends AuditAppender, AuditQueries {
   /**
-   * Takes the append lock in the caller's write transaction (PostgreSQL: a transaction-scoped
-   * advisory lock; SQLite: BEGIN IMMEDIATE already holds the write lock). A service calls it first
+   * Takes the append lock in the caller's write transaction (`DialectAdapter.lockForTransaction`:
+   * PostgreSQL needs it across instances; SQLite's write transaction already holds it). A service calls it first
    * when what it reads before appending (previous values, a rate-limit count) must not race.
    */
   lockForAppend(trx: Executor): Promise<void>;
@@ -124,8 +124,8 @@ export interface AuditLoggerDeps {
   newId?: () => string;
 }
 
-/** An arbitrary constant: the advisory lock key every appender on one database agrees on. */
-const APPEND_LOCK_KEY = '7415920231';
+/** An arbitrary constant: the lock key every appender on one database agrees on. */
+const APPEND_LOCK_KEY = 7415920231n;
 const PAGE = 1000;
 
 /** The audit logger over the store; appends are serialized so the chain stays linear. */
@@ -136,13 +136,8 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
   const newId = deps.newId ?? randomUUID;
   const checkpointEvery = deps.checkpointEvery ?? 0;
 
-  const lockForAppend = async (trx: Executor): Promise<void> => {
-    if (database.dialect !== 'postgres') return;
-    if (!trx.isTransaction) {
-      throw new Error('audit append on PostgreSQL needs a transaction: use withWriteTransaction or append()');
-    }
-    await sql`select pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)})`.execute(trx);
-  };
+  const lockForAppend = (trx: Executor): Promise<void> =>
+    database.adapter.lockForTransaction(trx, APPEND_LOCK_KEY);
 
   const readHead = async (trx: Executor) => {
     const row = await trx

@@ -43,13 +43,15 @@ export function createKyselyFeedbackStore(database: Database): FeedbackStore {
             .executeTakeFirstOrThrow();
           return { feedback: toFeedback(row) };
         }
-        let select = trx
-          .selectFrom('feedback')
-          .selectAll()
-          .where('session_id', '=', key.session_id)
-          .where('turn_no', '=', key.turn_no);
-        if (database.dialect === 'postgres') select = select.forUpdate();
-        const old = await select.executeTakeFirstOrThrow();
+        const old = await database.adapter
+          .lockRowsForUpdate(
+            trx
+              .selectFrom('feedback')
+              .selectAll()
+              .where('session_id', '=', key.session_id)
+              .where('turn_no', '=', key.turn_no),
+          )
+          .executeTakeFirstOrThrow();
         await trx
           .updateTable('feedback')
           .set(rating)

@@ -14,8 +14,6 @@ export interface RolloutWiring {
   /** The per-actor change limit (the auth service). */
   rateLimiter: RolloutServiceDeps['rateLimiter'];
   clock?: () => Date;
-  /** PostgreSQL URL to LISTEN on for changes (undefined: polling only). */
-  listenUrl?: string | undefined;
   /** Where the state cache reports that the stored state became unreadable, and readable again. */
   warn?: (message: string) => void;
 }
@@ -31,7 +29,7 @@ export interface Rollout {
 }
 
 /** What reading the rollout needs: no audit, no rate limiter (a service that only decides). */
-export type RolloutReaderWiring = Pick<RolloutWiring, 'database' | 'clock' | 'listenUrl' | 'warn'>;
+export type RolloutReaderWiring = Pick<RolloutWiring, 'database' | 'clock' | 'warn'>;
 
 /** The read side alone: the store, the live snapshot and the router over it. */
 export type RolloutReader = Omit<Rollout, 'service'>;
@@ -48,7 +46,8 @@ export function createRolloutReader(config: Config['rollout'], wiring: RolloutRe
     store,
     env: config,
     intervalMs: config.pollIntervalMs,
-    listenUrl: wiring.listenUrl,
+    // Change notifications where the store has them (PostgreSQL LISTEN); polling is the backstop.
+    notifications: wiring.database.adapter,
     onStateError: (error) =>
       warn(`rollout state unreadable, routing every turn to legacy: ${(error as Error).message}`),
     onStateRecovered: () => warn('rollout state readable again'),

@@ -308,7 +308,7 @@ for (const target of testDatabaseTargets()) {
           store: plane.store,
           env: NO_ENV,
           intervalMs: 100,
-          listenUrl: database.url,
+          notifications: database.adapter,
         });
         const errors: unknown[] = [];
         const failing = createRolloutStateCache({

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AuditLogger } from '../audit/audit-logger.js';
 import { ForbiddenError } from '../auth/auth-errors.js';
 import type { Principal } from '../auth/auth-service.js';
@@ -24,7 +23,7 @@ import { OverrideExpiryInPastError, OverrideNotFoundError } from './rollout-erro
 import type { Executor, RolloutStore } from './rollout-store.js';
 import type { TurnsReadModel } from './turns-read-model.js';
 
-/** The PostgreSQL channel a change is announced on, so other instances reload at once. */
+/** The channel a change is announced on, so other instances reload at once. */
 export const ROLLOUT_CHANNEL = 'awf_rollout_changed';
 
 /** Subject ids as the player API accepts them. */
@@ -127,7 +126,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
   /**
    * One change: the append lock first (so previous values and the rate count cannot race), the rate
-   * limit, the write, exactly one audit entry, and on PostgreSQL a NOTIFY delivered at commit.
+   * limit, the write, exactly one audit entry, and a notification to other instances at commit.
    */
   const change = async <T>(
     by: Principal,
@@ -148,9 +147,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         entity: done.entity,
         details: { previous: done.previous, new: done.new, version: done.version },
       });
-      if (database.dialect === 'postgres') {
-        await sql`select pg_notify(${ROLLOUT_CHANNEL}, ${String(done.version)})`.execute(trx);
-      }
+      await database.adapter.notify(trx, ROLLOUT_CHANNEL, String(done.version));
       return { previous: done.previous, new: done.new, version: done.version, auditSeq: entry.seq };
     });
   };

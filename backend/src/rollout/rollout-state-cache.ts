@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import type { ChannelListener, DialectAdapter } from '../store/dialect-adapter.js';
 import {
   buildRolloutSnapshot,
   isOverrideExpired,
@@ -11,8 +11,8 @@ import type { RolloutSnapshot } from './route-decision.js';
 
 /**
  * The router's view of the stored rollout state: an in-memory snapshot, re-read when the stored
- * version moves. Polling (every `intervalMs`, ≤ 500 ms) is the backstop; on PostgreSQL a LISTEN on
- * the change channel reloads at once. When a read fails the snapshot is dropped, so decisions fail
+ * version moves. Polling (every `intervalMs`, ≤ 500 ms) is the backstop; listening on the change
+ * channel (PostgreSQL: LISTEN) reloads at once. When a read fails the snapshot is dropped, so decisions fail
  * safe to legacy until a read succeeds again.
  */
 export interface RolloutStateCache {
@@ -22,7 +22,7 @@ export interface RolloutStateCache {
   summary(now: number): RolloutSummary | undefined;
   /** Re-reads now (when the version moved, or `force`). */
   refresh(options?: { force?: boolean }): Promise<void>;
-  /** Starts polling (and listening on PostgreSQL). */
+  /** Starts polling and listening. */
   start(): void;
   /**
    * Calls `listener` after each reload that replaced the snapshot (the stored version moved, or the
@@ -43,14 +43,12 @@ export interface RolloutStateCacheDeps {
   store: RolloutStore;
   env: RolloutEnvironment;
   intervalMs: number;
-  /** PostgreSQL URL: listen for change notifications too. */
-  listenUrl?: string | undefined;
+  /** Where change notifications are heard (the database's adapter); without it, polling alone. */
+  notifications?: Pick<DialectAdapter, 'listen'> | undefined;
   /** Told once when reading starts failing, and once when it recovers. */
   onStateError?: (error: unknown) => void;
   onStateRecovered?: () => void;
 }
-
-const RELISTEN_MS = 5000;
 
 export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutStateCache {
   let snapshot: RolloutSnapshot | undefined;
@@ -61,8 +59,7 @@ export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutSta
   let pendingForce = false;
   let failing = false;
   let timer: NodeJS.Timeout | undefined;
-  let listener: Client | undefined;
-  let relisten: NodeJS.Timeout | undefined;
+  let listener: ChannelListener | undefined;
   let stopped = false;
   const listeners = new Set<() => void>();
 
@@ -111,37 +108,6 @@ export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutSta
     return inFlight;
   };
 
-  const listen = async (url: string): Promise<void> => {
-    if (stopped) return;
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    const retry = () => {
-      if (listener === client) listener = undefined;
-      client.end().catch(() => {});
-      if (!stopped && !relisten) {
-        relisten = setTimeout(() => {
-          relisten = undefined;
-          void listen(url);
-        }, RELISTEN_MS);
-        relisten.unref();
-      }
-    };
-    client.on('error', retry);
-    client.on('notification', () => void refresh());
-    try {
-      await client.connect();
-      await client.query(`listen ${ROLLOUT_CHANNEL}`);
-      if (stopped) {
-        await client.end();
-        return;
-      }
-      listener = client;
-      // Anything that changed while we were not listening.
-      void refresh();
-    } catch {
-      retry();
-    }
-  };
-
   return {
     current: () => snapshot,
     summary(now) {
@@ -160,17 +126,18 @@ export function createRolloutStateCache(deps: RolloutStateCacheDeps): RolloutSta
       stopped = false;
       timer = setInterval(() => void refresh(), deps.intervalMs);
       timer.unref();
-      if (deps.listenUrl) void listen(deps.listenUrl);
+      // Reload on every notification, and after every (re)connect for what changed while not listening.
+      listener = deps.notifications?.listen(ROLLOUT_CHANNEL, () => void refresh(), {
+        onConnect: () => void refresh(),
+      });
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = undefined;
-      if (relisten) clearTimeout(relisten);
-      relisten = undefined;
-      const client = listener;
+      const closing = listener;
       listener = undefined;
-      await client?.end().catch(() => {});
+      await closing?.close();
       await inFlight;
     },
   };

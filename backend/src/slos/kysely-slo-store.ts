@@ -25,21 +25,23 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
       await withWriteTransaction(database, async (trx) => {
         for (const aggregate of aggregates) {
           const key = { minute: aggregate.minute, instance_id: instanceId, pipeline: aggregate.pipeline };
-          // Create the row first so PostgreSQL's FOR UPDATE has a row to lock: two processes sharing an
-          // instance id then add their deltas one after the other instead of one overwriting the other.
+          // Create the row first so the row lock has a row to lock: two processes sharing an instance id
+          // then add their deltas one after the other instead of one overwriting the other.
           await trx
             .insertInto('slo_minutes')
             .values({ ...key, ...toMinuteColumns(emptyAggregate()), updated_at: updatedAt })
             .onConflict((conflict) => conflict.columns(['minute', 'instance_id', 'pipeline']).doNothing())
             .execute();
-          let select = trx
-            .selectFrom('slo_minutes')
-            .selectAll()
-            .where('minute', '=', key.minute)
-            .where('instance_id', '=', key.instance_id)
-            .where('pipeline', '=', key.pipeline);
-          if (database.dialect === 'postgres') select = select.forUpdate();
-          const row = await select.executeTakeFirstOrThrow();
+          const row = await database.adapter
+            .lockRowsForUpdate(
+              trx
+                .selectFrom('slo_minutes')
+                .selectAll()
+                .where('minute', '=', key.minute)
+                .where('instance_id', '=', key.instance_id)
+                .where('pipeline', '=', key.pipeline),
+            )
+            .executeTakeFirstOrThrow();
           const merged = toTurnAggregate(row);
           mergeAggregate(merged, aggregate);
           await trx

@@ -4,15 +4,21 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { AppError } from '../shared/errors.js';
+import type { DatabaseDialect, DialectAdapter } from './dialect-adapter.js';
 import { migrateToLatest } from './migrations/migrator.js';
+import { createPostgresDialectAdapter } from './postgres-dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
+import { createSqliteDialectAdapter } from './sqlite-dialect-adapter.js';
 
-export type DatabaseDialect = 'sqlite' | 'postgres';
+export type { DatabaseDialect } from './dialect-adapter.js';
 
 /** An open, migrated database. */
 export interface Database {
   db: Kysely<DatabaseSchema>;
+  /** Which database this is, for messages and for tests that inspect it; code goes through `adapter`. */
   dialect: DatabaseDialect;
+  /** Write transactions, locks and notifications: what differs between SQLite and PostgreSQL. */
+  adapter: DialectAdapter;
   /** Closes every connection; calling it again is a no-op. */
   close(): Promise<void>;
 }
@@ -64,7 +70,16 @@ async function openPostgres(url: string): Promise<Database> {
   // unhandled; the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  const database: Database = { db, dialect: 'postgres', close: closeOnce(() => db.destroy()) };
+  const adapter = createPostgresDialectAdapter(db, url);
+  const database: Database = {
+    db,
+    dialect: 'postgres',
+    adapter,
+    close: closeOnce(async () => {
+      await adapter.closeListeners();
+      await db.destroy();
+    }),
+  };
   try {
     await sql`select 1`.execute(db);
   } catch (error) {
@@ -84,7 +99,12 @@ function openSqlite(path: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: closeOnce(() => db.destroy()) };
+  return {
+    db,
+    dialect: 'sqlite',
+    adapter: createSqliteDialectAdapter(db),
+    close: closeOnce(() => db.destroy()),
+  };
 }
 
 function closeOnce(close: () => Promise<void>): () => Promise<void> {

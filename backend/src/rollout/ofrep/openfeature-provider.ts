@@ -120,10 +120,7 @@ export async function openAwfRolloutProvider(env: Env = process.env): Promise<Aw
   const config = parseConfig(env);
   const database = await openDatabase(config.store);
   try {
-    const reader = createRolloutReader(config.rollout, {
-      database,
-      listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
-    });
+    const reader = createRolloutReader(config.rollout, { database });
     await reader.state.refresh();
     reader.state.start();
     const counter = createEvaluationCounter({
