@@ -1,4 +1,5 @@
 import type { Pipeline } from '../game/game-types.js';
+import type { RatedTurn } from './rated-turns.js';
 
 /** A player's verdict on one turn. */
 export type Rating = 'up' | 'down';
@@ -20,17 +21,7 @@ export type FeedbackReason = (typeof FEEDBACK_REASONS)[number];
 export const MAX_COMMENT_LENGTH = 500;
 
 /** One turn's rating as stored, attributed to the pipeline that answered (copied from the turn record). */
-export interface Feedback {
-  sessionId: string;
-  turnNo: number;
-  userId: string;
-  /** The pipeline that answered: an AWF turn that fell back is `legacy`. */
-  pipeline: Pipeline;
-  /** Why the router chose the pipeline it chose (the turn's route reason). */
-  routeReason: string;
-  /** The turn was routed to AWF and answered by legacy. */
-  fallback: boolean;
-  fallbackReason?: string;
+export interface Feedback extends RatedTurn {
   rating: Rating;
   reason?: FeedbackReason;
   comment?: string;

@@ -7,9 +7,11 @@ export interface RatedTurn {
   sessionId: string;
   turnNo: number;
   userId: string;
-  /** The pipeline that answered (a fallback is legacy). */
+  /** The pipeline that answered: an AWF turn that fell back is `legacy`. */
   pipeline: Pipeline;
+  /** Why the router chose the pipeline it chose (the turn's route reason). */
   routeReason: string;
+  /** The turn was routed to AWF and answered by legacy. */
   fallback: boolean;
   fallbackReason?: string;
 }
