@@ -22,6 +22,7 @@ describe('permission matrix', () => {
       'audit.read',
       'audit.checkpoint',
       'actors.manage',
+      'ratelimit.manage',
       'retention.manage',
     ],
     auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint'],
@@ -38,6 +39,10 @@ describe('permission matrix', () => {
   it('lets only operator and admin change the rollout, and nobody but admin manage actors', () => {
     assert.deepEqual(PERMISSION_MATRIX['rollout.write'].roles, ['operator', 'admin']);
     assert.deepEqual(PERMISSION_MATRIX['actors.manage'].roles, ['admin']);
+  });
+
+  it('lets only admins change the stored change rate limit', () => {
+    assert.deepEqual(PERMISSION_MATRIX['ratelimit.manage'].roles, ['admin']);
   });
 
   it('is the table in the README', () => {

@@ -10,6 +10,7 @@ export type Permission =
   | 'audit.read'
   | 'audit.checkpoint'
   | 'actors.manage'
+  | 'ratelimit.manage'
   | 'retention.manage';
 
 /**
@@ -35,6 +36,10 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
     what: 'record a checkpoint of the audit head (an attestation; changes no state)',
   },
   'actors.manage': { roles: ['admin'], what: 'add and revoke actors, issue and revoke tokens, list actors' },
+  'ratelimit.manage': {
+    roles: ['admin'],
+    what: 'change the stored per-actor change rate limit (awf-actors.ts rate-limit)',
+  },
   'retention.manage': { roles: ['admin'], what: 'change data retention' },
 };
 
