@@ -14,7 +14,8 @@ import {
 describe('permission matrix', () => {
   const expected: Record<Role, Permission[]> = {
     viewer: ['rollout.read', 'slo.read'],
-    operator: ['rollout.read', 'rollout.write', 'slo.read'],
+    // The seed's phase 2 has whoever runs the rollout check the audit log.
+    operator: ['rollout.read', 'rollout.write', 'slo.read', 'audit.read'],
     admin: [
       'rollout.read',
       'rollout.write',
@@ -43,6 +44,11 @@ describe('permission matrix', () => {
 
   it('lets only admins change the stored change rate limit', () => {
     assert.deepEqual(PERMISSION_MATRIX['ratelimit.manage'].roles, ['admin']);
+  });
+
+  it('lets operators read the audit log but not checkpoint it', () => {
+    assert.equal(can('operator', 'audit.read'), true);
+    assert.equal(can('operator', 'audit.checkpoint'), false);
   });
 
   it('is the table in the README', () => {

@@ -30,7 +30,10 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
     roles: ['viewer', 'operator', 'admin', 'auditor'],
     what: 'read SLO status, history and metrics',
   },
-  'audit.read': { roles: ['admin', 'auditor'], what: 'query, export and verify the audit log' },
+  'audit.read': {
+    roles: ['operator', 'admin', 'auditor'],
+    what: 'query, export and verify the audit log',
+  },
   'audit.checkpoint': {
     roles: ['admin', 'auditor'],
     what: 'record a checkpoint of the audit head (an attestation; changes no state)',
