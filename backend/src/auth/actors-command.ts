@@ -18,7 +18,7 @@ Usage:
   tsx backend/scripts/awf-actors.ts rate-limit [--json]                       the change rate limit in force
   tsx backend/scripts/awf-actors.ts rate-limit --changes N [--window 60s]     store a new one (admin)
 
-  --role ROLE        viewer (read status), operator (change rollout and overrides),
+  --role ROLE        viewer (read status), operator (change rollout and overrides, read the audit log),
                      admin (also actors, tokens, retention), auditor (read, export, verify the audit log)
   --ttl D            the token expires after D (90s, 15m, 24h, 7d); default: no expiry
   --expires-at ISO   the token expires at that instant, e.g. 2026-07-01T00:00:00Z
