@@ -605,7 +605,7 @@ for (const target of testDatabaseTargets()) {
           const logs = (args: string[], token = tokens.auditor) => ['audit-logs', args, as(token)] as const;
           await expectAllRejected(
             [
-              ['an operator', ...logs(['--recent'], tokens.operator), /not allowed to audit\.read/],
+              ['a viewer', ...logs(['--recent'], tokens.viewer), /not allowed to audit\.read/],
               [
                 '--limit 0',
                 ...logs(['--recent', '--limit', '0']),
