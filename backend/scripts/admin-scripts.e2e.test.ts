@@ -344,14 +344,17 @@ for (const target of testDatabaseTargets()) {
         await expectAllRejected(cases, full ? 5 : 2);
       });
 
-      it('applies --global with --percent as one change: one entry, one rate-limit check, both or neither', async () => {
+      it('applies --global with --percent as one change: one entry, one rate-limit check, both or neither', async (t) => {
         const admin = await plane().auth.authenticate({
           token: tokens.admin,
           permission: 'actors.manage',
           via: 'cli',
         });
         const fresh = (await plane().auth.addActor(admin, { name: 'operator-2', role: 'operator' })).token;
-        const limitedTo1 = { ...as(fresh), AWF_CHANGE_RATE_LIMIT: '1' };
+        const limitedTo1 = as(fresh);
+        // The stored limit every process judges by (a caller's AWF_CHANGE_RATE_LIMIT is ignored).
+        await plane().auth.setChangeRateLimit(admin, { changes: 1, windowSec: 60 });
+        t.after(() => plane().auth.setChangeRateLimit(admin, { changes: 1000, windowSec: 60 }));
         const seq = Number((await plane().audit.head())?.seq);
         // The flag is on and the percent 25 already (above): the values stay, the change is recorded.
         const both = await runScript(
@@ -602,7 +605,7 @@ for (const target of testDatabaseTargets()) {
           const logs = (args: string[], token = tokens.auditor) => ['audit-logs', args, as(token)] as const;
           await expectAllRejected(
             [
-              ['an operator', ...logs(['--recent'], tokens.operator), /not allowed to audit\.read/],
+              ['a viewer', ...logs(['--recent'], tokens.viewer), /not allowed to audit\.read/],
               [
                 '--limit 0',
                 ...logs(['--recent', '--limit', '0']),

@@ -39,7 +39,6 @@ async function openStore(sqlitePath: string, minSample: number) {
     database,
     store: createKyselyAuthStore(),
     audit: createAuditLogger({ database }),
-    rateLimit: { changes: 30, windowSec: 60 },
   });
   const admin = await auth.addFirstAdmin({ name: 'root', via: 'cli' });
   const principal = { actor: admin.actor, role: admin.role, tokenId: admin.tokenId };

@@ -9,13 +9,20 @@ import type { CreateServicesOptions, Services } from './create-services.js';
  * SLO timers and do not watch the rollout state.
  */
 export function wireServices(
-  options: CreateServicesOptions = { watchRollout: false, sloTimers: false },
+  options: CreateServicesOptions = { watchRollout: false, sloTimers: false, auditTimers: false },
 ): Wire<Services & AdminDeps> {
   return async (env) => {
     const config = parseConfig(env);
+    if (config.auth.changeRateSeed) {
+      // The limit a change is judged by is the stored one: a caller cannot raise their own.
+      process.stderr.write(
+        "warning: AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S in this script's environment are ignored: changes are limited by the stored setting (awf-actors.ts rate-limit shows it; an admin changes it)\n",
+      );
+    }
     // Loaded only now, so --help and usage errors answer without loading the whole process.
     const { createServices } = await import('./create-services.js');
-    const services = await createServices(config, options);
+    // Never seeded from a script: its caller's environment must not set the limit.
+    const services = await createServices(config, { ...options, seedRateLimit: false });
     return { deps: { ...services, caller: adminCaller(services.auth, env) }, close: () => services.close() };
   };
 }

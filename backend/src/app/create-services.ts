@@ -71,6 +71,13 @@ export interface CreateServicesOptions {
   sloTimers?: boolean;
   /** Keep the rollout snapshot fresh by polling (and LISTEN on PostgreSQL); default true. */
   watchRollout?: boolean;
+  /** Run the audit interval checkpoint and witness timers (default true); scripts pass false. */
+  auditTimers?: boolean;
+  /**
+   * Store AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S as the change rate limit while none is
+   * stored (default true: the server). Scripts never do: their caller's environment sets no limit.
+   */
+  seedRateLimit?: boolean;
 }
 
 /**
@@ -87,6 +94,15 @@ export async function createServices(config: Config, options: CreateServicesOpti
   const timing = clock ? { clock } : {};
   const audit = createAudit(config.audit, { database, ...timing });
   const auth = createAuth(config.auth, { database, audit, ...timing });
+  const seed = config.auth.changeRateSeed;
+  if (seed && (options.seedRateLimit ?? true)) {
+    const inForce = await auth.seedChangeRateLimit(seed);
+    if (inForce.changes !== seed.changes || inForce.windowSec !== seed.windowSec) {
+      console.warn(
+        `warning: AWF_CHANGE_RATE_LIMIT=${seed.changes} / AWF_CHANGE_RATE_WINDOW_S=${seed.windowSec} ignored: the stored limit (${inForce.changes} per ${inForce.windowSec} s, set by ${inForce.updatedBy} at ${inForce.updatedAt}) applies; change it with awf-actors.ts rate-limit`,
+      );
+    }
+  }
   const rollout = createRollout(config.rollout, {
     database,
     audit,
@@ -119,6 +135,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
+  if (options.auditTimers ?? true) audit.keeper.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
   processAuditLogger.fill(audit);
@@ -145,6 +162,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       await rollout.state.stop();
       await slos.close();
       await ofrep.counter.close();
+      await audit.keeper.close();
       await database.close();
     },
   };

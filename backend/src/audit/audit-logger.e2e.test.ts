@@ -5,56 +5,14 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { Database } from '../store/database.js';
-import { removeAppendOnlyGuards } from '../store/testing/append-only-guards.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
-import { canonicalEntryText, entryHash, GENESIS_HASH } from './audit-chain.js';
+import { entryHash, GENESIS_HASH } from './audit-chain.js';
 import { checkpointSigningText, createCheckpointSigner } from './audit-checkpoints.js';
 import { type AuditLogger, createAuditLogger } from './audit-logger.js';
+import { rewriteChainFrom, tamper } from './testing/tamper.js';
 
 const WORKER = path.join(import.meta.dirname, 'testing/append-worker.ts');
-
-/** Plays an attacker with direct database access: the append-only triggers are dropped first. */
-async function tamper(database: Database, statements: string[]): Promise<void> {
-  await removeAppendOnlyGuards(database, ['audit_log', 'audit_checkpoints']);
-  for (const statement of statements) await sql.raw(statement).execute(database.db);
-}
-
-/** Rewrites entry `seq`'s details and recomputes every hash from there on, as a careful forger would. */
-async function rewriteChainFrom(
-  database: Database,
-  seq: number,
-  details: Record<string, unknown>,
-): Promise<void> {
-  const rows = await database.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-  let prevHash = GENESIS_HASH;
-  const statements: string[] = [];
-  for (const row of rows) {
-    const rowSeq = Number(row.seq);
-    if (rowSeq >= seq) {
-      const fields = {
-        seq: rowSeq,
-        id: row.id,
-        actor: row.actor,
-        action: row.action,
-        entity: row.entity,
-        details: rowSeq === seq ? details : (JSON.parse(row.details) as Record<string, unknown>),
-        createdAt: row.created_at,
-      };
-      const canonical = canonicalEntryText(fields);
-      const hash = entryHash(prevHash, canonical);
-      const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
-      statements.push(
-        `update audit_log set details = ${quote(JSON.stringify(fields.details))}, canonical = ${quote(canonical)}, prev_hash = '${prevHash}', hash = '${hash}' where seq = ${rowSeq}`,
-      );
-      prevHash = hash;
-    } else {
-      prevHash = row.hash;
-    }
-  }
-  await tamper(database, statements);
-}
 
 async function appendSome(audit: AuditLogger, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
@@ -360,7 +318,7 @@ for (const target of testDatabaseTargets()) {
           ]);
           assert.equal(
             (await logger.verify({ trustedKey: publicKey })).firstBad?.reason,
-            'CHECKPOINT_SIGNATURE_INVALID',
+            'CHECKPOINT_UNSIGNED',
           );
         } finally {
           await db.close();

@@ -44,6 +44,8 @@ export type AuditFailureReason =
   | 'CONTENT_MISMATCH'
   | 'HASH_MISMATCH'
   | 'CHECKPOINT_MISMATCH'
+  | 'CHECKPOINT_MISSING'
+  | 'CHECKPOINT_UNSIGNED'
   | 'CHECKPOINT_SIGNATURE_INVALID'
   | 'TAIL_TRUNCATED';
 
@@ -70,6 +72,11 @@ export interface VerifyOptions {
   checkpoints?: readonly AuditCheckpoint[];
   /** The key signatures must verify with; defaults to the configured signing key. */
   trustedKey?: KeyObject;
+  /**
+   * Every N-th entry must have a checkpoint (CHECKPOINT_MISSING otherwise); defaults to the configured
+   * AWF_AUDIT_CHECKPOINT_EVERY; 0 expects none.
+   */
+  checkpointEvery?: number;
 }
 
 /** The seed's query API (`getAuditLogger()`), all asynchronous since entries live in the store. */
@@ -112,7 +119,10 @@ export interface AuditLogger extends AuditAppender, AuditQueries {
   exportNdjson(query?: Omit<AuditQuery, 'order' | 'limit' | 'afterSeq'>): AsyncGenerator<string>;
   /** Records (and signs, when a key is configured) a checkpoint of the current head. */
   createCheckpoint(createdBy: string): Promise<AuditCheckpoint>;
-  listCheckpoints(): Promise<AuditCheckpoint[]>;
+  /** A checkpoint of the head when entries were appended after the last checkpoint; null otherwise. */
+  checkpointIfBehind(createdBy: string): Promise<AuditCheckpoint | null>;
+  /** Stored checkpoints, oldest first; only those above `afterSeq` when given. */
+  listCheckpoints(afterSeq?: number): Promise<AuditCheckpoint[]>;
 }
 
 export interface AuditLoggerDeps {
@@ -122,6 +132,8 @@ export interface AuditLoggerDeps {
   checkpointEvery?: number;
   signer?: CheckpointSigner;
   newId?: () => string;
+  /** Called when a checkpoint row was inserted (it commits with its transaction, or not at all). */
+  onCheckpoint?: () => void;
 }
 
 /** An arbitrary constant: the lock key every appender on one database agrees on. */
@@ -154,6 +166,14 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
     head: { seq: number; hash: string },
     createdBy: string,
   ): Promise<AuditCheckpoint> => {
+    // Under the append lock: nobody else inserts a checkpoint between this read and the insert. An
+    // insert over an existing seq is refused by a trigger (migration 007), so look first.
+    const existing = await trx
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .where('seq', '=', head.seq)
+      .executeTakeFirst();
+    if (existing) return toCheckpoint(existing);
     const createdAt = clock().toISOString();
     const checkpoint: AuditCheckpoint = {
       seq: head.seq,
@@ -163,7 +183,7 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
       publicKey: signer?.publicKeyBase64 ?? null,
       signature: signer ? signer.sign(checkpointSigningText({ ...head, createdAt })) : null,
     };
-    const inserted = await trx
+    await trx
       .insertInto('audit_checkpoints')
       .values({
         seq: checkpoint.seq,
@@ -173,16 +193,8 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
         public_key: checkpoint.publicKey,
         signature: checkpoint.signature,
       })
-      .onConflict((conflict) => conflict.column('seq').doNothing())
-      .executeTakeFirst();
-    if (inserted.numInsertedOrUpdatedRows === 0n) {
-      const existing = await trx
-        .selectFrom('audit_checkpoints')
-        .selectAll()
-        .where('seq', '=', head.seq)
-        .executeTakeFirstOrThrow();
-      return toCheckpoint(existing);
-    }
+      .execute();
+    deps.onCheckpoint?.();
     return checkpoint;
   };
 
@@ -245,8 +257,15 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
     return select;
   };
 
-  const listCheckpoints = async (): Promise<AuditCheckpoint[]> =>
-    (await db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'asc').execute()).map(toCheckpoint);
+  const listCheckpoints = async (afterSeq = 0): Promise<AuditCheckpoint[]> =>
+    (
+      await db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .where('seq', '>', afterSeq)
+        .orderBy('seq', 'asc')
+        .execute()
+    ).map(toCheckpoint);
 
   return {
     lockForAppend,
@@ -292,10 +311,27 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
       });
     },
 
-    listCheckpoints,
+    async checkpointIfBehind(createdBy) {
+      return withWriteTransaction(database, async (trx) => {
+        await lockForAppend(trx);
+        const head = await readHead(trx);
+        if (!head) return null;
+        const last = await trx
+          .selectFrom('audit_checkpoints')
+          .select('seq')
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (last && Number(last.seq) >= head.seq) return null;
+        return insertCheckpoint(trx, head, createdBy);
+      });
+    },
+
+    listCheckpoints: (afterSeq) => listCheckpoints(afterSeq),
 
     async verify(options = {}) {
       const trustedKey = options.trustedKey ?? signer?.publicKey;
+      const every = options.checkpointEvery ?? checkpointEvery;
       const checkpoints = [...(await listCheckpoints()), ...(options.checkpoints ?? [])].sort(
         (a, b) => a.seq - b.seq,
       );
@@ -333,8 +369,31 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
       let checked = 0;
       let signed = 0;
       let checkpointBad: AuditVerification['firstBad'] = null;
+      const stop = chainBad ? chainBad.seq : Number.POSITIVE_INFINITY;
+      // The checkpoints AWF_AUDIT_CHECKPOINT_EVERY implies, up to the last good entry: one deleted (or
+      // never written) is what a forger who recomputed the chain from there on leaves behind.
+      const present = new Set(checkpoints.map((checkpoint) => checkpoint.seq));
+      let expected = every > 0 ? every : Number.POSITIVE_INFINITY;
+      const nextMissing = (below: number): number | undefined => {
+        while (expected <= headSeq && expected < below) {
+          const seq = expected;
+          expected += every;
+          if (!present.has(seq)) return seq;
+        }
+        return undefined;
+      };
+      const missing = (seq: number): AuditVerification['firstBad'] => ({
+        seq,
+        reason: 'CHECKPOINT_MISSING',
+        message: `entry ${seq} has no checkpoint, but AWF_AUDIT_CHECKPOINT_EVERY=${every} implies one (deleted, or the chain was rewritten from there on)`,
+      });
       for (const checkpoint of checkpoints) {
-        if (chainBad && checkpoint.seq >= chainBad.seq) break;
+        const gap = nextMissing(Math.min(checkpoint.seq, stop));
+        if (gap !== undefined) {
+          checkpointBad = missing(gap);
+          break;
+        }
+        if (checkpoint.seq >= stop) break;
         if (checkpoint.seq > headSeq) {
           checkpointBad = {
             seq: headSeq + 1,
@@ -352,12 +411,13 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
           };
           break;
         }
-        if (checkpoint.signature === null && trustedKey && signed > 0) {
-          // Once checkpoints are signed, an unsigned later one is what a forger without the key leaves.
+        if (checkpoint.signature === null && trustedKey) {
+          // With a trusted key every checkpoint must carry its signature: an unsigned one is what a
+          // forger without the key leaves.
           checkpointBad = {
             seq: checkpoint.seq,
-            reason: 'CHECKPOINT_SIGNATURE_INVALID',
-            message: `the checkpoint of entry ${checkpoint.seq} is unsigned, but earlier checkpoints are signed`,
+            reason: 'CHECKPOINT_UNSIGNED',
+            message: `the checkpoint of entry ${checkpoint.seq} is unsigned, but a trusted key is known`,
           };
           break;
         }
@@ -372,6 +432,10 @@ export function createAuditLogger(deps: AuditLoggerDeps): AuditLogger {
             break;
           }
         }
+      }
+      if (!checkpointBad) {
+        const gap = nextMissing(stop);
+        if (gap !== undefined) checkpointBad = missing(gap);
       }
       const firstBad = checkpointBad ?? chainBad;
       return {

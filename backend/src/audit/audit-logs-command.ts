@@ -16,7 +16,7 @@ Usage:
   tsx backend/scripts/audit-logs.ts [filters] [--limit N] [--json]
   tsx backend/scripts/audit-logs.ts --flag-changes [--limit N] [--json]
   tsx backend/scripts/audit-logs.ts --export [filters] > audit.ndjson
-  tsx backend/scripts/audit-logs.ts --verify [--checkpoints FILE] [--public-key FILE] [--json]
+  tsx backend/scripts/audit-logs.ts --verify [--checkpoints FILE] [--public-key FILE] [--checkpoint-every N] [--json]
   tsx backend/scripts/audit-logs.ts --checkpoint
   tsx backend/scripts/audit-logs.ts --export-checkpoints > checkpoints.ndjson
 
@@ -25,12 +25,17 @@ Usage:
   --export              every matching entry, oldest first, as NDJSON (one JSON object per line)
   --verify              walk the whole hash chain and every checkpoint; names the first bad row
                         (SEQ_GAP, PREV_MISMATCH, CONTENT_MISMATCH, HASH_MISMATCH, CHECKPOINT_MISMATCH,
-                        CHECKPOINT_SIGNATURE_INVALID, TAIL_TRUNCATED) and exits 1 when there is one
-  --checkpoints FILE    with --verify: also check checkpoints held elsewhere (an --export-checkpoints file)
+                        CHECKPOINT_MISSING, CHECKPOINT_UNSIGNED, CHECKPOINT_SIGNATURE_INVALID,
+                        TAIL_TRUNCATED) and exits 1 when there is one
+  --checkpoints FILE    with --verify: also check checkpoints held elsewhere (an --export-checkpoints
+                        file, or the AWF_AUDIT_WITNESS_FILE the server appends to)
+  --checkpoint-every N  with --verify: every N-th entry must have a checkpoint (default
+                        AWF_AUDIT_CHECKPOINT_EVERY; 0: expect none, e.g. for a log written without them)
   --public-key FILE     with --verify: the PEM Ed25519 key checkpoint signatures must verify with
                         (default: the public half of AWF_AUDIT_SIGNING_KEY_FILE; with neither, signatures
                         are checked only against the key each checkpoint carries, which a forger can
-                        replace, and the output says so)
+                        replace, and the output says so); with a trusted key every checkpoint must be
+                        signed by it
   --checkpoint          record (and sign, with AWF_AUDIT_SIGNING_KEY_FILE) a checkpoint of the head; prints it
   --export-checkpoints  every stored checkpoint as NDJSON, to keep outside the database
 filters:
@@ -43,7 +48,7 @@ filters:
   --json                a JSON array (or the verification object) instead of text
   --help                this text
 
-Needs AWF_ADMIN_TOKEN of an auditor or admin.
+Needs AWF_ADMIN_TOKEN of an operator, auditor or admin (--checkpoint: auditor or admin).
 Exit codes: 0 done (chain intact); 1 verification found a bad row; 2 bad input or authentication;
 3 the store could not be reached or another runtime failure.`;
 
@@ -57,6 +62,11 @@ const schema = z
     'export-checkpoints': z.boolean().optional(),
     checkpoints: z.string().min(1).optional(),
     'public-key': z.string().min(1).optional(),
+    'checkpoint-every': z
+      .string()
+      .regex(/^\d{1,9}$/, 'must be an integer >= 0')
+      .transform(Number)
+      .optional(),
     actor: z.string().min(1, 'needs a name').optional(),
     action: z.string().min(1, 'needs an action').optional(),
     entity: z.string().min(1, 'needs an entity').optional(),
@@ -87,8 +97,11 @@ const schema = z
     if (['verify', 'checkpoint', 'export-checkpoints', 'flag-changes'].includes(mode) && filtered) {
       return fail(`--${mode} takes no --actor/--action/--entity/--since/--until filters`);
     }
-    if (mode !== 'verify' && (args.checkpoints || args['public-key'])) {
-      return fail('--checkpoints and --public-key go with --verify');
+    if (
+      mode !== 'verify' &&
+      (args.checkpoints || args['public-key'] || args['checkpoint-every'] !== undefined)
+    ) {
+      return fail('--checkpoints, --public-key and --checkpoint-every go with --verify');
     }
     if (['export', 'verify', 'checkpoint', 'export-checkpoints'].includes(mode) && args.limit !== undefined) {
       return fail(`--limit does not go with --${mode}`);
@@ -156,6 +169,7 @@ export const auditLogsCommand: CliCommand<typeof schema, AdminDeps & { audit: Au
     'export-checkpoints': { type: 'boolean' },
     checkpoints: { type: 'string' },
     'public-key': { type: 'string' },
+    'checkpoint-every': { type: 'string' },
     actor: { type: 'string' },
     action: { type: 'string' },
     entity: { type: 'string' },
@@ -195,6 +209,7 @@ export const auditLogsCommand: CliCommand<typeof schema, AdminDeps & { audit: Au
         const result = await audit.verify({
           ...(externalCheckpoints ? { checkpoints: externalCheckpoints } : {}),
           ...(trustedKey ? { trustedKey } : {}),
+          ...(args['checkpoint-every'] !== undefined ? { checkpointEvery: args['checkpoint-every'] } : {}),
         });
         if (args.json) cli.out(JSON.stringify(result, null, 2));
         else if (result.ok) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AdminDeps } from '../cli/admin-cli.js';
 import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
+import { InvalidInputError } from '../shared/errors.js';
 import { parseIsoInstant, parseTtl, resolveExpiry } from '../shared/time-input.js';
 import { BootstrapAdminOnlyError } from './auth-errors.js';
 import type { AuthService } from './auth-service.js';
@@ -14,17 +15,24 @@ Usage:
   tsx backend/scripts/awf-actors.ts revoke <name>            revoke the actor and all its tokens
   tsx backend/scripts/awf-actors.ts revoke --token <id>      revoke one token
   tsx backend/scripts/awf-actors.ts list [--json]
+  tsx backend/scripts/awf-actors.ts rate-limit [--json]                       the change rate limit in force
+  tsx backend/scripts/awf-actors.ts rate-limit --changes N [--window 60s]     store a new one (admin)
 
-  --role ROLE        viewer (read status), operator (change rollout and overrides),
+  --role ROLE        viewer (read status), operator (change rollout and overrides, read the audit log),
                      admin (also actors, tokens, retention), auditor (read, export, verify the audit log),
                      evaluator (OFREP flag evaluation only: for other services)
   --ttl D            the token expires after D (90s, 15m, 24h, 7d); default: no expiry
   --expires-at ISO   the token expires at that instant, e.g. 2026-07-01T00:00:00Z
   --token ID         with revoke: the token id (the 12 hex characters after awf_)
+  --changes N        with rate-limit: changes per actor per window, 1–100000
+  --window D         with rate-limit: the window, 1s to 1d (e.g. 60s, 15m, 1h); default: the current one
   --actor NAME       who you are: must be the actor of AWF_ADMIN_TOKEN
   --json             print JSON instead of text
   --help             this text
 
+The change rate limit is stored (audited as auth.rate_limit.set) and read by every process from the
+store: AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S in a script's environment are ignored (the
+server stores them once, while no limit is stored); the default is 30 changes per 60 s.
 add and token print the new token alone on stdout: it is shown once and stored only as its SHA-256.
 Every command needs AWF_ADMIN_TOKEN of an admin, except the bootstrap: while no admin holds an active,
 unexpired token (none was added yet, or every admin token expired or was revoked),
@@ -45,6 +53,21 @@ const schema = z
       .optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
+    changes: z
+      .string()
+      .regex(/^\d{1,6}$/, 'must be an integer from 1 to 100000')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 100_000, 'must be an integer from 1 to 100000')
+      .optional(),
+    window: checkedFlag((text) => {
+      const ms = parseTtl(text, '--window');
+      if (ms % 1000 !== 0 || ms > 86_400_000) {
+        throw new InvalidInputError(
+          `--window must be whole seconds from 1s to 1d, got ${JSON.stringify(text)}`,
+        );
+      }
+      return ms;
+    }).optional(),
   })
   .transform((args, ctx) => {
     const [command, name, ...extra] = args.positionals;
@@ -56,6 +79,9 @@ const schema = z
     const expiry = { ttl: args.ttl, expiresAt: args['expires-at'] };
     const hasExpiry = args.ttl !== undefined || args['expires-at'] !== undefined;
     const common = { actor: args.actor, json: args.json ?? false };
+    if (command !== 'rate-limit' && (args.changes !== undefined || args.window !== undefined)) {
+      return fail('--changes and --window belong to rate-limit');
+    }
     switch (command) {
       case 'add':
         if (!name) return fail("add needs the new actor's name: add <name> --role <role>");
@@ -74,11 +100,22 @@ const schema = z
       case 'list':
         if (name || args.role || args.token || hasExpiry) return fail('list takes only --json and --actor');
         return { command, ...common } as const;
+      case 'rate-limit':
+        if (name || args.role || args.token || hasExpiry)
+          return fail('rate-limit takes only --changes, --window, --json and --actor');
+        if (args.window !== undefined && args.changes === undefined)
+          return fail('rate-limit --window needs --changes too');
+        return {
+          command,
+          changes: args.changes,
+          windowSec: args.window === undefined ? undefined : parseTtl(args.window, '--window') / 1000,
+          ...common,
+        } as const;
       default:
         return fail(
           command
-            ? `unknown command ${JSON.stringify(command)}: use add, token, revoke or list`
-            : 'give a command: add, token, revoke or list',
+            ? `unknown command ${JSON.stringify(command)}: use add, token, revoke, list or rate-limit`
+            : 'give a command: add, token, revoke, list or rate-limit',
         );
     }
   });
@@ -95,6 +132,8 @@ export const actorsCommand: CliCommand<typeof schema, AdminDeps & { auth: AuthSe
     token: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
+    changes: { type: 'string' },
+    window: { type: 'string' },
   },
   async run(args, cli) {
     const { auth, caller } = cli.deps;
@@ -155,6 +194,27 @@ export const actorsCommand: CliCommand<typeof schema, AdminDeps & { auth: AuthSe
           );
         }
         if (!expiringBefore) await warnWhenAdminAccessExpires();
+        return 0;
+      }
+      case 'rate-limit': {
+        if (args.changes === undefined) {
+          await caller.authenticate('rollout.read', args.actor);
+          const limit = await auth.changeRateLimit();
+          cli.out(
+            args.json
+              ? JSON.stringify(limit)
+              : `change rate limit: ${limit.changes} changes per actor per ${limit.windowSec} s (${limit.source === 'store' ? `stored, set by ${limit.updatedBy} at ${limit.updatedAt}` : 'the default: none is stored'})`,
+          );
+          return 0;
+        }
+        const principal = await caller.authenticate('ratelimit.manage', args.actor);
+        const windowSec = args.windowSec ?? (await auth.changeRateLimit()).windowSec;
+        const set = await auth.setChangeRateLimit(principal, { changes: args.changes, windowSec });
+        cli.out(
+          args.json
+            ? JSON.stringify(set)
+            : `change rate limit ${set.previous.changes} per ${set.previous.windowSec} s → ${set.new.changes} per ${set.new.windowSec} s (audit #${set.auditSeq}); every process applies it to the next change`,
+        );
         return 0;
       }
       case 'list': {

@@ -34,10 +34,16 @@ export class ForbiddenError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(actor: string, limit: number, windowSec: number, retryAfterSec: number) {
+  constructor(
+    actor: string,
+    limit: number,
+    windowSec: number,
+    retryAfterSec: number,
+    source: 'store' | 'default' = 'store',
+  ) {
     super(
       'AUTH_RATE_LIMITED',
-      `actor ${actor} made ${limit} changes in the last ${windowSec} s (limit AWF_CHANGE_RATE_LIMIT=${limit} per AWF_CHANGE_RATE_WINDOW_S=${windowSec}); retry in ${retryAfterSec} s`,
+      `actor ${actor} made ${limit} changes in the last ${windowSec} s (limit ${limit} per ${windowSec} s, ${source === 'store' ? 'the stored setting' : 'the default: none is stored'}; an admin changes it with awf-actors.ts rate-limit); retry in ${retryAfterSec} s`,
       429,
       { retryAfterSec },
     );

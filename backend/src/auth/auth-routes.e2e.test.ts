@@ -66,8 +66,21 @@ describe('actors admin API and authentication', () => {
         'AUTH_FORBIDDEN',
       );
       await expectRejected(() => call('DELETE', '/api/admin/overrides', 'viewer'), 403, 'AUTH_FORBIDDEN');
-      await expectRejected(() => call('GET', '/api/admin/audit', 'operator'), 403, 'AUTH_FORBIDDEN');
       await expectRejected(() => call('GET', '/api/admin/actors', 'operator'), 403, 'AUTH_FORBIDDEN');
+      await expectRejected(
+        () => call('POST', '/api/admin/audit/checkpoints', 'operator'),
+        403,
+        'AUTH_FORBIDDEN',
+      );
+    });
+
+    it('lets an operator read and verify the audit log (the seed has the rollout check it)', async () => {
+      const entries = await call('GET', '/api/admin/audit?limit=5', 'operator');
+      assert.equal(entries.statusCode, 200, entries.body);
+      assert.ok(Array.isArray(entries.json()) && entries.json().length > 0);
+      const verified = await call('GET', '/api/admin/audit/verify', 'operator');
+      assert.equal(verified.statusCode, 200, verified.body);
+      assert.equal(verified.json().ok, true);
     });
   });
 

@@ -102,7 +102,34 @@ export interface AuthService {
    * exact across processes sharing the store; a rejected change then writes nothing.
    */
   enforceChangeRate(trx: Executor, actor: string): Promise<void>;
+  /** The limit changes are judged by: the stored setting, or the default while none is stored. */
+  changeRateLimit(): Promise<ChangeRateLimit>;
+  /**
+   * Stores a new limit (admin only, `ratelimit.manage`; not itself rate limited); one
+   * `auth.rate_limit.set` entry; every process applies it to its next change.
+   */
+  setChangeRateLimit(
+    by: Principal,
+    limit: { changes: number; windowSec: number },
+  ): Promise<{ previous: ChangeRateLimit; new: ChangeRateLimit; auditSeq: number }>;
+  /**
+   * The server's seed (AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S in the server's environment):
+   * stored, audited as `system`, only while no limit is stored. Returns the limit in force afterwards.
+   */
+  seedChangeRateLimit(seed: { changes: number; windowSec: number }): Promise<ChangeRateLimit>;
 }
+
+/** The per-actor change rate limit in force, and where it comes from. */
+export interface ChangeRateLimit {
+  changes: number;
+  windowSec: number;
+  source: 'store' | 'default';
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** Changes per actor per window while no limit is stored. */
+export const DEFAULT_CHANGE_RATE_LIMIT = { changes: 30, windowSec: 60 } as const;
 
 /** The admin tokens usable now: how many, and whether they all expire. */
 export interface AdminAccess {
@@ -117,7 +144,8 @@ export interface AuthServiceDeps {
   database: Database;
   store: AuthStore;
   audit: AuditLogger;
-  rateLimit: { changes: number; windowSec: number };
+  /** The limit while none is stored (DEFAULT_CHANGE_RATE_LIMIT unless a test says otherwise). */
+  defaultRateLimit?: { changes: number; windowSec: number };
   clock?: () => Date;
 }
 
@@ -127,7 +155,8 @@ const DENIED_ENTRIES_PER_MINUTE = 100;
 const DUMMY_HASH = hashToken('awf_000000000000_none');
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { database, store, audit, rateLimit } = deps;
+  const { database, store, audit } = deps;
+  const defaultRateLimit = deps.defaultRateLimit ?? DEFAULT_CHANGE_RATE_LIMIT;
   const clock = deps.clock ?? (() => new Date());
   const denied = { windowStart: 0, written: 0, suppressed: 0 };
 
@@ -164,7 +193,16 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     });
   };
 
+  /** Read in the change's transaction, so a limit stored by any process applies to the next change. */
+  const limitIn = async (ex: Executor): Promise<ChangeRateLimit> => {
+    const stored = await store.readChangeRateLimit(ex);
+    return stored
+      ? { ...stored, source: 'store' }
+      : { ...defaultRateLimit, source: 'default', updatedAt: null, updatedBy: null };
+  };
+
   const enforceChangeRate = async (trx: Executor, actor: string): Promise<void> => {
+    const rateLimit = await limitIn(trx);
     const now = clock().getTime();
     const since = new Date(now - rateLimit.windowSec * 1000).toISOString();
     const made = await audit.countByActorSince(trx, actor, since, ['auth.denied']);
@@ -176,6 +214,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       rateLimit.changes,
       rateLimit.windowSec,
       Math.max(1, Math.ceil((freesAt - now) / 1000)),
+      rateLimit.source,
     );
   };
 
@@ -426,7 +465,72 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     },
 
     enforceChangeRate,
+
+    changeRateLimit: () => limitIn(database.db),
+
+    async setChangeRateLimit(by, limit) {
+      requirePermission(by, 'ratelimit.manage');
+      assertChangeRateLimit(limit);
+      // Not itself rate limited, so an admin can always raise a limit that is holding them back.
+      return withWriteTransaction(database, async (trx) => {
+        await audit.lockForAppend(trx);
+        const now = clock().toISOString();
+        const previous = await limitIn(trx);
+        const next: ChangeRateLimit = { ...limit, source: 'store', updatedAt: now, updatedBy: by.actor };
+        await store.saveChangeRateLimit(trx, next);
+        const entry = await audit.appendInTransaction(trx, {
+          actor: by.actor,
+          action: 'auth.rate_limit.set',
+          entity: 'auth:rate-limit',
+          details: {
+            previous:
+              previous.source === 'store'
+                ? { changes: previous.changes, windowSec: previous.windowSec }
+                : null,
+            new: { changes: limit.changes, windowSec: limit.windowSec },
+          },
+        });
+        return { previous, new: next, auditSeq: entry.seq };
+      });
+    },
+
+    async seedChangeRateLimit(seed) {
+      assertChangeRateLimit(seed);
+      return withWriteTransaction(database, async (trx) => {
+        await audit.lockForAppend(trx);
+        const current = await limitIn(trx);
+        if (current.source === 'store') return current;
+        const now = clock().toISOString();
+        const seeded: ChangeRateLimit = { ...seed, source: 'store', updatedAt: now, updatedBy: 'system' };
+        await store.saveChangeRateLimit(trx, seeded);
+        await audit.appendInTransaction(trx, {
+          actor: 'system',
+          action: 'auth.rate_limit.set',
+          entity: 'auth:rate-limit',
+          details: {
+            previous: null,
+            new: { changes: seed.changes, windowSec: seed.windowSec },
+            source: 'server environment (AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S)',
+          },
+        });
+        return seeded;
+      });
+    },
   };
+}
+
+/** Changes 1–100000 per window of 1 s – 1 day, whole numbers. */
+function assertChangeRateLimit(limit: { changes: number; windowSec: number }): void {
+  if (!Number.isInteger(limit.changes) || limit.changes < 1 || limit.changes > 100_000) {
+    throw new InvalidInputError(
+      `rate limit changes must be an integer from 1 to 100000, got ${limit.changes}`,
+    );
+  }
+  if (!Number.isInteger(limit.windowSec) || limit.windowSec < 1 || limit.windowSec > 86_400) {
+    throw new InvalidInputError(
+      `rate limit window must be a whole number of seconds from 1 to 86400 (1 day), got ${limit.windowSec}`,
+    );
+  }
 }
 
 function assertActorName(name: string): void {

@@ -43,4 +43,15 @@ export interface AuthStore {
   revokeToken(ex: Executor, id: string, at: string): Promise<void>;
   listActors(ex: Executor): Promise<StoredActor[]>;
   listTokens(ex: Executor): Promise<StoredToken[]>;
+  /** The stored per-actor change rate limit, or undefined while none is stored. */
+  readChangeRateLimit(ex: Executor): Promise<StoredChangeRateLimit | undefined>;
+  saveChangeRateLimit(ex: Executor, limit: StoredChangeRateLimit): Promise<void>;
+}
+
+/** Changes per actor per window, as stored (auth_settings) with who set it and when. */
+export interface StoredChangeRateLimit {
+  changes: number;
+  windowSec: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
 }

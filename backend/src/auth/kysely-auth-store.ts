@@ -110,6 +110,30 @@ export function createKyselyAuthStore(): AuthStore {
       return (await ex.selectFrom('auth_actors').selectAll().orderBy('name').execute()).map(toActor);
     },
 
+    async readChangeRateLimit(ex) {
+      const row = await ex.selectFrom('auth_settings').selectAll().where('id', '=', 1).executeTakeFirst();
+      if (!row || row.change_rate_limit === null || row.change_rate_window_s === null) return undefined;
+      return {
+        changes: Number(row.change_rate_limit),
+        windowSec: Number(row.change_rate_window_s),
+        updatedAt: row.updated_at,
+        updatedBy: row.updated_by,
+      };
+    },
+
+    async saveChangeRateLimit(ex, limit) {
+      await ex
+        .updateTable('auth_settings')
+        .set({
+          change_rate_limit: limit.changes,
+          change_rate_window_s: limit.windowSec,
+          updated_at: limit.updatedAt,
+          updated_by: limit.updatedBy,
+        })
+        .where('id', '=', 1)
+        .execute();
+    },
+
     async listTokens(ex) {
       return (
         await ex.selectFrom('auth_tokens').selectAll().orderBy('created_at').orderBy('id').execute()

@@ -14,7 +14,8 @@ import {
 describe('permission matrix', () => {
   const expected: Record<Role, Permission[]> = {
     viewer: ['rollout.read', 'slo.read', 'flags.evaluate'],
-    operator: ['rollout.read', 'rollout.write', 'slo.read', 'flags.evaluate'],
+    // The seed's phase 2 has whoever runs the rollout check the audit log.
+    operator: ['rollout.read', 'rollout.write', 'slo.read', 'audit.read', 'flags.evaluate'],
     admin: [
       'rollout.read',
       'rollout.write',
@@ -22,6 +23,7 @@ describe('permission matrix', () => {
       'audit.read',
       'audit.checkpoint',
       'actors.manage',
+      'ratelimit.manage',
       'retention.manage',
       'flags.evaluate',
     ],
@@ -49,6 +51,15 @@ describe('permission matrix', () => {
       (Object.keys(PERMISSION_MATRIX) as Permission[]).filter((permission) => can('evaluator', permission)),
       ['flags.evaluate'],
     );
+  });
+
+  it('lets only admins change the stored change rate limit', () => {
+    assert.deepEqual(PERMISSION_MATRIX['ratelimit.manage'].roles, ['admin']);
+  });
+
+  it('lets operators read the audit log but not checkpoint it', () => {
+    assert.equal(can('operator', 'audit.read'), true);
+    assert.equal(can('operator', 'audit.checkpoint'), false);
   });
 
   it('is the table in the README', () => {

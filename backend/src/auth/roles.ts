@@ -10,6 +10,7 @@ export type Permission =
   | 'audit.read'
   | 'audit.checkpoint'
   | 'actors.manage'
+  | 'ratelimit.manage'
   | 'retention.manage'
   | 'flags.evaluate';
 
@@ -30,12 +31,19 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
     roles: ['viewer', 'operator', 'admin', 'auditor'],
     what: 'read SLO status, history and metrics',
   },
-  'audit.read': { roles: ['admin', 'auditor'], what: 'query, export and verify the audit log' },
+  'audit.read': {
+    roles: ['operator', 'admin', 'auditor'],
+    what: 'query, export and verify the audit log',
+  },
   'audit.checkpoint': {
     roles: ['admin', 'auditor'],
     what: 'record a checkpoint of the audit head (an attestation; changes no state)',
   },
   'actors.manage': { roles: ['admin'], what: 'add and revoke actors, issue and revoke tokens, list actors' },
+  'ratelimit.manage': {
+    roles: ['admin'],
+    what: 'change the stored per-actor change rate limit (awf-actors.ts rate-limit)',
+  },
   'retention.manage': { roles: ['admin'], what: 'change data retention' },
   // Evaluating tells no more than rollout.read does, so every role that reads the rollout may ask too.
   'flags.evaluate': {

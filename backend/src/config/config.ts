@@ -36,8 +36,14 @@ export interface Config {
     /** AWF_ROLLOUT_POLL_MS: how often a process re-reads the stored rollout state (≤ 500 ms). */
     pollIntervalMs: number;
   };
-  /** Per-actor limit on changes, counted in the shared store so it holds across processes. */
-  auth: { changeRateLimit: number; changeRateWindowSec: number };
+  auth: {
+    /**
+     * AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S when either is set: the server stores them as the
+     * per-actor change rate limit while none is stored. Changes are always judged by the stored limit
+     * (or the default), never by these values in a script caller's environment.
+     */
+    changeRateSeed: { changes: number; windowSec: number } | undefined;
+  };
   /** AWF_OFREP_RATE_LIMIT: OFREP evaluations per token per second, per process (a token bucket). */
   ofrep: { rateLimitPerSecond: number };
   audit: {
@@ -45,6 +51,10 @@ export interface Config {
     checkpointEvery: number;
     /** AWF_AUDIT_SIGNING_KEY_FILE: PEM Ed25519 private key that signs checkpoints, when set. */
     signingKeyFile: string | undefined;
+    /** AWF_AUDIT_CHECKPOINT_INTERVAL_S: the server checkpoints new entries this often (0: never). */
+    checkpointIntervalSec: number;
+    /** AWF_AUDIT_WITNESS_FILE: every checkpoint is also appended (NDJSON, fsync'd) to this file. */
+    witnessFile: string | undefined;
   };
   slo: {
     turnP95Ms: number;
@@ -130,16 +140,19 @@ export function parseConfig(env: Env): Config {
       emergencyFallback: read.boolean('EMERGENCY_FALLBACK', false),
       pollIntervalMs: read.number('AWF_ROLLOUT_POLL_MS', 250, { min: 10, max: 500, integer: true }),
     },
-    auth: {
-      changeRateLimit: read.number('AWF_CHANGE_RATE_LIMIT', 30, { min: 1, max: 100000, integer: true }),
-      changeRateWindowSec: read.number('AWF_CHANGE_RATE_WINDOW_S', 60, { min: 1, max: 86400, integer: true }),
-    },
+    auth: { changeRateSeed: readChangeRateSeed(read) },
     ofrep: {
       rateLimitPerSecond: read.number('AWF_OFREP_RATE_LIMIT', 100, { min: 1, max: 1_000_000, integer: true }),
     },
     audit: {
       checkpointEvery: read.number('AWF_AUDIT_CHECKPOINT_EVERY', 100, { min: 0, integer: true }),
       signingKeyFile: read.optionalString('AWF_AUDIT_SIGNING_KEY_FILE'),
+      checkpointIntervalSec: read.number('AWF_AUDIT_CHECKPOINT_INTERVAL_S', 60, {
+        min: 0,
+        max: 86400,
+        integer: true,
+      }),
+      witnessFile: read.optionalString('AWF_AUDIT_WITNESS_FILE'),
     },
     slo: {
       turnP95Ms: read.number('SLO_TURN_P95_MS', 8000, { min: 1, integer: true }),
@@ -222,6 +235,15 @@ function readLegacyModel(read: EnvReader, awf: ModelSettings): ModelSettings {
       model: read.string('AWF_LEGACY_MODEL_NAME', awf.openai.model),
     },
   };
+}
+
+/** The server's seed for the stored change rate limit: only when either variable is set. */
+function readChangeRateSeed(read: EnvReader): Config['auth']['changeRateSeed'] {
+  const changes = read.optionalNumber('AWF_CHANGE_RATE_LIMIT', { min: 1, max: 100000, integer: true });
+  const windowSec = read.optionalNumber('AWF_CHANGE_RATE_WINDOW_S', { min: 1, max: 86400, integer: true });
+  if (changes === undefined && windowSec === undefined) return undefined;
+  // The defaults (30 per 60 s) for the one not given, as DEFAULT_CHANGE_RATE_LIMIT in auth/.
+  return { changes: changes ?? 30, windowSec: windowSec ?? 60 };
 }
 
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

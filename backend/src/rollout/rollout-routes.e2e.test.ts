@@ -151,10 +151,16 @@ describe('rollout admin API', () => {
 
   describe('rate limit', () => {
     it('answers 429 with the retry time once an actor made too many changes', async () => {
-      // A fresh store whose actors were seeded without a limit, served by a process limited to 2.
+      // A fresh store whose admin stores a limit of 2, served by another process that reads it.
       const fresh = await startAdminApi();
+      const admin = await fresh.services.auth.authenticate({
+        token: fresh.tokens.admin,
+        permission: 'ratelimit.manage',
+        via: 'http',
+      });
+      await fresh.services.auth.setChangeRateLimit(admin, { changes: 2, windowSec: 60 });
       const limited = await createTestServices(
-        { AWF_CHANGE_RATE_LIMIT: '2', AWF_CHANGE_RATE_WINDOW_S: '60' },
+        {},
         { sqlitePath: fresh.services.sqlitePath, watchRollout: false, sloTimers: false },
       );
       const limitedApp = await buildApp({ services: limited });

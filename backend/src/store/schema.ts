@@ -92,6 +92,15 @@ export interface AuditCheckpointsTable {
   signature: string | null;
 }
 
+/** One row (id 1): the stored per-actor change rate limit (migration 007); null columns: not stored. */
+export interface AuthSettingsTable {
+  id: number;
+  change_rate_limit: number | null;
+  change_rate_window_s: number | null;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+
 export interface AuthActorsTable {
   name: string;
   /** 'evaluator' since migration 008. */
@@ -213,6 +222,7 @@ export interface DatabaseSchema {
   audit_checkpoints: AuditCheckpointsTable;
   auth_actors: AuthActorsTable;
   auth_tokens: AuthTokensTable;
+  auth_settings: AuthSettingsTable;
   golden_runs: GoldenRunsTable;
   feedback: FeedbackTable;
 }

@@ -34,10 +34,13 @@ export function wireControlPlane(
 ): ControlPlane {
   const timing = options.clock ? { clock: options.clock } : {};
   const rateLimit = options.rateLimit ?? { changes: 1000, windowSec: 60 };
-  const audit = createAudit({ checkpointEvery: 0, signingKeyFile: undefined }, { database, ...timing });
+  const audit = createAudit(
+    { checkpointEvery: 0, signingKeyFile: undefined, checkpointIntervalSec: 0, witnessFile: undefined },
+    { database, ...timing },
+  );
   const auth = createAuth(
-    { changeRateLimit: rateLimit.changes, changeRateWindowSec: rateLimit.windowSec },
-    { database, audit, ...timing },
+    { changeRateSeed: undefined },
+    { database, audit, defaultRateLimit: rateLimit, ...timing },
   );
   const rollout = createRollout(
     { ...(options.env ?? NO_ENV), pollIntervalMs: 250 },
