@@ -74,6 +74,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
     database,
     audit,
     rateLimiter: auth,
+    // The SLO monitor is wired below; the guard asks it only when a change would raise the rollout.
+    alerts: { openCriticalAlerts: () => slos.openCriticalAlerts() },
     listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
     ...timing,
   });

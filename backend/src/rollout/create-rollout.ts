@@ -13,6 +13,8 @@ export interface RolloutWiring {
   audit: AuditLogger;
   /** The per-actor change limit (the auth service). */
   rateLimiter: RolloutServiceDeps['rateLimiter'];
+  /** The SLO monitor's open critical alerts, which block raising the rollout. */
+  alerts: RolloutServiceDeps['alerts'];
   clock?: () => Date;
   /** PostgreSQL URL to LISTEN on for changes (undefined: polling only). */
   listenUrl?: string | undefined;
@@ -41,6 +43,7 @@ export function createRollout(config: Config['rollout'], wiring: RolloutWiring):
     audit,
     rateLimiter: wiring.rateLimiter,
     turnsReadModel: createKyselyTurnsReadModel(database.db),
+    alerts: wiring.alerts,
     env: config,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });

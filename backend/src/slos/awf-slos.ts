@@ -155,6 +155,8 @@ export interface SloService {
   status(window: SloWindow): Promise<SloReport>;
   /** The timer's job, on demand: judge the evaluation window, fire/resolve alerts, write history. */
   evaluate(): Promise<SloReport>;
+  /** The open critical alerts (what blocks raising the rollout: rollout-service's guard). */
+  openCriticalAlerts(): Promise<SloAlert[]>;
   /** The last evaluate() result, for the Prometheus gauges. */
   lastReport(): SloReport | undefined;
   /** Registers an alert callback; returns its unregister function. */
@@ -385,6 +387,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
     flush,
     status,
     evaluate,
+    openCriticalAlerts: () => listOpenCriticalAlerts(store),
     lastReport: () => latest,
     onAlert(callback) {
       callbacks.add(callback);
@@ -495,6 +498,11 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
     into.latency.mergeEncoded(row.latencySketch);
   }
   return { awf, legacy, instances: [...instances].sort() };
+}
+
+/** The open alerts of critical severity in `store` (the fallback-rate SLO's, per the seed). */
+export async function listOpenCriticalAlerts(store: Pick<SloStore, 'listOpenAlerts'>): Promise<SloAlert[]> {
+  return (await store.listOpenAlerts()).filter((alert) => alert.severity === 'critical');
 }
 
 /** An open alert resolves at or below threshold × (1 − hysteresis). */
