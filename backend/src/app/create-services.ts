@@ -87,6 +87,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     audit: options.audit ?? audit,
     ...(clock ? { now: nowMs } : {}),
     rolloutGauges: () => rollout.state.summary(nowMs()),
+    rolloutTraffic: { readTraffic: () => rollout.service.awfTraffic() },
   });
   const turns = createTurns({
     content,

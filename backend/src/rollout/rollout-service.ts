@@ -104,6 +104,8 @@ export interface RolloutService {
   status(): Promise<RolloutStatus>;
   listOverrides(): Promise<OverrideView[]>;
   distribution(since: Date): Promise<RolloutDistribution>;
+  /** Whether the rollout routes anybody to AWF, the last change, and the AWF turns stored since it. */
+  awfTraffic(): Promise<AwfTraffic>;
   setPercent(by: Principal, percent: number, guard?: RaiseGuardInput): Promise<RolloutChange<number | null>>;
   setGlobalFlag(by: Principal, enabled: boolean): Promise<RolloutChange<boolean | null>>;
   /**
@@ -121,6 +123,27 @@ export interface RolloutService {
     subjectId: string,
   ): Promise<RolloutChange<OverrideValue | null>>;
   clearAllOverrides(by: Principal): Promise<RolloutChange<OverrideListValue>>;
+}
+
+/**
+ * The AWF traffic the rollout allows, as this process sees it (its EMERGENCY_FALLBACK,
+ * LEGACY_TURN_ENABLED and AWF_BUNDLE_ON), and what happened since the last change: what the SLO
+ * monitor needs to resolve an alert as rolled back, and what `slo-status` and `--list` show.
+ */
+export interface AwfTraffic {
+  /**
+   * Nobody is routed to AWF: EMERGENCY_FALLBACK or LEGACY_TURN_ENABLED set, or the global flag off
+   * or the effective percent 0 with no unexpired enable override.
+   */
+  routesNobodyToAwf: boolean;
+  /** Why, in words: e.g. `percent 0`, `global flag off (store)`, `EMERGENCY_FALLBACK=true`. */
+  why: string;
+  /** The rollout version, and who changed it when (null: never changed). */
+  version: number;
+  changedAt: string | null;
+  changedBy: string | null;
+  /** Stored turns routed to AWF (a fallback counts) after the last change (all, when never changed). */
+  awfTurnsSinceChange: number;
 }
 
 /** An override as its audit entry shows it. */
@@ -292,6 +315,22 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
     listOverrides,
 
+    async awfTraffic() {
+      const state = await store.readState(database.db);
+      const effective = resolveEffectiveRollout(state, env);
+      const now = clock().getTime();
+      const enableOverrides = state.overrides.filter(
+        (override) => override.pipeline === 'awf' && !isOverrideExpired(override, now),
+      ).length;
+      return {
+        ...describeAwfTraffic(effective, enableOverrides),
+        version: state.version,
+        changedAt: state.updatedAt,
+        changedBy: state.updatedBy,
+        awfTurnsSinceChange: await deps.turnsReadModel.awfTurnsAfter(state.updatedAt),
+      };
+    },
+
     async distribution(since) {
       const sinceIso = since.toISOString();
       const state = await store.readState(database.db);
@@ -427,6 +466,28 @@ function describeRaise(
   }
   if (toPercent > fromPercent) raises.push(`percent ${fromPercent} → ${toPercent}`);
   return raises.length === 0 ? undefined : raises.join(', ');
+}
+
+/** DESIGN §3's rows in order: the switches win over overrides; overrides over the flag and percent. */
+function describeAwfTraffic(
+  effective: EffectiveRollout,
+  enableOverrides: number,
+): { routesNobodyToAwf: boolean; why: string } {
+  if (effective.emergencyFallback.value) return { routesNobodyToAwf: true, why: 'EMERGENCY_FALLBACK=true' };
+  if (effective.legacyTurnEnabled.value) return { routesNobodyToAwf: true, why: 'LEGACY_TURN_ENABLED=true' };
+  const flag = effective.globalEnabled;
+  const percent = effective.percent.value;
+  const bulk = !flag.value ? `global flag off (${flag.source})` : percent === 0 ? 'percent 0' : undefined;
+  const overrides = `${enableOverrides} enable override${enableOverrides === 1 ? '' : 's'}`;
+  if (bulk === undefined) {
+    return {
+      routesNobodyToAwf: false,
+      why: `percent ${percent}, global flag on${enableOverrides > 0 ? `, ${overrides}` : ''}`,
+    };
+  }
+  return enableOverrides > 0
+    ? { routesNobodyToAwf: false, why: `${bulk}, but ${overrides}` }
+    : { routesNobodyToAwf: true, why: bulk };
 }
 
 function overrideValue(override: RolloutOverride): OverrideValue {
