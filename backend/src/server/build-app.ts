@@ -6,7 +6,10 @@ import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
+import type { SloService } from '../slos/awf-slos.js';
 import { metricsRoutes } from '../slos/metrics-routes.js';
+import type { SloWindow } from '../slos/slo-definitions.js';
+import { sloRoutes } from '../slos/slo-routes.js';
 import type { TurnMetrics } from '../slos/turn-metrics.js';
 import { playerRoutes } from '../turns/player-routes.js';
 import type { TurnService } from '../turns/turn-service.js';
@@ -20,6 +23,8 @@ export interface HttpServices {
   rollout: RolloutService;
   audit: AuditLogger;
   metrics: TurnMetrics;
+  slos: SloService;
+  config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
 export interface BuildAppOptions {
@@ -50,5 +55,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
+  await app.register(sloRoutes, {
+    auth,
+    slos: options.services.slos,
+    defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
+  });
   return app;
 }
