@@ -324,8 +324,8 @@ for (const target of testDatabaseTargets()) {
             ],
             [
               'an unknown flag',
-              ...set(['--percent', '5', '--force']),
-              /^error: --force: unknown flag; see --help$/,
+              ...set(['--percent', '5', '--yes']),
+              /^error: --yes: unknown flag; see --help$/,
             ],
             [
               'an unknown actor',

@@ -107,6 +107,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
     database,
     audit,
     rateLimiter: auth,
+    // The SLO monitor is wired below; the guard asks it only when a change would raise the rollout.
+    alerts: { openCriticalAlerts: () => slos.openCriticalAlerts() },
     ...timing,
   });
   await rollout.state.refresh();
@@ -117,6 +119,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     audit: options.audit ?? audit,
     ...(clock ? { now: nowMs } : {}),
     rolloutGauges: () => rollout.state.summary(nowMs()),
+    rolloutTraffic: { readTraffic: () => rollout.service.awfTraffic() },
   });
   const turns = createTurns({
     content,

@@ -46,7 +46,7 @@ describe('awf-rollout-set.ts arguments', () => {
   it('rejects a missing value, unknown flags, nothing to do and mixed modes', () => {
     rejects(rolloutSetCommand, ['--percent'], /^--percent: needs a value/);
     rejects(rolloutSetCommand, ['--percent', '--actor', 'admin'], /^--percent: needs a value/);
-    rejects(rolloutSetCommand, ['--percent', '5', '--force'], /^--force: unknown flag/);
+    rejects(rolloutSetCommand, ['--percent', '5', '--yes'], /^--yes: unknown flag/);
     rejects(rolloutSetCommand, ['-p', '5'], /^-p: unknown flag/);
     rejects(rolloutSetCommand, ['25'], /^unexpected argument "25"/);
     rejects(rolloutSetCommand, [], /nothing to do/);

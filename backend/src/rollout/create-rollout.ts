@@ -13,6 +13,8 @@ export interface RolloutWiring {
   audit: AuditLogger;
   /** The per-actor change limit (the auth service). */
   rateLimiter: RolloutServiceDeps['rateLimiter'];
+  /** The SLO monitor's open critical alerts, which block raising the rollout. */
+  alerts: RolloutServiceDeps['alerts'];
   clock?: () => Date;
   /** Where the state cache reports that the stored state became unreadable, and readable again. */
   warn?: (message: string) => void;
@@ -71,6 +73,7 @@ export function createRollout(config: Config['rollout'], wiring: RolloutWiring):
     audit,
     rateLimiter: wiring.rateLimiter,
     turnsReadModel: createKyselyTurnsReadModel(database.db),
+    alerts: wiring.alerts,
     env: config,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AdminDeps } from '../cli/admin-cli.js';
 import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
 import { parseIsoInstant, parseSince, parseTtl, resolveExpiry } from '../shared/time-input.js';
-import { formatDistribution, formatRolloutStatus } from './rollout-report.js';
+import { formatAwfTraffic, formatDistribution, formatRolloutStatus } from './rollout-report.js';
 import type { RolloutService } from './rollout-service.js';
 
 const HELP = `Per-user and per-session overrides of the canary rollout, and the rollout status.
@@ -120,9 +120,20 @@ export const overrideCommand: CliCommand<typeof schema, AdminDeps & { rollout: R
       case 'list': {
         const since = parseSince(args.since, new Date());
         await caller.authenticate('rollout.read', args.actor);
-        const [status, distribution] = await Promise.all([rollout.status(), rollout.distribution(since)]);
-        if (args.json) cli.out(JSON.stringify({ ...status, distribution }, null, 2));
-        else cli.out([...formatRolloutStatus(status), ...formatDistribution(distribution)].join('\n'));
+        const [status, distribution, awfTraffic] = await Promise.all([
+          rollout.status(),
+          rollout.distribution(since),
+          rollout.awfTraffic(),
+        ]);
+        if (args.json) cli.out(JSON.stringify({ ...status, distribution, awfTraffic }, null, 2));
+        else
+          cli.out(
+            [
+              ...formatRolloutStatus(status),
+              ...formatAwfTraffic(awfTraffic),
+              ...formatDistribution(distribution),
+            ].join('\n'),
+          );
         return 0;
       }
       case 'set': {

@@ -21,3 +21,27 @@ export class OverrideNotFoundError extends NotFoundError {
     super('OVERRIDE_NOT_FOUND', `no override for ${kind} ${subjectId}`);
   }
 }
+
+/** An open critical SLO alert, as a refused raise names it. */
+export interface BlockingAlert {
+  id: string;
+  slo: string;
+  severity: string;
+  firedAt: string;
+}
+
+/**
+ * Raising the rollout while a critical SLO alert is open, without force and a reason: 409, nothing
+ * changed. `change` says what the raise was, e.g. `percent 5 → 25`.
+ */
+export class RolloutBlockedByAlertError extends AppError {
+  constructor(change: string, alerts: readonly BlockingAlert[]) {
+    const open = alerts.map((alert) => `${alert.slo} (alert ${alert.id}, since ${alert.firedAt})`).join(', ');
+    super(
+      'ROLLOUT_BLOCKED_BY_ALERT',
+      `refusing to raise the rollout (${change}) while ${alerts.length === 1 ? 'a critical SLO alert is' : `${alerts.length} critical SLO alerts are`} open: ${open}; lowering and rolling back are allowed, or repeat with --force --reason "…" (HTTP: "force": true, "reason": "…")`,
+      409,
+      { change, alerts: alerts.map(({ id, slo, severity, firedAt }) => ({ id, slo, severity, firedAt })) },
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import type { ValueSource } from './canary-rollout.js';
 import type { PipelineSplit, RolloutDistribution } from './rollout-distribution.js';
-import type { OverrideView, RolloutStatus } from './rollout-service.js';
+import type { AwfTraffic, OverrideView, RolloutStatus } from './rollout-service.js';
 
 const onOff = (value: boolean): string => (value ? 'on' : 'off');
 const pctText = (value: number | null): string => (value === null ? '–' : `${value.toFixed(2)} %`);
@@ -77,4 +77,15 @@ export function formatDistribution(d: RolloutDistribution): string[] {
   }
   if (d.histogramTruncated) lines.push('  (histogram reads the first 100000 active users only)');
   return lines;
+}
+
+/** `--list`'s line on what the rollout lets through to AWF and the AWF turns since its last change. */
+export function formatAwfTraffic(traffic: AwfTraffic): string[] {
+  const since =
+    traffic.changedAt === null
+      ? 'ever (no change stored)'
+      : `version ${traffic.version} at ${traffic.changedAt}`;
+  return [
+    `AWF turns since the last rollout change (${since}): ${traffic.awfTurnsSinceChange}; ${traffic.routesNobodyToAwf ? 'routes nobody to AWF' : 'routes to AWF'} (${traffic.why})`,
+  ];
 }

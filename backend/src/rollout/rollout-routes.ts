@@ -20,6 +20,12 @@ const overrideParams = {
   },
 } as const;
 
+/** A raise past an open critical SLO alert: `force: true` with a `reason` (the service checks the pair). */
+const FORCE_PROPERTIES = {
+  force: { type: 'boolean' },
+  reason: { type: 'string', maxLength: 500 },
+} as const;
+
 /**
  * The rollout's admin API: status, distribution, the global flag and percentage, and overrides — the
  * scripts' operations over HTTP with the same validation, roles and audit (the service does the work).
@@ -45,7 +51,7 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
     async (request) => rollout.distribution(parseSince(request.query.since ?? '24h', new Date(), 'since')),
   );
 
-  app.put<{ Body: { globalEnabled?: boolean; percent?: number } }>(
+  app.put<{ Body: { globalEnabled?: boolean; percent?: number; force?: boolean; reason?: string } }>(
     '/api/admin/rollout',
     {
       onRequest: allow('rollout.write'),
@@ -54,7 +60,11 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { globalEnabled: { type: 'boolean' }, percent: { type: 'number' } },
+          properties: {
+            globalEnabled: { type: 'boolean' },
+            percent: { type: 'number' },
+            ...FORCE_PROPERTIES,
+          },
         },
       },
     },
@@ -62,7 +72,7 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
     async (request) => rollout.setRollout(principalOf(request), request.body),
   );
 
-  app.put<{ Body: { percent: number } }>(
+  app.put<{ Body: { percent: number; force?: boolean; reason?: string } }>(
     '/api/admin/rollout/percent',
     {
       onRequest: allow('rollout.write'),
@@ -71,11 +81,14 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
           type: 'object',
           additionalProperties: false,
           required: ['percent'],
-          properties: { percent: { type: 'number' } },
+          properties: { percent: { type: 'number' }, ...FORCE_PROPERTIES },
         },
       },
     },
-    async (request) => rollout.setPercent(principalOf(request), assertPercent(request.body.percent)),
+    async (request) => {
+      const { percent, force, reason } = request.body;
+      return rollout.setPercent(principalOf(request), assertPercent(percent), { force, reason });
+    },
   );
 
   app.put<{ Body: { enabled: boolean } }>(

@@ -19,7 +19,12 @@ import {
   type StoredRolloutState,
 } from './canary-rollout.js';
 import { computeDistribution, type RolloutDistribution } from './rollout-distribution.js';
-import { OverrideExpiryInPastError, OverrideNotFoundError } from './rollout-errors.js';
+import {
+  type BlockingAlert,
+  OverrideExpiryInPastError,
+  OverrideNotFoundError,
+  RolloutBlockedByAlertError,
+} from './rollout-errors.js';
 import type { Executor, RolloutStore } from './rollout-store.js';
 import type { TurnsReadModel } from './turns-read-model.js';
 
@@ -57,6 +62,8 @@ export interface RolloutChange<T> {
   new: T;
   version: number;
   auditSeq: number;
+  /** Set when the change raised the rollout past open critical SLO alerts with force (and is audited so). */
+  forced?: { reason: string; alertIds: string[] };
 }
 
 /** The stored global flag and percentage; null where nothing is stored. */
@@ -66,9 +73,27 @@ export interface RolloutSettings {
 }
 
 /** What `setRollout` changes: the global flag, the percentage, or both at once. */
-export interface RolloutSettingsInput {
+export interface RolloutSettingsInput extends RaiseGuardInput {
   globalEnabled?: boolean | undefined;
   percent?: number | undefined;
+}
+
+/**
+ * Raising the rollout (a higher percentage, or the stored global flag turned on while the percentage
+ * is above 0) is refused while a critical SLO alert is open, unless forced with a reason.
+ */
+export interface RaiseGuardInput {
+  force?: boolean | undefined;
+  /** Why the raise is forced; required with `force`, recorded in the audit entry. */
+  reason?: string | undefined;
+}
+
+/**
+ * What the rollout asks the SLO monitor before a raise: the open critical alerts. The wiring hands
+ * the SLO capability's reader in, so the rollout never reads SLO tables itself (CONVENTIONS 3).
+ */
+export interface OpenCriticalAlertsReader {
+  openCriticalAlerts(): Promise<readonly BlockingAlert[]>;
 }
 
 /** The canary rollout control plane: global flag, percentage, overrides and the distribution. */
@@ -78,13 +103,16 @@ export interface RolloutService {
   status(): Promise<RolloutStatus>;
   listOverrides(): Promise<OverrideView[]>;
   distribution(since: Date): Promise<RolloutDistribution>;
-  setPercent(by: Principal, percent: number): Promise<RolloutChange<number | null>>;
+  /** Whether the rollout routes anybody to AWF, the last change, and the AWF turns stored since it. */
+  awfTraffic(): Promise<AwfTraffic>;
+  setPercent(by: Principal, percent: number, guard?: RaiseGuardInput): Promise<RolloutChange<number | null>>;
   setGlobalFlag(by: Principal, enabled: boolean): Promise<RolloutChange<boolean | null>>;
   /**
    * Sets the global flag and/or the percentage as one change: one transaction, one rate-limit
    * check and one audit entry — `rollout.set` with both previous and new values when both are
    * given, else the single field's `rollout.flag.set` / `rollout.percent.set`. Either both
-   * apply or neither does.
+   * apply or neither does. A raise while a critical SLO alert is open is refused
+   * (ROLLOUT_BLOCKED_BY_ALERT) unless `force` with a `reason`.
    */
   setRollout(by: Principal, input: RolloutSettingsInput): Promise<RolloutChange<RolloutSettings>>;
   setOverride(by: Principal, input: OverrideInput): Promise<RolloutChange<OverrideValue | null>>;
@@ -94,6 +122,27 @@ export interface RolloutService {
     subjectId: string,
   ): Promise<RolloutChange<OverrideValue | null>>;
   clearAllOverrides(by: Principal): Promise<RolloutChange<OverrideListValue>>;
+}
+
+/**
+ * The AWF traffic the rollout allows, as this process sees it (its EMERGENCY_FALLBACK,
+ * LEGACY_TURN_ENABLED and AWF_BUNDLE_ON), and what happened since the last change: what the SLO
+ * monitor needs to resolve an alert as rolled back, and what `slo-status` and `--list` show.
+ */
+export interface AwfTraffic {
+  /**
+   * Nobody is routed to AWF: EMERGENCY_FALLBACK or LEGACY_TURN_ENABLED set, or the global flag off
+   * or the effective percent 0 with no unexpired enable override.
+   */
+  routesNobodyToAwf: boolean;
+  /** Why, in words: e.g. `percent 0`, `global flag off (store)`, `EMERGENCY_FALLBACK=true`. */
+  why: string;
+  /** The rollout version, and who changed it when (null: never changed). */
+  version: number;
+  changedAt: string | null;
+  changedBy: string | null;
+  /** Stored turns routed to AWF (a fallback counts) after the last change (all, when never changed). */
+  awfTurnsSinceChange: number;
 }
 
 /** An override as its audit entry shows it. */
@@ -112,6 +161,8 @@ export interface RolloutServiceDeps {
   /** The per-actor change limit (the auth service's). */
   rateLimiter: { enforceChangeRate(trx: Executor, actor: string): Promise<void> };
   turnsReadModel: TurnsReadModel;
+  /** The open critical SLO alerts that block a raise. */
+  alerts: OpenCriticalAlertsReader;
   env: RolloutEnvironment;
   clock?: () => Date;
 }
@@ -133,7 +184,15 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     work: (
       trx: Executor,
       now: string,
-    ) => Promise<{ previous: T; new: T; version: number; action: string; entity: string }>,
+    ) => Promise<{
+      previous: T;
+      new: T;
+      version: number;
+      action: string;
+      entity: string;
+      /** More audit details (e.g. a forced raise's reason and alert ids). */
+      details?: Record<string, unknown>;
+    }>,
   ): Promise<RolloutChange<T>> => {
     requirePermission(by, 'rollout.write');
     return withWriteTransaction(database, async (trx) => {
@@ -145,7 +204,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         actor: by.actor,
         action: done.action,
         entity: done.entity,
-        details: { previous: done.previous, new: done.new, version: done.version },
+        details: { previous: done.previous, new: done.new, version: done.version, ...done.details },
       });
       await database.adapter.notify(trx, ROLLOUT_CHANNEL, String(done.version));
       return { previous: done.previous, new: done.new, version: done.version, auditSeq: entry.seq };
@@ -163,7 +222,13 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       throw new InvalidInputError('the global flag must be true or false');
     }
     if (input.percent !== undefined) assertPercent(input.percent);
+    const guard = checkGuardInput(input);
+    // Read before the write transaction (SQLite has one connection); only a possible raise asks, so
+    // lowering and rolling back never depend on the SLO store.
+    const mayRaise = (input.percent !== undefined && input.percent > 0) || input.globalEnabled === true;
+    const openCritical = mayRaise ? await deps.alerts.openCriticalAlerts() : [];
     let settings: { previous: RolloutSettings; new: RolloutSettings } | undefined;
+    let forced: RolloutChange<unknown>['forced'];
     const done = await change<unknown>(by, async (trx, now) => {
       const before = await store.readState(trx);
       const previous: RolloutSettings = { globalEnabled: before.globalEnabled, percent: before.percent };
@@ -171,6 +236,15 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         globalEnabled: input.globalEnabled ?? previous.globalEnabled,
         percent: input.percent ?? previous.percent,
       };
+      const raise = describeRaise(before, input, env);
+      const blocked = raise !== undefined && openCritical.length > 0;
+      if (blocked && !guard.force) throw new RolloutBlockedByAlertError(raise, openCritical);
+      if (blocked)
+        forced = { reason: guard.reason as string, alertIds: openCritical.map((alert) => alert.id) };
+      // A forced change records whether force was needed, the reason and the alerts it went past.
+      const details = guard.force
+        ? { forced: blocked, reason: guard.reason, alertIds: forced?.alertIds ?? [] }
+        : undefined;
       const version = await store.updateConfig(
         trx,
         {
@@ -181,8 +255,9 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         now,
       );
       settings = { previous, new: next };
+      const extra = details ? { details } : {};
       if (setsFlag && setsPercent) {
-        return { previous, new: next, version, action: 'rollout.set', entity: 'rollout' };
+        return { previous, new: next, version, action: 'rollout.set', entity: 'rollout', ...extra };
       }
       return setsFlag
         ? {
@@ -191,6 +266,7 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
             version,
             action: 'rollout.flag.set',
             entity: 'rollout',
+            ...extra,
           }
         : {
             previous: previous.percent,
@@ -198,10 +274,17 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
             version,
             action: 'rollout.percent.set',
             entity: 'rollout',
+            ...extra,
           };
     });
     const { previous, new: next } = settings as NonNullable<typeof settings>;
-    return { previous, new: next, version: done.version, auditSeq: done.auditSeq };
+    return {
+      previous,
+      new: next,
+      version: done.version,
+      auditSeq: done.auditSeq,
+      ...(forced ? { forced } : {}),
+    };
   };
 
   const listOverrides = async (): Promise<OverrideView[]> => {
@@ -229,6 +312,22 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
 
     listOverrides,
 
+    async awfTraffic() {
+      const state = await store.readState(database.db);
+      const effective = resolveEffectiveRollout(state, env);
+      const now = clock().getTime();
+      const enableOverrides = state.overrides.filter(
+        (override) => override.pipeline === 'awf' && !isOverrideExpired(override, now),
+      ).length;
+      return {
+        ...describeAwfTraffic(effective, enableOverrides),
+        version: state.version,
+        changedAt: state.updatedAt,
+        changedBy: state.updatedBy,
+        awfTurnsSinceChange: await deps.turnsReadModel.awfTurnsAfter(state.updatedAt),
+      };
+    },
+
     async distribution(since) {
       const sinceIso = since.toISOString();
       const state = await store.readState(database.db);
@@ -246,8 +345,8 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       });
     },
 
-    async setPercent(by, percent) {
-      const done = await setRollout(by, { percent });
+    async setPercent(by, percent, guard = {}) {
+      const done = await setRollout(by, { percent, force: guard.force, reason: guard.reason });
       return { ...done, previous: done.previous.percent, new: done.new.percent };
     },
 
@@ -325,6 +424,67 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       });
     },
   };
+}
+
+/** `force` must come with a reason (and a reason only with `force`). */
+function checkGuardInput(input: RaiseGuardInput): { force: boolean; reason: string | undefined } {
+  if (input.force !== undefined && typeof input.force !== 'boolean') {
+    throw new InvalidInputError('force must be true or false');
+  }
+  const reason = typeof input.reason === 'string' ? input.reason.trim() : undefined;
+  if (input.force === true && !reason) {
+    throw new InvalidInputError('a forced change needs a reason: say why the rollout is raised anyway');
+  }
+  if (input.force !== true && input.reason !== undefined) {
+    throw new InvalidInputError('a reason goes with force (a raise past open critical SLO alerts)');
+  }
+  if (reason !== undefined && reason.length > MAX_REASON) {
+    throw new InvalidInputError(`the reason must be at most ${MAX_REASON} characters`);
+  }
+  return { force: input.force === true, reason };
+}
+
+/**
+ * What a change raises, in words (e.g. `percent 5 → 25`), or undefined when it raises nothing.
+ * Raising: the percentage goes above the current effective one (the stored value, else
+ * AWF_PERCENT_ROLLOUT, else 0), or the stored global flag goes from off or unset to on while the
+ * percentage is above 0. Stored values, not this process's AWF_BUNDLE_ON: other instances route by them.
+ */
+function describeRaise(
+  before: StoredRolloutState,
+  input: RolloutSettingsInput,
+  env: RolloutEnvironment,
+): string | undefined {
+  const fromPercent = resolveEffectiveRollout(before, env).percent.value;
+  const toPercent = input.percent ?? fromPercent;
+  const raises: string[] = [];
+  if (input.globalEnabled === true && before.globalEnabled !== true && toPercent > 0) {
+    raises.push(`global flag ${before.globalEnabled === null ? 'unset' : 'off'} → on at ${toPercent} %`);
+  }
+  if (toPercent > fromPercent) raises.push(`percent ${fromPercent} → ${toPercent}`);
+  return raises.length === 0 ? undefined : raises.join(', ');
+}
+
+/** DESIGN §3's rows in order: the switches win over overrides; overrides over the flag and percent. */
+function describeAwfTraffic(
+  effective: EffectiveRollout,
+  enableOverrides: number,
+): { routesNobodyToAwf: boolean; why: string } {
+  if (effective.emergencyFallback.value) return { routesNobodyToAwf: true, why: 'EMERGENCY_FALLBACK=true' };
+  if (effective.legacyTurnEnabled.value) return { routesNobodyToAwf: true, why: 'LEGACY_TURN_ENABLED=true' };
+  const flag = effective.globalEnabled;
+  const percent = effective.percent.value;
+  const bulk = !flag.value ? `global flag off (${flag.source})` : percent === 0 ? 'percent 0' : undefined;
+  const overrides = `${enableOverrides} enable override${enableOverrides === 1 ? '' : 's'}`;
+  if (bulk === undefined) {
+    return {
+      routesNobodyToAwf: false,
+      why: `percent ${percent}, global flag on${enableOverrides > 0 ? `, ${overrides}` : ''}`,
+    };
+  }
+  return enableOverrides > 0
+    ? { routesNobodyToAwf: false, why: `${bulk}, but ${overrides}` }
+    : { routesNobodyToAwf: true, why: bulk };
 }
 
 function overrideValue(override: RolloutOverride): OverrideValue {

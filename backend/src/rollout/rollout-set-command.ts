@@ -11,11 +11,14 @@ Usage:
   tsx backend/scripts/awf-rollout-set.ts --percent <0-100> [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on|off [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on --percent 5 [--actor <name>] [--json]
+  tsx backend/scripts/awf-rollout-set.ts --percent 50 --force --reason "why" [--actor <name>]
   tsx backend/scripts/awf-rollout-set.ts --status [--json]
 
   --percent N      share of players on AWF: 0–100, at most two decimals (0.01 % steps)
   --global on|off  the stored global flag; AWF_BUNDLE_ON, when set in a process's environment,
                    overrides it for that process (the seed's rollback: export AWF_BUNDLE_ON=false)
+  --force          raise even though a critical SLO alert is open (needs --reason; audited as forced)
+  --reason TEXT    with --force: why (at most 500 characters), kept in the audit entry
   --status         the effective values with their sources (env / store / default), warnings, overrides
   --actor NAME     who you are: must be the actor of AWF_ADMIN_TOKEN
   --json           print JSON instead of text
@@ -25,7 +28,11 @@ The token comes from AWF_ADMIN_TOKEN: changes need an operator or admin, --statu
 is DATABASE_URL (PostgreSQL) or AWF_DB_PATH (SQLite, default ./data/awf.db); a running server applies
 a change within a second. Each run is one change with one audit entry: --global with --percent
 applies both or neither (entry rollout.set with both previous and new values).
-Exit codes: 0 done; 2 bad input, authentication, permission or rate limit (nothing changed);
+Raising (a higher percentage, or the stored global flag on while the percentage is above 0) is
+refused while a critical SLO alert is open (ROLLOUT_BLOCKED_BY_ALERT) unless --force --reason;
+lowering and rolling back are always allowed.
+Exit codes: 0 done; 2 bad input, authentication, permission, rate limit, or a raise refused by an
+open critical alert (nothing changed);
 3 the store could not be reached or another runtime failure.`;
 
 const schema = z
@@ -33,6 +40,8 @@ const schema = z
     percent: flagValue(parsePercent).optional(),
     global: z.enum(['on', 'off'], { error: 'takes on or off' }).optional(),
     status: z.boolean().optional(),
+    force: z.boolean().optional(),
+    reason: z.string().optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
   })
@@ -42,6 +51,10 @@ const schema = z
       ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
     if (!args.status && !changes)
       ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global or --status' });
+    if (args.force && !args.reason?.trim())
+      ctx.addIssue({ code: 'custom', path: ['force'], message: 'needs --reason "why"' });
+    if (!args.force && args.reason !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'goes with --force' });
   });
 
 /** `tsx backend/scripts/awf-rollout-set.ts` (the script is a thin entry point over this). */
@@ -52,6 +65,8 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
     percent: { type: 'string' },
     global: { type: 'string' },
     status: { type: 'boolean' },
+    force: { type: 'boolean' },
+    reason: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -68,6 +83,8 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
     const change = await rollout.setRollout(principal, {
       globalEnabled: args.global === undefined ? undefined : args.global === 'on',
       percent: args.percent,
+      force: args.force,
+      reason: args.reason,
     });
     if (!args.json) {
       const parts: string[] = [];
@@ -79,6 +96,11 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
         parts.push(`rollout percent ${change.previous.percent ?? 'unset'} → ${change.new.percent}`);
       }
       cli.out(`${parts.join(', ')} (version ${change.version}, audit #${change.auditSeq})`);
+    }
+    if (change.forced) {
+      cli.note(
+        `warning: forced past open critical SLO alert(s) ${change.forced.alertIds.join(', ')}; audited as forced`,
+      );
     }
     const { effective } = await rollout.status();
     if (args.json) cli.out(JSON.stringify({ ...change, effective }, null, 2));

@@ -45,6 +45,8 @@ export interface TurnsReadModel {
   totals(since: string): Promise<TurnTotals>;
   /** Users with a turn since `since`, at most `limit` of them. */
   activeUsers(since: string, limit: number): Promise<ActiveUser[]>;
+  /** Turns routed to AWF (a fallback counts) stored after `after` (every one when null). */
+  awfTurnsAfter(after: string | null): Promise<number>;
 }
 
 /** The turns read model over the `turns` table (pipeline, fallback, route_reason, user_id, session_id, created_at). */
@@ -111,6 +113,15 @@ export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsRea
         answered: { ...answered, sessions: sessions.answered, users: users.answered },
         fallbacks,
       };
+    },
+
+    async awfTurnsAfter(after) {
+      let query = db
+        .selectFrom('turns')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where(routedAwf);
+      if (after !== null) query = query.where('created_at', '>', after);
+      return Number((await query.executeTakeFirst())?.n ?? 0);
     },
 
     async activeUsers(since, limit) {

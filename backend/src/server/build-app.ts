@@ -10,7 +10,10 @@ import type { Ofrep } from '../rollout/ofrep/create-ofrep.js';
 import { ofrepRoutes } from '../rollout/ofrep/ofrep-routes.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
+import type { SloService } from '../slos/awf-slos.js';
 import { metricsRoutes } from '../slos/metrics-routes.js';
+import type { SloWindow } from '../slos/slo-definitions.js';
+import { sloRoutes } from '../slos/slo-routes.js';
 import type { TurnMetrics } from '../slos/turn-metrics.js';
 import { playerRoutes } from '../turns/player-routes.js';
 import type { TurnService } from '../turns/turn-service.js';
@@ -26,6 +29,8 @@ export interface HttpServices {
   metrics: TurnMetrics;
   feedback: FeedbackService;
   ofrep: Ofrep;
+  slos: SloService;
+  config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
 export interface BuildAppOptions {
@@ -59,5 +64,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsRoutes, { metrics });
   await app.register(feedbackRoutes, { feedback: options.services.feedback });
   await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
+  await app.register(sloRoutes, {
+    auth,
+    slos: options.services.slos,
+    defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
+  });
   return app;
 }

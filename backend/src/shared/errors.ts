@@ -61,6 +61,8 @@ export const ERROR_CODES = {
     'The legacy pipeline could not answer a turn (503): a fixed message and details.reason (provider_error, timeout, unparseable_answer).',
   ROLLOUT_INVALID_PERCENT:
     'A rollout percentage outside 0–100 or with more than two decimals; nothing changed.',
+  ROLLOUT_BLOCKED_BY_ALERT:
+    'Raising the rollout while a critical SLO alert is open, without force and a reason; nothing changed.',
   OVERRIDE_EXPIRY_IN_PAST:
     'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
   OVERRIDE_NOT_FOUND: 'No override for that user or session; nothing changed.',

@@ -23,6 +23,16 @@ export interface SloAlertEvent {
   reason?: SloResolutionReason;
   /** On a no_data resolve: the minimum sample not reached, for how many evaluations in a row. */
   noData?: { minSample: number; evaluations: number };
+  /** On a rolled_back resolve: the rollout that routes nobody to AWF. */
+  rollout?: RolledBackRollout;
+}
+
+/** The rollout state a rolled_back resolution saw (from the rollout's AWF traffic, see awf-slos.ts). */
+export interface RolledBackRollout {
+  why: string;
+  version: number;
+  changedAt: string | null;
+  changedBy: string | null;
 }
 
 /** An in-process alert hook. May be async; its failure is logged and never stops the others. */
@@ -46,15 +56,16 @@ export function alertEvent(
   alert: SloAlert,
   instanceId: string,
   noData?: SloAlertEvent['noData'],
+  rollout?: RolledBackRollout,
 ): SloAlertEvent {
   const definition = alertDefinition(alert.slo);
   const fired = kind === 'fired';
   let value: number | null = alert.firedValue;
   if (!fired) {
     value =
-      alert.resolvedReason === 'no_data'
-        ? (alert.resolvedValue ?? null)
-        : (alert.resolvedValue ?? alert.firedValue);
+      alert.resolvedReason === 'recovered' || alert.resolvedReason === undefined
+        ? (alert.resolvedValue ?? alert.firedValue)
+        : (alert.resolvedValue ?? null);
   }
   return {
     kind,
@@ -72,6 +83,7 @@ export function alertEvent(
     at: fired ? alert.firedAt : (alert.resolvedAt ?? alert.firedAt),
     ...(fired ? {} : { reason: alert.resolvedReason ?? 'recovered' }),
     ...(noData ? { noData } : {}),
+    ...(rollout ? { rollout } : {}),
   };
 }
 
@@ -87,6 +99,14 @@ export function alertLogLine(event: SloAlertEvent): string {
     const minSample = event.noData ? `${event.noData.minSample}` : 'the minimum sample of';
     const times = event.noData ? ` for ${event.noData.evaluations} evaluations in a row` : '';
     return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} ${sampleNoun(event.unit)} in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
+  }
+  if (event.kind === 'resolved' && event.reason === 'rolled_back') {
+    const fired = formatSloValue(event.unit, event.alert.firedValue);
+    const rollout = event.rollout;
+    const change = rollout
+      ? `${rollout.why}; version ${rollout.version}${rollout.changedBy ? ` by ${rollout.changedBy} at ${rollout.changedAt}` : ''}`
+      : 'rolled back';
+    return `SLO alert resolved by rollback: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): the rollout routes nobody to AWF (${change}); not judged again until AWF traffic returns`;
   }
   if (event.kind === 'resolved') {
     return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit)})`;

@@ -15,6 +15,7 @@ import {
   alertLogLine,
   consoleSloLog,
   postAlertWebhook,
+  type RolledBackRollout,
   redactWebhookUrl,
   type SloAlertCallback,
   type SloAlertEvent,
@@ -85,6 +86,23 @@ export interface SloServiceDeps {
   /** Epoch ms. */
   now?: () => number;
   fetch?: typeof fetch;
+  /**
+   * What the rollout lets through to AWF (the wiring hands in the rollout's reader): while it routes
+   * nobody to AWF an open alert resolves as rolled_back and none fires. Unset: never rolled back.
+   */
+  rollout?: RolloutTrafficReader;
+}
+
+/** The rollout's AWF traffic as the SLO monitor reads it (rollout-service's `awfTraffic()`). */
+export interface RolloutTraffic extends RolledBackRollout {
+  /** Nobody is routed to AWF (percent 0, the flag off, a switch; and no unexpired enable override). */
+  routesNobodyToAwf: boolean;
+  /** Stored AWF-routed turns after the last rollout change. */
+  awfTurnsSinceChange: number;
+}
+
+export interface RolloutTrafficReader {
+  readTraffic(): Promise<RolloutTraffic>;
 }
 
 /** One pipeline's turns over a window. Rates in percent; null when there are no turns. */
@@ -153,6 +171,10 @@ export interface SloReport {
   healthy: boolean;
   alerts: OpenSloAlert[];
   history: SloHistorySummary[];
+  /** The rollout's AWF traffic and the AWF turns since its last change; absent when not wired or unreadable. */
+  rollout?: RolloutTraffic;
+  /** SLOs whose latest alert the evaluator resolved as rolled_back (the rollback it saw). */
+  rolledBack?: Array<{ slo: AlertName; alertId: string; resolvedAt: string }>;
 }
 
 export interface SloService {
@@ -175,6 +197,8 @@ export interface SloService {
   status(window: SloWindow): Promise<SloReport>;
   /** The timer's job, on demand: judge the evaluation window, fire/resolve alerts, write history. */
   evaluate(): Promise<SloReport>;
+  /** The open critical alerts (what blocks raising the rollout: rollout-service's guard). */
+  openCriticalAlerts(): Promise<SloAlert[]>;
   /** The last evaluate() result, for the Prometheus gauges. */
   lastReport(): SloReport | undefined;
   /** Registers an alert callback; returns its unregister function. */
@@ -233,10 +257,12 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const nowMs = now();
     const toMinute = minuteOf(nowMs);
     const fromMinute = toMinute - WINDOW_MINUTES[window] + 1;
-    const [rows, open, history] = await Promise.all([
+    const [rows, open, history, rollout, latest] = await Promise.all([
       store.listMinutes(fromMinute, toMinute),
       store.listOpenAlerts(),
       store.listHistory(fromMinute, toMinute),
+      readRolloutTraffic(),
+      store.listLatestAlerts(),
     ]);
     const { awf, legacy, instances } = mergeMinutes(rows);
     const feedback = feedbackSignal(awf, legacy, thresholds.feedbackDownDeltaPp);
@@ -258,7 +284,24 @@ export function createSloService(deps: SloServiceDeps): SloService {
       healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
       alerts: open.map(withActions),
       history: summarizeHistory(history),
+      ...(rollout ? { rollout } : {}),
+      rolledBack: latest.flatMap((alert) =>
+        alert.resolvedReason === 'rolled_back' && alert.resolvedAt !== undefined
+          ? [{ slo: alert.slo, alertId: alert.id, resolvedAt: alert.resolvedAt }]
+          : [],
+      ),
     };
+  };
+
+  /** Undefined when not wired; a failed read is logged and judged as "not rolled back". */
+  const readRolloutTraffic = async (): Promise<RolloutTraffic | undefined> => {
+    if (!deps.rollout) return undefined;
+    try {
+      return await deps.rollout.readTraffic();
+    } catch (error) {
+      log.error(`SLO monitor could not read the rollout state: ${messageOf(error)}`);
+      return undefined;
+    }
   };
 
   const deliver = async (event: SloAlertEvent): Promise<void> => {
@@ -299,8 +342,34 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const at = new Date(now()).toISOString();
     const open = new Map(report.alerts.map((alert) => [alert.slo, alert]));
     const events: SloAlertEvent[] = [];
+    const rollout = report.rollout;
     for (const result of report.slos) {
       const openAlert = open.get(result.slo);
+      if (rollout?.routesNobodyToAwf) {
+        // The alert's traffic is gone: resolve at once instead of waiting for no_data, and fire
+        // nothing over the window's turns from before the rollback.
+        noDataStreaks.delete(result.slo);
+        if (!openAlert) continue;
+        const rolledBack: RolledBackRollout = {
+          why: rollout.why,
+          version: rollout.version,
+          changedAt: rollout.changedAt,
+          changedBy: rollout.changedBy,
+        };
+        const resolved = await store.resolveAlert(
+          result.slo,
+          {
+            resolvedAt: at,
+            resolvedValue: result.value,
+            resolvedSample: result.sample,
+            resolvedBy: instanceId,
+            resolvedReason: 'rolled_back',
+          },
+          (alert) => auditEventOf('resolved', alert, result.unit, instanceId, undefined, rolledBack),
+        );
+        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, undefined, rolledBack));
+        continue;
+      }
       if (result.state === 'insufficient_data' || result.value === null) {
         if (!openAlert) {
           noDataStreaks.delete(result.slo);
@@ -442,6 +511,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
     flush,
     status,
     evaluate,
+    openCriticalAlerts: () => listOpenCriticalAlerts(store),
     lastReport: () => latest,
     onAlert(callback) {
       callbacks.add(callback);
@@ -555,6 +625,11 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
   return { awf, legacy, instances: [...instances].sort() };
 }
 
+/** The open alerts of critical severity in `store` (the fallback-rate SLO's, per the seed). */
+export async function listOpenCriticalAlerts(store: Pick<SloStore, 'listOpenAlerts'>): Promise<SloAlert[]> {
+  return (await store.listOpenAlerts()).filter((alert) => alert.severity === 'critical');
+}
+
 /** An open alert resolves at or below threshold × (1 − hysteresis). */
 export function resolveAtOrBelow(threshold: number, hysteresisPct: number): number {
   return threshold * (1 - hysteresisPct / 100);
@@ -607,6 +682,7 @@ function auditEventOf(
   unit: AlertUnit,
   instanceId: string,
   noData?: { minSample: number; evaluations: number },
+  rollout?: RolledBackRollout,
 ): AuditEvent {
   const fired = kind === 'fired';
   return {
@@ -624,6 +700,7 @@ function auditEventOf(
       instanceId,
       ...(fired ? {} : { firedAt: alert.firedAt, reason: alert.resolvedReason ?? 'recovered' }),
       ...(noData ? { minSample: noData.minSample, evaluationsWithoutData: noData.evaluations } : {}),
+      ...(rollout ? { rollout } : {}),
     },
   };
 }

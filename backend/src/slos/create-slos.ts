@@ -1,7 +1,7 @@
 import type { AuditAppender } from '../audit/audit-types.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../store/database.js';
-import { createSloService, type SloService } from './awf-slos.js';
+import { createSloService, type RolloutTrafficReader, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
 import { createTurnMetrics, type RolloutGauges, type TurnMetrics } from './turn-metrics.js';
 
@@ -13,6 +13,8 @@ export interface SlosWiring {
   now?: () => number;
   /** The effective rollout for the rollout gauges; undefined while it cannot be read. */
   rolloutGauges: () => RolloutGauges | undefined;
+  /** The rollout's AWF traffic: a rollback resolves open alerts as rolled_back. */
+  rolloutTraffic: RolloutTrafficReader;
 }
 
 /** The SLO capability: the monitor (aggregates, evaluation, alerts) and this instance's Prometheus metrics. */
@@ -40,6 +42,7 @@ export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
       noDataResolveEvaluations: monitoring.noDataResolveEvaluations,
     },
     instanceId: config.instanceId,
+    rollout: wiring.rolloutTraffic,
     ...(wiring.now ? { now: wiring.now } : {}),
   });
   const metrics = createTurnMetrics({

@@ -5,7 +5,7 @@ import type { SloAlertsTable, SloHistoryTable, SloMinutesTable } from '../store/
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { LatencySketch } from './latency-sketch.js';
 import type { AlertName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
-import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
+import type { SloAlert, SloHistoryPoint, SloResolutionReason, SloStore, StoredMinute } from './slo-store.js';
 import {
   emptyAggregate,
   type FeedbackCounts,
@@ -136,6 +136,21 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
         .selectAll()
         .where('resolved_at', 'is', null)
         .orderBy('fired_at')
+        .execute();
+      return rows.map(toSloAlert);
+    },
+
+    async listLatestAlerts() {
+      const rows = await db
+        .selectFrom('slo_alerts as latest')
+        .selectAll('latest')
+        .where('latest.fired_at', '=', (eb) =>
+          eb
+            .selectFrom('slo_alerts as other')
+            .select((other) => other.fn.max('other.fired_at').as('fired_at'))
+            .whereRef('other.slo', '=', 'latest.slo'),
+        )
+        .orderBy('latest.slo')
         .execute();
       return rows.map(toSloAlert);
     },
@@ -272,10 +287,13 @@ function toSloAlert(row: Selectable<SloAlertsTable>): SloAlert {
     ...(row.resolved_value === null ? {} : { resolvedValue: row.resolved_value }),
     ...(row.resolved_sample === null ? {} : { resolvedSample: row.resolved_sample }),
     ...(row.resolved_by === null ? {} : { resolvedBy: row.resolved_by }),
-    ...(row.resolved_at === null
-      ? {}
-      : { resolvedReason: row.resolved_reason === 'no_data' ? 'no_data' : 'recovered' }),
+    ...(row.resolved_at === null ? {} : { resolvedReason: resolutionReasonOf(row.resolved_reason) }),
   };
+}
+
+/** Rows resolved before migration 006 have no reason: they recovered. */
+function resolutionReasonOf(stored: string | null): SloResolutionReason {
+  return stored === 'no_data' || stored === 'rolled_back' ? stored : 'recovered';
 }
 
 function toHistoryPoint(row: Selectable<SloHistoryTable>): SloHistoryPoint {

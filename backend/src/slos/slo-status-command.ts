@@ -7,6 +7,7 @@ import type {
   FeedbackSignal,
   OpenSloAlert,
   PipelineFeedback,
+  RolloutTraffic,
   SloReport,
   SloResult,
   SloService,
@@ -16,6 +17,7 @@ import { formatSloValue, SLO_WINDOWS, type SloWindow } from './slo-definitions.j
 /** Exit codes of slo-status: a deploy pipeline gates on them. An open alert fails the gate like a violation. */
 export const SLO_STATUS_EXIT = {
   healthy: EXIT.ok,
+  rolled_back: EXIT.ok,
   violated: EXIT.negative,
   alerting: EXIT.negative,
   usage: EXIT.usage,
@@ -26,7 +28,8 @@ export const SLO_STATUS_USAGE = `Usage: tsx backend/scripts/slo-status.ts [--win
 
 Prints each AWF SLO over the window (all instances merged): value, threshold, state
 (ok / warning / critical / not enough data), sample size, the legacy pipeline for comparison,
-and the alerts firing with their suggested actions.
+the alerts firing with their suggested actions, and the rollout: whether it routes anybody to AWF
+and the AWF turns since the last rollout change.
 
   --window <w>  5m, 1h, 24h or 7d (default: SLO_EVALUATION_WINDOW, 5m)
   --json        print the report as one JSON object instead of the table
@@ -36,6 +39,9 @@ Needs AWF_ADMIN_TOKEN of a role allowed to read SLO data (slo.read: viewer, oper
 
 Exit codes:
   0  every SLO holds (or has too few turns to judge) and no alert is open
+  0  rolled back: SLOs violated only by turns from before a rollback the evaluator confirmed (it
+     resolved the alert as rolled_back), no alert open, and the rollout still routes nobody to AWF
+     ("Result: rolled back: …", JSON "status": "rolled_back")
   1  an SLO is violated, or an alert is open (the server's evaluator fired it and has not resolved it,
      e.g. it judges with a smaller SLO_MIN_SAMPLE or another window); the Result line says which
   2  a flag is unknown, repeated or malformed, or the token is missing or not allowed
@@ -72,20 +78,25 @@ export const sloStatusCommand: CliCommand<typeof argsSchema, SloStatusDeps> = {
     const { slos, caller, config } = cli.deps;
     await caller.authenticate('slo.read');
     const report = await slos.status(args.window ?? config.sloMonitoring.evaluationWindow);
-    const verdict = sloStatusVerdict(report);
-    cli.stdout.write(
-      args.json
-        ? `${JSON.stringify({ status: verdict.status, result: verdict.result, ...report }, null, 2)}\n`
-        : formatSloReport(report),
-    );
-    return SLO_STATUS_EXIT[verdict.status === 'ok' ? 'healthy' : verdict.status];
+    const document = sloStatusDocument(report);
+    cli.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : formatSloReport(report));
+    return SLO_STATUS_EXIT[document.status === 'ok' ? 'healthy' : document.status];
   },
 };
 
+/** `slo-status --json`'s object, also the body of GET /api/admin/slo: the verdict and the report. */
+export function sloStatusDocument(report: SloReport): SloStatusVerdict & SloReport {
+  const verdict = sloStatusVerdict(report);
+  return { status: verdict.status, result: verdict.result, ...report };
+}
+
 /** What slo-status concludes: the gate's status and the sentence of its Result line. */
 export interface SloStatusVerdict {
-  /** violated: an SLO is violated over the window; alerting: none is, but an alert is open. */
-  status: 'ok' | 'violated' | 'alerting';
+  /**
+   * violated: an SLO is violated over the window; alerting: none is, but an alert is open;
+   * rolled_back: violated, but the rollout now routes nobody to AWF and no alert is open (exit 0).
+   */
+  status: 'ok' | 'violated' | 'alerting' | 'rolled_back';
   result: string;
 }
 
@@ -97,6 +108,21 @@ export interface SloStatusVerdict {
 export function sloStatusVerdict(report: SloReport): SloStatusVerdict {
   const failing = report.slos.filter((slo) => slo.state === 'warning' || slo.state === 'critical');
   const unjudged = report.slos.filter((slo) => slo.state === 'insufficient_data');
+  // Rolled back: the evaluator resolved an alert as rolled_back (it saw nobody routed to AWF), none is
+  // open, and the rollout still routes nobody to AWF as this process sees it. Both, so a gate process
+  // without the servers' AWF_BUNDLE_ON / AWF_PERCENT_ROLLOUT cannot pass on its own view alone.
+  const rollout = report.rollout;
+  if (
+    failing.length > 0 &&
+    report.alerts.length === 0 &&
+    (report.rolledBack?.length ?? 0) > 0 &&
+    rollout?.routesNobodyToAwf === true
+  ) {
+    return {
+      status: 'rolled_back',
+      result: `rolled back: the rollout routes nobody to AWF (${rollout.why}, version ${rollout.version}${rollout.changedAt ? ` since ${rollout.changedAt}` : ''}), ${rollout.awfTurnsSinceChange} AWF turns since; alert resolved as rolled_back: ${(report.rolledBack ?? []).map((alert) => `${alert.slo} at ${alert.resolvedAt}`).join(', ')}; violated over ${report.window} by the turns before it: ${failing.map((slo) => `${slo.title} (${slo.state})`).join(', ')}`,
+    };
+  }
   if (failing.length > 0) {
     const violated = `violated: ${failing.map((slo) => `${slo.title} (${slo.state})`).join(', ')}`;
     const alerts = report.alerts.map((alert) => `${alert.title} (${alert.severity})`).join(', ');
@@ -160,6 +186,7 @@ export function formatSloReport(report: SloReport): string {
   const recorded = Math.max(0, ...report.history.map((history) => history.minutes));
   const violated = report.history.map((history) => `${history.slo} ${history.violatedMinutes}`).join(', ');
   lines.push(`History: ${recorded} evaluated minutes in this window; violated minutes: ${violated}`);
+  if (report.rollout) lines.push(rolloutLine(report.rollout));
 
   const alerted = new Set(report.alerts.map((alert) => alert.slo));
   const unalerted = report.slos.filter(
@@ -178,6 +205,15 @@ export function formatSloReport(report: SloReport): string {
   lines.push('');
   lines.push(`Result: ${sloStatusVerdict(report).result}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Where the rollout stands and the AWF turns since its last change (the figure a rollback is confirmed by). */
+function rolloutLine(rollout: RolloutTraffic): string {
+  const change =
+    rollout.changedAt === null
+      ? `version ${rollout.version}, never changed`
+      : `version ${rollout.version} by ${rollout.changedBy ?? 'unknown'} at ${rollout.changedAt}`;
+  return `Rollout: ${rollout.routesNobodyToAwf ? 'routes nobody to AWF' : 'routes to AWF'} (${rollout.why}; ${change}); AWF turns since the last rollout change: ${rollout.awfTurnsSinceChange}`;
 }
 
 function alertLines(alert: OpenSloAlert): string[] {

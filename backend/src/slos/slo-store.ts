@@ -41,9 +41,10 @@ export interface SloAlert {
 
 /**
  * Why an alert resolved: `recovered`, the value came back to or below the resolve point; `no_data`,
- * too few AWF turns to judge for several evaluations in a row (e.g. after a rollback to 0 %).
+ * too few AWF turns to judge for several evaluations in a row; `rolled_back`, the rollout routes
+ * nobody to AWF any more (percent 0, the flag off, a switch), so the alert's traffic is gone.
  */
-export type SloResolutionReason = 'recovered' | 'no_data';
+export type SloResolutionReason = 'recovered' | 'no_data' | 'rolled_back';
 
 export interface SloResolution {
   resolvedAt: string;
@@ -89,6 +90,8 @@ export interface SloStore {
     audit?: (alert: SloAlert) => AuditEvent,
   ): Promise<SloAlert | undefined>;
   listOpenAlerts(): Promise<SloAlert[]>;
+  /** Each SLO's most recent alert, open or resolved. */
+  listLatestAlerts(): Promise<SloAlert[]>;
   /** Alerts fired at or after `sinceIso`, newest first. */
   listAlerts(sinceIso: string): Promise<SloAlert[]>;
   /** Upserts points by (minute, slo). */

@@ -3,6 +3,8 @@ import { createAudit } from '../../audit/create-audit.js';
 import type { AuthService, Principal } from '../../auth/auth-service.js';
 import { createAuth } from '../../auth/create-auth.js';
 import type { Role } from '../../auth/roles.js';
+import { listOpenCriticalAlerts } from '../../slos/awf-slos.js';
+import { createKyselySloStore } from '../../slos/kysely-slo-store.js';
 import type { Database } from '../../store/database.js';
 import type { RolloutEnvironment } from '../canary-rollout.js';
 import { createRollout } from '../create-rollout.js';
@@ -44,7 +46,14 @@ export function wireControlPlane(
   );
   const rollout = createRollout(
     { ...(options.env ?? NO_ENV), pollIntervalMs: 250 },
-    { database, audit, rateLimiter: auth, ...timing },
+    {
+      database,
+      audit,
+      rateLimiter: auth,
+      // The SLO monitor's open critical alerts, read from the same store as the app does.
+      alerts: { openCriticalAlerts: () => listOpenCriticalAlerts(createKyselySloStore(database)) },
+      ...timing,
+    },
   );
   return { audit, auth, rollout: rollout.service, store: rollout.store };
 }
