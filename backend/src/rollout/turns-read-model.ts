@@ -45,6 +45,8 @@ export interface TurnsReadModel {
   totals(since: string): Promise<TurnTotals>;
   /** Users with a turn since `since`, at most `limit` of them. */
   activeUsers(since: string, limit: number): Promise<ActiveUser[]>;
+  /** The stored user of each named session that exists (a session's turns bucket on its user). */
+  sessionUsers(sessionIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** The turns read model over the `turns` table (pipeline, fallback, route_reason, user_id, session_id, created_at). */
@@ -131,6 +133,20 @@ export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsRea
         awfTurns: Number(row.awf),
         legacyTurns: Number(row.n) - Number(row.awf),
       }));
+    },
+
+    async sessionUsers(sessionIds) {
+      const users = new Map<string, string>();
+      // Chunks keep the IN list under SQLite's bound-parameter limit.
+      for (let start = 0; start < sessionIds.length; start += 500) {
+        const rows = await db
+          .selectFrom('sessions')
+          .select(['session_id', 'user_id'])
+          .where('session_id', 'in', sessionIds.slice(start, start + 500))
+          .execute();
+        for (const row of rows) users.set(row.session_id, row.user_id);
+      }
+      return users;
     },
   };
 }
