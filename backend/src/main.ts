@@ -1,5 +1,6 @@
 import { createServices } from './app/create-services.js';
 import { ConfigError, parseConfig } from './config/config.js';
+import { formatRoutingLine } from './rollout/rollout-report.js';
 import { buildApp } from './server/build-app.js';
 import { AppError } from './shared/errors.js';
 
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
   console.log(`AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name})`);
+  // What this process routes by, and where each value comes from: an AWF_BUNDLE_ON exported after the
+  // start, or a stored value the env shadows, is otherwise invisible.
+  const { effective } = await services.rollout.status();
+  console.log(formatRoutingLine(effective));
+  for (const warning of effective.warnings) console.warn(`warning: ${warning}`);
   // Graceful stop: stop accepting, finish in-flight requests, then services.close() flushes the SLO
   // aggregates of the last seconds. A process manager waits a few seconds before SIGKILL, so a stop
   // that hangs gives up at STOP_DEADLINE_MS rather than losing the flush silently.

@@ -1,6 +1,7 @@
 import { type AdminDeps, adminCaller } from '../cli/admin-cli.js';
 import type { Wire } from '../cli/cli-runner.js';
 import { parseConfig } from '../config/config.js';
+import { scriptEnvironmentNotes } from '../rollout/rollout-report.js';
 import type { CreateServicesOptions, Services } from './create-services.js';
 
 /**
@@ -16,6 +17,11 @@ export function wireServices(
     // Loaded only now, so --help and usage errors answer without loading the whole process.
     const { createServices } = await import('./create-services.js');
     const services = await createServices(config, options);
-    return { deps: { ...services, caller: adminCaller(services.auth, env) }, close: () => services.close() };
+    return {
+      deps: { ...services, caller: adminCaller(services.auth, env) },
+      // AWF_BUNDLE_ON / AWF_PERCENT_ROLLOUT here reach no running server: say so, and name the live command.
+      notes: scriptEnvironmentNotes(config.rollout),
+      close: () => services.close(),
+    };
   };
 }
