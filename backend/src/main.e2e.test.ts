@@ -93,11 +93,12 @@ describe('the server process (npm start)', () => {
       stderr += chunk;
     });
     try {
+      // The routing line comes before the listening line, so waiting for the latter cannot hang.
       const lines = await new Promise<string[]>((resolve, reject) => {
         let out = '';
         child.stdout?.on('data', (chunk) => {
           out += chunk;
-          if (/^routing: .*\n/m.test(out)) resolve(out.split('\n'));
+          if (/listening on http:\/\/\S+/.test(out)) resolve(out.split('\n'));
         });
         child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${stderr}`)));
       });

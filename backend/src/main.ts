@@ -13,14 +13,15 @@ async function main(): Promise<void> {
   const services = await createServices(config);
   const app = await buildApp({ services, logger: { level: config.logLevel } });
   app.addHook('onClose', async () => services.close());
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
-  const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
-  console.log(`AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name})`);
   // What this process routes by, and where each value comes from: an AWF_BUNDLE_ON exported after the
-  // start, or a stored value the env shadows, is otherwise invisible.
+  // start, or a stored value the env shadows, is otherwise invisible. Printed before listening, so it
+  // is the routing the first request gets.
   const { effective } = await services.rollout.status();
   console.log(formatRoutingLine(effective));
   for (const warning of effective.warnings) console.warn(`warning: ${warning}`);
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
+  console.log(`AWF backend listening on ${address} (store: ${store}, model: ${services.provider.name})`);
   // Graceful stop: stop accepting, finish in-flight requests, then services.close() flushes the SLO
   // aggregates of the last seconds. A process manager waits a few seconds before SIGKILL, so a stop
   // that hangs gives up at STOP_DEADLINE_MS rather than losing the flush silently.
