@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createTestServices } from './app/testing/test-services.js';
+import { seedActors } from './rollout/testing/control-plane.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'backend/src/main.ts');
@@ -60,6 +62,63 @@ describe('the server process (npm start)', () => {
       });
       assert.equal(turn.status, 200);
       assert.equal((await turn.json()).sceneChange, true);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  });
+
+  it('logs the effective routing state with sources at start, warns where env and store disagree, and gauges the switches', async () => {
+    const sqlitePath = path.join(dir, 'routing.db');
+    const seeded = await createTestServices({}, { sqlitePath, watchRollout: false, sloTimers: false });
+    const { principals } = await seedActors(seeded.auth);
+    await seeded.rollout.setRollout(principals.operator, { globalEnabled: true, percent: 25 });
+    await seeded.dispose();
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: ROOT,
+      env: {
+        ...baseEnv(),
+        AWF_DB_PATH: sqlitePath,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        AWF_BUNDLE_ON: 'false',
+        AWF_PERCENT_ROLLOUT: '5',
+        EMERGENCY_FALLBACK: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    try {
+      // The routing line comes before the listening line, so waiting for the latter cannot hang.
+      const lines = await new Promise<string[]>((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (chunk) => {
+          out += chunk;
+          if (/listening on http:\/\/\S+/.test(out)) resolve(out.split('\n'));
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${stderr}`)));
+      });
+      const routing = lines.filter((line) => line.startsWith('routing: '));
+      assert.deepEqual(routing, [
+        'routing: emergency fallback on (env), legacy forced off (default), global flag off (env; stored on), percent 25 (store; env 5 ignored), version 1',
+      ]);
+      const address = lines.join('\n').match(/listening on (http:\/\/\S+)/)?.[1];
+      const metrics = await (await fetch(`${address}/metrics`)).text();
+      assert.match(metrics, /^awf_rollout_emergency_fallback 1$/m);
+      assert.match(metrics, /^awf_rollout_legacy_turn_enabled 0$/m);
+      assert.match(stderr, /^warning: EMERGENCY_FALLBACK=true: every turn goes to legacy$/m);
+      assert.match(
+        stderr,
+        /^warning: AWF_BUNDLE_ON=false in this process's environment overrides the stored global flag \(on\)$/m,
+      );
+      assert.match(
+        stderr,
+        /^warning: AWF_PERCENT_ROLLOUT=5 is ignored: the stored percentage \(25\) applies/m,
+      );
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -1,5 +1,6 @@
 import { createServices } from './app/create-services.js';
 import { ConfigError, parseConfig } from './config/config.js';
+import { formatRoutingLine } from './rollout/rollout-report.js';
 import { buildApp } from './server/build-app.js';
 import { AppError } from './shared/errors.js';
 
@@ -12,6 +13,12 @@ async function main(): Promise<void> {
   const services = await createServices(config);
   const app = await buildApp({ services, logger: { level: config.logLevel } });
   app.addHook('onClose', async () => services.close());
+  // What this process routes by, and where each value comes from: an AWF_BUNDLE_ON exported after the
+  // start, or a stored value the env shadows, is otherwise invisible. Printed before listening, so it
+  // is the routing the first request gets.
+  const { effective } = await services.rollout.status();
+  console.log(formatRoutingLine(effective));
+  for (const warning of effective.warnings) console.warn(`warning: ${warning}`);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;
   console.log(

@@ -1,6 +1,7 @@
 import { type AdminDeps, adminCaller } from '../cli/admin-cli.js';
 import type { Wire } from '../cli/cli-runner.js';
 import { parseConfig } from '../config/config.js';
+import { scriptEnvironmentNotes } from '../rollout/rollout-report.js';
 import type { CreateServicesOptions, Services } from './create-services.js';
 
 /**
@@ -23,6 +24,11 @@ export function wireServices(
     const { createServices } = await import('./create-services.js');
     // Never seeded from a script: its caller's environment must not set the limit.
     const services = await createServices(config, { ...options, seedRateLimit: false });
-    return { deps: { ...services, caller: adminCaller(services.auth, env) }, close: () => services.close() };
+    return {
+      deps: { ...services, caller: adminCaller(services.auth, env) },
+      // AWF_BUNDLE_ON / AWF_PERCENT_ROLLOUT here reach no running server: say so, and name the live command.
+      notes: scriptEnvironmentNotes(config.rollout),
+      close: () => services.close(),
+    };
   };
 }

@@ -56,6 +56,8 @@ export interface CliCommand<S extends z.ZodType, D> {
 /** What a command needs, opened; `close` is called once the command is done (or failed). */
 export interface Wired<D> {
   deps: D;
+  /** Lines the wiring has for the operator (stderr, before the command runs), e.g. an env caveat. */
+  notes?: readonly string[];
   close?(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function runCli<S extends z.ZodType, D>(
       return EXIT.ok;
     }
     wired = await wire(io.env);
+    for (const note of wired.notes ?? []) io.stderr.write(`${note}\n`);
     const code = await command.run(parsed.args, {
       stdin: io.stdin,
       stdout: io.stdout,

@@ -1,14 +1,65 @@
-import { type Selectable, sql } from 'kysely';
-import type { RolloutOverridesTable } from '../store/schema.js';
-import { hundredthsToPercent, type RolloutOverride } from './canary-rollout.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DatabaseSchema, RolloutConfigTable, RolloutOverridesTable } from '../store/schema.js';
+import { isMissingTableError, type SqliteSyncReader } from '../store/sqlite-sync-reader.js';
+import {
+  hundredthsToPercent,
+  NOTHING_STORED,
+  type RolloutOverride,
+  type StoredRolloutState,
+} from './rollout-state.js';
 import type { Executor, RolloutStore } from './rollout-store.js';
+
+// The reads, as builders: the async store executes them, the synchronous SQLite reader compiles them.
+const configQuery = (ex: Executor | Kysely<DatabaseSchema>) =>
+  ex.selectFrom('rollout_config').selectAll().where('id', '=', 1);
+const versionQuery = (ex: Executor | Kysely<DatabaseSchema>) =>
+  ex.selectFrom('rollout_config').select('version').where('id', '=', 1);
+const overridesQuery = (ex: Executor | Kysely<DatabaseSchema>) =>
+  ex.selectFrom('rollout_overrides').selectAll().orderBy('kind').orderBy('subject_id');
+
+function toState(
+  config: Selectable<RolloutConfigTable>,
+  overrides: Array<Selectable<RolloutOverridesTable>>,
+): StoredRolloutState {
+  return {
+    globalEnabled: config.global_enabled === null ? null : config.global_enabled === 1,
+    percent: config.percent_hundredths === null ? null : hundredthsToPercent(config.percent_hundredths),
+    version: Number(config.version),
+    updatedAt: config.updated_at,
+    updatedBy: config.updated_by,
+    overrides: overrides.map(toOverride),
+  };
+}
+
+/**
+ * The stored state read synchronously from SQLite (the unwired seed accessor): the same queries as
+ * `readState`. A store not migrated yet holds nothing (what the migration's first row says too).
+ */
+export function readRolloutStateSync(reader: SqliteSyncReader): StoredRolloutState {
+  try {
+    const [config] = reader.all(configQuery(reader.builder));
+    return config ? toState(config, reader.all(overridesQuery(reader.builder))) : NOTHING_STORED;
+  } catch (error) {
+    if (isMissingTableError(error)) return NOTHING_STORED;
+    throw error;
+  }
+}
+
+/** Just the stored version, synchronously (0 when not migrated yet). */
+export function readRolloutVersionSync(reader: SqliteSyncReader): number {
+  try {
+    const [row] = reader.all(versionQuery(reader.builder));
+    return row ? Number(row.version) : 0;
+  } catch (error) {
+    if (isMissingTableError(error)) return 0;
+    throw error;
+  }
+}
 
 /** The RolloutStore over Kysely, one implementation for SQLite and PostgreSQL. */
 export function createKyselyRolloutStore(): RolloutStore {
   const listOverrides = async (ex: Executor): Promise<RolloutOverride[]> =>
-    (
-      await ex.selectFrom('rollout_overrides').selectAll().orderBy('kind').orderBy('subject_id').execute()
-    ).map(toOverride);
+    (await overridesQuery(ex).execute()).map(toOverride);
 
   const bumpVersion = async (
     ex: Executor,
@@ -31,28 +82,12 @@ export function createKyselyRolloutStore(): RolloutStore {
 
   return {
     async readState(ex) {
-      const config = await ex
-        .selectFrom('rollout_config')
-        .selectAll()
-        .where('id', '=', 1)
-        .executeTakeFirstOrThrow();
-      return {
-        globalEnabled: config.global_enabled === null ? null : config.global_enabled === 1,
-        percent: config.percent_hundredths === null ? null : hundredthsToPercent(config.percent_hundredths),
-        version: Number(config.version),
-        updatedAt: config.updated_at,
-        updatedBy: config.updated_by,
-        overrides: await listOverrides(ex),
-      };
+      const config = await configQuery(ex).executeTakeFirstOrThrow();
+      return toState(config, await overridesQuery(ex).execute());
     },
 
     async readVersion(ex) {
-      const row = await ex
-        .selectFrom('rollout_config')
-        .select('version')
-        .where('id', '=', 1)
-        .executeTakeFirstOrThrow();
-      return Number(row.version);
+      return Number((await versionQuery(ex).executeTakeFirstOrThrow()).version);
     },
 
     updateConfig(ex, change, by, at) {
@@ -102,9 +137,13 @@ export function createKyselyRolloutStore(): RolloutStore {
         .execute();
     },
 
-    async deleteAllOverrides(ex) {
-      const previous = await listOverrides(ex);
-      await ex.deleteFrom('rollout_overrides').execute();
+    async deleteAllOverrides(ex, pipeline) {
+      const previous = (await listOverrides(ex)).filter(
+        (override) => pipeline === undefined || override.pipeline === pipeline,
+      );
+      let deletion = ex.deleteFrom('rollout_overrides');
+      if (pipeline !== undefined) deletion = deletion.where('pipeline', '=', pipeline);
+      await deletion.execute();
       return previous;
     },
   };

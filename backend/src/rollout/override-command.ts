@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { AdminDeps } from '../cli/admin-cli.js';
 import { type CliCommand, checkedFlag } from '../cli/cli-runner.js';
 import { parseIsoInstant, parseSince, parseTtl, resolveExpiry } from '../shared/time-input.js';
-import { formatAwfTraffic, formatDistribution, formatRolloutStatus } from './rollout-report.js';
+import { formatExplanation } from './rollout-explain.js';
+import {
+  formatAwfTraffic,
+  formatClearAll,
+  formatDistribution,
+  formatRolloutStatus,
+} from './rollout-report.js';
 import type { RolloutService } from './rollout-service.js';
 
 const HELP = `Per-user and per-session overrides of the canary rollout, and the rollout status.
@@ -11,8 +17,9 @@ Usage:
   tsx backend/scripts/awf-override.ts --user <id> | --session <id>  --enable | --disable
         [--ttl 24h | --expires-at ISO] [--reason TEXT] [--actor NAME]
   tsx backend/scripts/awf-override.ts --user <id> | --session <id>  --clear [--actor NAME]
-  tsx backend/scripts/awf-override.ts --clear-all [--actor NAME]
+  tsx backend/scripts/awf-override.ts --clear-all [--only enable|disable] [--actor NAME]
   tsx backend/scripts/awf-override.ts --list [--since 24h] [--json]
+  tsx backend/scripts/awf-override.ts --explain --user <id> [--session <id>] [--json]   (or --session alone)
 
   --user ID          the override's subject: a user id (all of the user's sessions)
   --session ID       the override's subject: one session (wins over a user override)
@@ -22,7 +29,13 @@ Usage:
   --expires-at ISO   the override expires at that instant, e.g. 2026-07-01T00:00:00Z
   --reason TEXT      why (kept with the override and in the audit entry)
   --clear            remove the subject's override
-  --clear-all        remove every override (the seed's emergency rollback)
+  --clear-all        remove every override. It lifts --disable overrides too, so it can move players
+                     ONTO AWF: it prints what it removed by kind and how many released users and
+                     sessions now land on AWF. In an emergency rollback use --only enable
+  --only WHAT        with --clear-all: remove only the enable (AWF) or only the disable (legacy) ones
+  --explain          why the subject gets its pipeline: bucket, threshold, overrides (with expiry),
+                     switches, global flag, the reason and the pipeline (give --user and/or --session;
+                     a session decides with its stored user)
   --list             the rollout status (effective values and sources, warnings), every override
                      (expired ones marked), and the distribution of stored turns since --since
   --since D|ISO      with --list: the distribution window (default 24h)
@@ -47,6 +60,8 @@ const schema = z
     reason: z.string().optional(),
     clear: z.boolean().optional(),
     'clear-all': z.boolean().optional(),
+    only: z.enum(['enable', 'disable'], { error: 'takes enable or disable' }).optional(),
+    explain: z.boolean().optional(),
     list: z.boolean().optional(),
     since: checkedFlag((text) => parseSince(text, new Date())).optional(),
     actor: z.string().min(1).optional(),
@@ -58,13 +73,28 @@ const schema = z
       return z.NEVER;
     };
     const setting = args.enable === true || args.disable === true;
-    const modes = [setting, args.clear === true, args['clear-all'] === true, args.list === true].filter(
-      Boolean,
-    );
+    const modes = [
+      setting,
+      args.clear === true,
+      args['clear-all'] === true,
+      args.list === true,
+      args.explain === true,
+    ].filter(Boolean);
     if (args.enable && args.disable) return fail('give --enable or --disable, not both');
     if (modes.length === 0)
-      return fail('nothing to do: give --enable, --disable, --clear, --clear-all or --list');
-    if (modes.length > 1) return fail('give one of --enable/--disable, --clear, --clear-all, --list');
+      return fail('nothing to do: give --enable, --disable, --clear, --clear-all, --list or --explain');
+    if (modes.length > 1)
+      return fail('give one of --enable/--disable, --clear, --clear-all, --list, --explain');
+    if (!args['clear-all'] && args.only !== undefined) return fail('--only goes with --clear-all');
+    if (!args.list && args.since !== undefined) return fail('--since goes with --list');
+    if (args.explain) {
+      if (args.user === undefined && args.session === undefined)
+        return fail('--explain needs --user <id>, --session <id> or both');
+      if (args.ttl !== undefined || args['expires-at'] !== undefined || args.reason !== undefined)
+        return fail('--ttl, --expires-at and --reason go with --enable or --disable');
+      const subject = { user: args.user, session: args.session };
+      return { mode: 'explain', ...subject, actor: args.actor, json: args.json ?? false } as const;
+    }
     if (args.user !== undefined && args.session !== undefined)
       return fail('give --user or --session, not both');
     const subject =
@@ -76,7 +106,6 @@ const schema = z
     const hasSetOnly =
       args.ttl !== undefined || args['expires-at'] !== undefined || args.reason !== undefined;
     if (!setting && hasSetOnly) return fail('--ttl, --expires-at and --reason go with --enable or --disable');
-    if (!args.list && args.since !== undefined) return fail('--since goes with --list');
     const common = { actor: args.actor, json: args.json ?? false };
     if (setting || args.clear) {
       if (!subject) return fail("name the override's subject with --user <id> or --session <id>");
@@ -91,7 +120,7 @@ const schema = z
       } as const;
     }
     if (subject) return fail(`--${subject.kind} goes with --enable, --disable or --clear`);
-    if (args['clear-all']) return { mode: 'clear-all', ...common } as const;
+    if (args['clear-all']) return { mode: 'clear-all', only: args.only, ...common } as const;
     return { mode: 'list', since: args.since ?? '24h', ...common } as const;
   });
 
@@ -109,6 +138,8 @@ export const overrideCommand: CliCommand<typeof schema, AdminDeps & { rollout: R
     reason: { type: 'string' },
     clear: { type: 'boolean' },
     'clear-all': { type: 'boolean' },
+    only: { type: 'string' },
+    explain: { type: 'boolean' },
     list: { type: 'boolean' },
     since: { type: 'string' },
     actor: { type: 'string' },
@@ -167,12 +198,21 @@ export const overrideCommand: CliCommand<typeof schema, AdminDeps & { rollout: R
       }
       case 'clear-all': {
         const principal = await caller.authenticate('rollout.write', args.actor);
-        const change = await rollout.clearAllOverrides(principal);
-        cli.out(
-          args.json
-            ? JSON.stringify(change)
-            : `cleared ${change.previous.length} override(s) (version ${change.version}, audit #${change.auditSeq})`,
-        );
+        const result = await rollout.clearAllOverrides(principal, { only: args.only });
+        if (args.json) cli.out(JSON.stringify(result));
+        else cli.out(formatClearAll(result).join('\n'));
+        const movedOnto = result.released.user.awfFromDisable + result.released.session.awfFromDisable;
+        if (movedOnto > 0) {
+          cli.note(
+            `warning: ${movedOnto} user(s)/session(s) held on legacy by a removed --disable override now land on AWF; to keep them on legacy, set those overrides again (an emergency rollback clears with --only enable)`,
+          );
+        }
+        return 0;
+      }
+      case 'explain': {
+        await caller.authenticate('rollout.read', args.actor);
+        const explanation = await rollout.explain({ userId: args.user, sessionId: args.session });
+        cli.out(args.json ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation).join('\n'));
         return 0;
       }
     }

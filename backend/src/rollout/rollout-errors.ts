@@ -45,3 +45,18 @@ export class RolloutBlockedByAlertError extends AppError {
     );
   }
 }
+
+/**
+ * The seed's synchronous `isAwfBundleEnabled()` in a process that wired nothing, on PostgreSQL, before
+ * the rollout state was read: there is no synchronous PostgreSQL read, and answering from the
+ * environment alone would contradict the stored state the turns use.
+ */
+export class RolloutStateNotReadyError extends AppError {
+  constructor() {
+    super(
+      'ROLLOUT_STATE_NOT_READY',
+      'isAwfBundleEnabled(): the rollout state is in PostgreSQL and this process has not read it yet: `await ready()` (backend/src/rollout/canary-rollout.ts) once before the first call, or wire the services (createServices) first',
+      503,
+    );
+  }
+}

@@ -1,6 +1,6 @@
-import type { ValueSource } from './canary-rollout.js';
+import type { EffectiveRollout, RolloutEnvironment, ValueSource } from './canary-rollout.js';
 import type { PipelineSplit, RolloutDistribution } from './rollout-distribution.js';
-import type { AwfTraffic, OverrideView, RolloutStatus } from './rollout-service.js';
+import type { AwfTraffic, ClearAllResult, OverrideView, RolloutStatus } from './rollout-service.js';
 
 const onOff = (value: boolean): string => (value ? 'on' : 'off');
 const pctText = (value: number | null): string => (value === null ? '–' : `${value.toFixed(2)} %`);
@@ -10,6 +10,50 @@ function sourceText(source: ValueSource, envName: string, env: string | null, st
   if (env !== null && source !== 'env') parts.push(`${envName}=${env} ignored`);
   if (store !== null && source !== 'store') parts.push(`stored ${store} overridden`);
   return `(${parts.join('; ')})`;
+}
+
+/**
+ * The server's one start-up line: the effective routing state, each value with its source and, where
+ * set, the other side (env / store), e.g. `routing: emergency fallback off (default), legacy forced off
+ * (default), global flag on (env; stored off), percent 25 (store; env 5 ignored), version 7`.
+ */
+export function formatRoutingLine(effective: EffectiveRollout): string {
+  const g = effective.globalEnabled;
+  const p = effective.percent;
+  const other = (source: ValueSource, env: string | null, store: string | null): string => {
+    const parts: string[] = [source];
+    if (source !== 'store' && store !== null) parts.push(`stored ${store}`);
+    if (source !== 'env' && env !== null) parts.push(`env ${env} ignored`);
+    return parts.join('; ');
+  };
+  return [
+    `routing: emergency fallback ${onOff(effective.emergencyFallback.value)} (${effective.emergencyFallback.source})`,
+    `legacy forced ${onOff(effective.legacyTurnEnabled.value)} (${effective.legacyTurnEnabled.source})`,
+    `global flag ${onOff(g.value)} (${other(g.source, g.env === null ? null : onOff(g.env), g.store === null ? null : onOff(g.store))})`,
+    `percent ${p.value} (${other(p.source, p.env === null ? null : String(p.env), p.store === null ? null : String(p.store))})`,
+    `version ${effective.version}`,
+  ].join(', ');
+}
+
+/**
+ * What a script says when AWF_BUNDLE_ON or AWF_PERCENT_ROLLOUT is in its own environment: the variable
+ * changes only processes started later from that shell, never a running server, and the live command.
+ */
+export function scriptEnvironmentNotes(
+  env: Pick<RolloutEnvironment, 'envGlobalFlag' | 'envPercent'>,
+): string[] {
+  const notes: string[] = [];
+  if (env.envGlobalFlag !== undefined) {
+    notes.push(
+      `note: AWF_BUNDLE_ON=${env.envGlobalFlag} is set in this script's environment: it changes only processes started later with it (a restarted server); running servers do not see it. For every running server: npx tsx backend/scripts/awf-rollout-set.ts --global ${onOff(env.envGlobalFlag)} --actor <you>`,
+    );
+  }
+  if (env.envPercent !== undefined) {
+    notes.push(
+      `note: AWF_PERCENT_ROLLOUT=${env.envPercent} is set in this script's environment: running servers do not see it (and a stored percentage always wins over it). For every running server: npx tsx backend/scripts/awf-rollout-set.ts --percent ${env.envPercent} --actor <you>`,
+    );
+  }
+  return notes;
 }
 
 /** The status lines of `awf-override.ts --list` and `awf-rollout-set.ts --status`. */
@@ -87,5 +131,22 @@ export function formatAwfTraffic(traffic: AwfTraffic): string[] {
       : `version ${traffic.version} at ${traffic.changedAt}`;
   return [
     `AWF turns since the last rollout change (${since}): ${traffic.awfTurnsSinceChange}; ${traffic.routesNobodyToAwf ? 'routes nobody to AWF' : 'routes to AWF'} (${traffic.why})`,
+  ];
+}
+
+/** The text of `awf-override.ts --clear-all`: what was removed by kind, and where the released players land. */
+export function formatClearAll(result: ClearAllResult): string[] {
+  const { removed, released } = result;
+  const scope = result.only === null ? '' : ` (only ${result.only} overrides; ${result.kept} kept)`;
+  const landing = (kind: 'user' | 'session') => {
+    const r = released[kind];
+    const held =
+      r.awfFromDisable > 0 ? `, ${r.awfFromDisable} of them held on legacy by a removed disable` : '';
+    return `${r.total} ${kind}(s) released, ${r.awf} now on awf${held}`;
+  };
+  return [
+    `cleared ${result.previous.length} override(s)${scope} (version ${result.version}, audit #${result.auditSeq})`,
+    `  removed   user: ${removed.user.enable} enable, ${removed.user.disable} disable; session: ${removed.session.enable} enable, ${removed.session.disable} disable`,
+    `  now       ${landing('user')}; ${landing('session')} (at the state right after the clear, as this process sees it)`,
   ];
 }

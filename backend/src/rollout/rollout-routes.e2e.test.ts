@@ -149,6 +149,72 @@ describe('rollout admin API', () => {
     });
   });
 
+  describe('operator reports', () => {
+    it('DELETE /api/admin/overrides?only=enable removes only the enable ones and reports where players land', async () => {
+      await call('PUT', '/api/admin/rollout', 'operator', { globalEnabled: true, percent: 50 });
+      await call('PUT', '/api/admin/overrides/user/user-123', 'operator', { pipeline: 'legacy' }); // bucket 4460
+      await call('PUT', '/api/admin/overrides/user/user-2', 'operator', { pipeline: 'awf' }); // bucket 9920
+      const enableOnly = await call('DELETE', '/api/admin/overrides?only=enable', 'operator');
+      assert.equal(enableOnly.statusCode, 200, enableOnly.body);
+      const body = enableOnly.json();
+      assert.equal(body.only, 'enable');
+      assert.deepEqual(body.removed, { user: { enable: 1, disable: 0 }, session: { enable: 0, disable: 0 } });
+      assert.deepEqual(body.released.user, { total: 1, awf: 0, awfFromDisable: 0 });
+      assert.equal(body.kept, 1);
+      const rest = (await call('DELETE', '/api/admin/overrides?only=disable', 'operator')).json();
+      assert.deepEqual(rest.released.user, { total: 1, awf: 1, awfFromDisable: 1 });
+      assert.deepEqual((await call('GET', '/api/admin/overrides', 'viewer')).json(), []);
+    });
+
+    it('DELETE /api/admin/overrides refuses only=all or another parameter with 400, changing nothing', async () => {
+      await call('PUT', '/api/admin/overrides/user/user-1', 'operator', { pipeline: 'legacy' });
+      for (const url of ['/api/admin/overrides?only=all', '/api/admin/overrides?scope=enable']) {
+        assert.deepEqual(
+          await expectRejected(() => call('DELETE', url, 'operator'), 400, 'INVALID_INPUT'),
+          [],
+        );
+      }
+      await call('DELETE', '/api/admin/overrides/user/user-1', 'operator');
+    });
+
+    it('GET /api/admin/rollout/explain gives bucket, threshold, override, switches, reason and pipeline to any role', async () => {
+      await call('PUT', '/api/admin/rollout', 'operator', { globalEnabled: true, percent: 44.61 });
+      await call('PUT', '/api/admin/overrides/session/session-456', 'operator', {
+        pipeline: 'legacy',
+        ttl: '1h',
+      });
+      const response = await call('GET', '/api/admin/rollout/explain?userId=user-123', 'viewer');
+      assert.equal(response.statusCode, 200, response.body);
+      const explained = response.json();
+      assert.deepEqual(explained.bucket, { key: 'user-123', value: 4460 });
+      assert.deepEqual(
+        [explained.threshold, explained.pipeline, explained.reason],
+        [4461, 'awf', 'percent_bucket'],
+      );
+      assert.deepEqual(explained.switches.emergencyFallback, { value: false, source: 'default' });
+      const inSession = (
+        await call('GET', '/api/admin/rollout/explain?userId=user-123&sessionId=session-456', 'auditor')
+      ).json();
+      assert.deepEqual([inSession.pipeline, inSession.reason], ['legacy', 'session_override']);
+      assert.ok(Date.parse(inSession.overrides.session.expiresAt) > Date.now());
+      await call('DELETE', '/api/admin/overrides/session/session-456', 'operator');
+    });
+
+    it('GET /api/admin/rollout/explain refuses no subject or a malformed id with 400, and no token with 401', async () => {
+      for (const url of [
+        '/api/admin/rollout/explain',
+        '/api/admin/rollout/explain?userId=not%20an%20id',
+        '/api/admin/rollout/explain?user=user-123',
+      ]) {
+        const response = await call('GET', url, 'viewer');
+        assert.equal(response.statusCode, 400, `${url}: ${response.body}`);
+        assert.equal(response.json().error.code, 'INVALID_INPUT');
+      }
+      const anonymous = await call('GET', '/api/admin/rollout/explain?userId=user-123', undefined);
+      assert.equal(anonymous.statusCode, 401);
+    });
+  });
+
   describe('rate limit', () => {
     it('answers 429 with the retry time once an actor made too many changes', async () => {
       // A fresh store whose admin stores a limit of 2, served by another process that reads it.

@@ -4,7 +4,7 @@ import type { AuthService } from '../auth/auth-service.js';
 import { EXPIRY_BODY_PROPERTIES, SUBJECT_ID_PATTERN } from '../shared/http-schemas.js';
 import { HTTP_EXPIRY_FIELDS, parseSince, resolveExpiry } from '../shared/time-input.js';
 import { assertPercent, type OverrideKind } from './canary-rollout.js';
-import type { RolloutService } from './rollout-service.js';
+import type { ClearAllOnly, RolloutService } from './rollout-service.js';
 
 export interface RolloutRoutesOptions {
   auth: AuthService;
@@ -49,6 +49,26 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
       },
     },
     async (request) => rollout.distribution(parseSince(request.query.since ?? '24h', new Date(), 'since')),
+  );
+
+  app.get<{ Querystring: { userId?: string; sessionId?: string } }>(
+    '/api/admin/rollout/explain',
+    {
+      onRequest: allow('rollout.read'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            userId: { type: 'string', pattern: SUBJECT_ID_PATTERN },
+            sessionId: { type: 'string', pattern: SUBJECT_ID_PATTERN },
+          },
+        },
+      },
+    },
+    // The same explanation as awf-override.ts --explain, from this server's stored state and environment.
+    async (request) => rollout.explain({ userId: request.query.userId, sessionId: request.query.sessionId }),
   );
 
   app.put<{ Body: { globalEnabled?: boolean; percent?: number; force?: boolean; reason?: string } }>(
@@ -150,7 +170,18 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
       rollout.clearOverride(principalOf(request), request.params.kind, request.params.subjectId),
   );
 
-  app.delete('/api/admin/overrides', { onRequest: allow('rollout.write') }, async (request) =>
-    rollout.clearAllOverrides(principalOf(request)),
+  app.delete<{ Querystring: { only?: ClearAllOnly } }>(
+    '/api/admin/overrides',
+    {
+      onRequest: allow('rollout.write'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { only: { type: 'string', enum: ['enable', 'disable'] } },
+        },
+      },
+    },
+    async (request) => rollout.clearAllOverrides(principalOf(request), { only: request.query.only }),
   );
 }

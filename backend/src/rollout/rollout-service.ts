@@ -25,6 +25,12 @@ import {
   OverrideNotFoundError,
   RolloutBlockedByAlertError,
 } from './rollout-errors.js';
+import {
+  decideFromState,
+  type ExplainSubject,
+  explainRoute,
+  type RouteExplanation,
+} from './rollout-explain.js';
 import type { Executor, RolloutStore } from './rollout-store.js';
 import type { TurnsReadModel } from './turns-read-model.js';
 
@@ -121,7 +127,40 @@ export interface RolloutService {
     kind: OverrideKind,
     subjectId: string,
   ): Promise<RolloutChange<OverrideValue | null>>;
-  clearAllOverrides(by: Principal): Promise<RolloutChange<OverrideListValue>>;
+  /**
+   * Removes every override (`only: 'enable'` the AWF ones, `'disable'` the legacy ones) in one change,
+   * and reports what it removed by kind and where the released subjects land now.
+   */
+  clearAllOverrides(by: Principal, options?: ClearAllOptions): Promise<ClearAllResult>;
+  /** Why `subject` gets its pipeline: every input of the decision, from the stored state and this process's env. */
+  explain(subject: ExplainSubject): Promise<RouteExplanation>;
+}
+
+/** Which overrides clear-all removes: all, only `enable` (AWF) ones, or only `disable` (legacy) ones. */
+export type ClearAllOnly = 'enable' | 'disable';
+
+export interface ClearAllOptions {
+  only?: ClearAllOnly | undefined;
+}
+
+/** Counts per override kind. */
+export interface PerKind<T> {
+  user: T;
+  session: T;
+}
+
+/** What a clear-all did and what it means for the players it released. */
+export interface ClearAllResult extends RolloutChange<OverrideListValue> {
+  only: ClearAllOnly | null;
+  /** Removed overrides by kind and by what they did (enable = awf, disable = legacy). */
+  removed: PerKind<{ enable: number; disable: number }>;
+  /**
+   * The released users and sessions decided again at the state right after the clear (this process's
+   * environment): how many now land on AWF, and how many of those a removed `disable` held on legacy.
+   */
+  released: PerKind<{ total: number; awf: number; awfFromDisable: number }>;
+  /** Overrides left in place (by `only`). */
+  kept: number;
 }
 
 /**
@@ -406,9 +445,16 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
       });
     },
 
-    async clearAllOverrides(by) {
-      return change(by, async (trx, now) => {
-        const cleared = await store.deleteAllOverrides(trx);
+    async clearAllOverrides(by, options = {}) {
+      const only = options.only ?? null;
+      if (only !== null && only !== 'enable' && only !== 'disable') {
+        throw new InvalidInputError(`only must be enable or disable, got ${JSON.stringify(only)}`);
+      }
+      const done = await change<OverrideListValue>(by, async (trx, now) => {
+        const cleared = await store.deleteAllOverrides(
+          trx,
+          only === null ? undefined : only === 'enable' ? 'awf' : 'legacy',
+        );
         const version = await store.bumpVersion(trx, by.actor, now);
         return {
           previous: cleared.map((override) => ({
@@ -420,8 +466,68 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
           version,
           action: 'override.cleared_all',
           entity: 'overrides',
+          ...(only === null ? {} : { details: { only } }),
         };
       });
+      // Decided after the commit: on SQLite the read model cannot share the writing connection.
+      const state = await store.readState(database.db);
+      const sessionUsers = await deps.turnsReadModel.sessionUsers(
+        done.previous.filter((o) => o.kind === 'session').map((o) => o.subjectId),
+      );
+      const nowMs = clock().getTime();
+      const removed = { user: { enable: 0, disable: 0 }, session: { enable: 0, disable: 0 } };
+      const released = {
+        user: { total: 0, awf: 0, awfFromDisable: 0 },
+        session: { total: 0, awf: 0, awfFromDisable: 0 },
+      };
+      for (const override of done.previous) {
+        removed[override.kind][override.pipeline === 'awf' ? 'enable' : 'disable'] += 1;
+        // A session's turns bucket on its stored user (an unknown session: on its own id, as an anonymous one).
+        const subject =
+          override.kind === 'user'
+            ? { userId: override.subjectId }
+            : {
+                sessionId: override.subjectId,
+                userId: sessionUsers.get(override.subjectId) ?? override.subjectId,
+              };
+        const landing = released[override.kind];
+        landing.total += 1;
+        if (decideFromState(state, env, subject, nowMs).pipeline === 'awf') {
+          landing.awf += 1;
+          if (override.pipeline === 'legacy' && !isOverrideExpired(override, nowMs))
+            landing.awfFromDisable += 1;
+        }
+      }
+      return { ...done, only, removed, released, kept: state.overrides.length };
+    },
+
+    async explain(subject) {
+      if (subject.userId === undefined && subject.sessionId === undefined) {
+        throw new InvalidInputError('name a user, a session or both to explain');
+      }
+      if (subject.userId !== undefined) assertSubject('user', subject.userId);
+      if (subject.sessionId !== undefined) assertSubject('session', subject.sessionId);
+      const state = await store.readState(database.db);
+      const warnings: string[] = [];
+      let userId = subject.userId;
+      if (subject.sessionId !== undefined) {
+        // The turn service decides a session's turns with the session's stored user.
+        const storedUser = (await deps.turnsReadModel.sessionUsers([subject.sessionId])).get(
+          subject.sessionId,
+        );
+        if (storedUser === undefined && userId === undefined) {
+          userId = subject.sessionId;
+          warnings.push(
+            `session ${subject.sessionId} is not stored: explained as an anonymous session (its user id is the session id)`,
+          );
+        } else if (storedUser !== undefined && userId !== undefined && storedUser !== userId) {
+          warnings.push(
+            `session ${subject.sessionId} belongs to user ${storedUser}, not ${userId}: its turns decide with ${storedUser}, as explained here`,
+          );
+          userId = storedUser;
+        } else userId ??= storedUser;
+      }
+      return explainRoute(state, env, { userId, sessionId: subject.sessionId }, clock().getTime(), warnings);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Pipeline } from '../game/game-types.js';
 import type { DatabaseSchema } from '../store/schema.js';
-import type { OverrideKind, RolloutOverride, StoredRolloutState } from './canary-rollout.js';
+import type { OverrideKind, RolloutOverride, StoredRolloutState } from './rollout-state.js';
 
 export type Executor = Transaction<DatabaseSchema> | Kysely<DatabaseSchema>;
 
@@ -22,6 +23,6 @@ export interface RolloutStore {
   findOverride(ex: Executor, kind: OverrideKind, subjectId: string): Promise<RolloutOverride | undefined>;
   upsertOverride(ex: Executor, override: RolloutOverride): Promise<void>;
   deleteOverride(ex: Executor, kind: OverrideKind, subjectId: string): Promise<void>;
-  /** Deletes every override and returns what was there. */
-  deleteAllOverrides(ex: Executor): Promise<RolloutOverride[]>;
+  /** Deletes every override (only those routing to `pipeline`, when given) and returns what it deleted. */
+  deleteAllOverrides(ex: Executor, pipeline?: Pipeline): Promise<RolloutOverride[]>;
 }

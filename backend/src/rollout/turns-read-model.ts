@@ -47,6 +47,8 @@ export interface TurnsReadModel {
   activeUsers(since: string, limit: number): Promise<ActiveUser[]>;
   /** Turns routed to AWF (a fallback counts) stored after `after` (every one when null). */
   awfTurnsAfter(after: string | null): Promise<number>;
+  /** The stored user of each named session that exists (a session's turns bucket on its user). */
+  sessionUsers(sessionIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** The turns read model over the `turns` table (pipeline, fallback, route_reason, user_id, session_id, created_at). */
@@ -142,6 +144,20 @@ export function createKyselyTurnsReadModel(db: Kysely<DatabaseSchema>): TurnsRea
         awfTurns: Number(row.awf),
         legacyTurns: Number(row.n) - Number(row.awf),
       }));
+    },
+
+    async sessionUsers(sessionIds) {
+      const users = new Map<string, string>();
+      // Chunks keep the IN list under SQLite's bound-parameter limit.
+      for (let start = 0; start < sessionIds.length; start += 500) {
+        const rows = await db
+          .selectFrom('sessions')
+          .select(['session_id', 'user_id'])
+          .where('session_id', 'in', sessionIds.slice(start, start + 500))
+          .execute();
+        for (const row of rows) users.set(row.session_id, row.user_id);
+      }
+      return users;
     },
   };
 }

@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   OVERRIDE_EXPIRY_IN_PAST:
     'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
   OVERRIDE_NOT_FOUND: 'No override for that user or session; nothing changed.',
+  ROLLOUT_STATE_NOT_READY:
+    'isAwfBundleEnabled() in an unwired process on PostgreSQL before `await ready()`: the stored rollout state has not been read.',
   AUTH_MISSING_TOKEN: 'No token: set AWF_ADMIN_TOKEN (CLI) or send Authorization: Bearer <token> (HTTP).',
   AUTH_INVALID_TOKEN:
     'The token is unknown, revoked or expired; an auth.denied audit entry is written (not for /metrics).',

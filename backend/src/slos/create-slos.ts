@@ -12,7 +12,7 @@ export interface SlosWiring {
   /** Epoch ms (a fake clock in tests and the simulator). */
   now?: () => number;
   /** The effective rollout for the rollout gauges; undefined while it cannot be read. */
-  rolloutGauges: () => RolloutGauges | undefined;
+  rolloutGauges: () => Omit<RolloutGauges, 'emergencyFallback' | 'legacyTurnEnabled'> | undefined;
   /** The rollout's AWF traffic: a rollback resolves open alerts as rolled_back. */
   rolloutTraffic: RolloutTrafficReader;
 }
@@ -23,7 +23,10 @@ export interface Slos {
   metrics: TurnMetrics;
 }
 
-type SloConfig = Pick<Config, 'slo' | 'sloMonitoring' | 'metrics' | 'instanceId'>;
+type SloConfig = Pick<Config, 'slo' | 'sloMonitoring' | 'metrics' | 'instanceId'> & {
+  /** The process's routing switches, shown as gauges even while the stored state cannot be read. */
+  rollout: Pick<Config['rollout'], 'emergencyFallback' | 'legacyTurnEnabled'>;
+};
 
 /** The SLO capability wired from its slice of config: the app and the test wiring both use this. */
 export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
@@ -49,8 +52,11 @@ export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
     turnP95Ms: config.slo.turnP95Ms,
     scrapeToken: config.metrics.scrapeToken,
     sloReport: slos.lastReport,
-    rollout: () =>
-      wiring.rolloutGauges() ?? { percent: 0, globalEnabled: false, overrides: { user: 0, session: 0 } },
+    rollout: () => ({
+      ...(wiring.rolloutGauges() ?? { percent: 0, globalEnabled: false, overrides: { user: 0, session: 0 } }),
+      emergencyFallback: config.rollout.emergencyFallback,
+      legacyTurnEnabled: config.rollout.legacyTurnEnabled,
+    }),
   });
   return { slos, metrics };
 }

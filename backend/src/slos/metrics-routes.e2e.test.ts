@@ -77,6 +77,8 @@ describe('GET /metrics', () => {
     assert.equal(sampleValue(body, 'awf_rollout_global_enabled'), 1);
     assert.equal(sampleValue(body, 'awf_rollout_overrides{kind="user"}'), 0);
     assert.equal(sampleValue(body, 'awf_rollout_overrides{kind="session"}'), 0);
+    assert.equal(sampleValue(body, 'awf_rollout_emergency_fallback'), 0);
+    assert.equal(sampleValue(body, 'awf_rollout_legacy_turn_enabled'), 0);
   });
 
   it('has SLO state gauges from the last evaluation', () => {
@@ -177,4 +179,29 @@ describe('GET /metrics with AWF_METRICS_TOKEN set', () => {
     assert.equal(response.statusCode, 200);
     assert.match(response.body, /^awf_turns_total\{pipeline="awf"\} 0$/m);
   });
+});
+
+describe('GET /metrics with a routing switch on', () => {
+  for (const [variable, gauge, other] of [
+    ['EMERGENCY_FALLBACK', 'awf_rollout_emergency_fallback', 'awf_rollout_legacy_turn_enabled'],
+    ['LEGACY_TURN_ENABLED', 'awf_rollout_legacy_turn_enabled', 'awf_rollout_emergency_fallback'],
+  ] as const) {
+    it(`shows ${variable}=true as ${gauge} 1 beside the flag and percent it overrules`, async () => {
+      const services = await createTestServices(
+        { [variable]: 'true', AWF_BUNDLE_ON: 'true', AWF_PERCENT_ROLLOUT: '100' },
+        { watchRollout: false, sloTimers: false },
+      );
+      const app = await buildApp({ services });
+      try {
+        const scrape = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+        assert.equal(sampleValue(scrape, gauge), 1);
+        assert.equal(sampleValue(scrape, other), 0);
+        assert.equal(sampleValue(scrape, 'awf_rollout_global_enabled'), 1);
+        assert.equal(sampleValue(scrape, 'awf_rollout_percent'), 100);
+      } finally {
+        await app.close();
+        await services.dispose();
+      }
+    });
+  }
 });

@@ -14,6 +14,10 @@ export interface RolloutGauges {
   globalEnabled: boolean;
   /** Unexpired overrides by kind. */
   overrides: { user: number; session: number };
+  /** EMERGENCY_FALLBACK: every turn goes to legacy, whatever the flag and percent say. */
+  emergencyFallback: boolean;
+  /** LEGACY_TURN_ENABLED: every turn goes to legacy (below the emergency fallback). */
+  legacyTurnEnabled: boolean;
 }
 
 export interface TurnMetricsOptions {
@@ -79,6 +83,8 @@ export const METRIC_NAMES = {
   rolloutPercent: 'awf_rollout_percent',
   rolloutGlobalEnabled: 'awf_rollout_global_enabled',
   rolloutOverrides: 'awf_rollout_overrides',
+  rolloutEmergencyFallback: 'awf_rollout_emergency_fallback',
+  rolloutLegacyTurnEnabled: 'awf_rollout_legacy_turn_enabled',
   sloState: 'awf_slo_state',
   sloThresholdRatio: 'awf_slo_threshold_ratio',
   sloWindowTurns: 'awf_slo_window_turns',
@@ -198,11 +204,29 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
   });
   new Gauge({
     name: METRIC_NAMES.rolloutGlobalEnabled,
-    help: 'The effective global AWF flag (1 on, 0 off).',
+    help: 'The effective global AWF flag (1 on, 0 off); EMERGENCY_FALLBACK and LEGACY_TURN_ENABLED win over it.',
     registers: [registry],
     async collect() {
       const rollout = await options.rollout?.();
       if (rollout) this.set(rollout.globalEnabled ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.rolloutEmergencyFallback,
+    help: 'EMERGENCY_FALLBACK of this process (1: every turn goes to legacy, above everything else).',
+    registers: [registry],
+    async collect() {
+      const rollout = await options.rollout?.();
+      if (rollout) this.set(rollout.emergencyFallback ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.rolloutLegacyTurnEnabled,
+    help: 'LEGACY_TURN_ENABLED of this process (1: every turn goes to legacy).',
+    registers: [registry],
+    async collect() {
+      const rollout = await options.rollout?.();
+      if (rollout) this.set(rollout.legacyTurnEnabled ? 1 : 0);
     },
   });
   new Gauge({

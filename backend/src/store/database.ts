@@ -28,6 +28,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** The SQLite file (its directory is created), or ':memory:'. */
   sqlitePath: string;
+  /**
+   * PostgreSQL: idle connections do not keep the process alive (a one-off script that opened the store
+   * lazily can end without closing it). Default false.
+   */
+  allowExitOnIdle?: boolean;
 }
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
@@ -37,7 +42,9 @@ const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
  * latest schema before returning. Throws when the database cannot be reached or a migration fails.
  */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
-  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : openSqlite(opts.sqlitePath);
+  const database = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.allowExitOnIdle ?? false)
+    : openSqlite(opts.sqlitePath);
   try {
     await migrateToLatest(database.db);
   } catch (error) {
@@ -58,14 +65,14 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, allowExitOnIdle: boolean): Promise<Database> {
   if (!POSTGRES_URL.test(url)) {
     throw new AppError(
       'CONFIG_INVALID',
       `database URL must start with postgres:// or postgresql://, got ${redactDatabaseUrl(url)}`,
     );
   }
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 10_000, allowExitOnIdle });
   // An idle client whose connection drops emits 'error' on the pool, which would crash the process if
   // unhandled; the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});

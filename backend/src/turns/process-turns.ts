@@ -2,7 +2,7 @@ import { parseConfig } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { TurnResult } from '../game/game-types.js';
 import { createModelProvider } from '../model/create-provider.js';
-import { createEnvironmentRouter } from '../rollout/route-decision.js';
+import { processRouter } from '../rollout/canary-rollout.js';
 import { createProcessSlot, type ProcessSlot } from '../shared/process-slot.js';
 import { openDatabase } from '../store/database.js';
 import { createTurns } from './create-turns.js';
@@ -32,8 +32,10 @@ export const processTurns: ProcessSlot<DirectTurns> = createProcessSlot(() => {
           awf: createModelProvider(config.model, content),
           legacy: createModelProvider(config.legacyModel, content),
         },
-        database: await openDatabase(config.store),
-        router: createEnvironmentRouter(config.rollout),
+        // A one-off script need not close what it opened lazily.
+        database: await openDatabase({ ...config.store, allowExitOnIdle: true }),
+        // The process's one router (isAwfBundleEnabled's): a turn and the accessor give one answer.
+        router: { decide: (subject) => processRouter.get().decide(subject) },
       });
     })();
     return lazy;
