@@ -8,6 +8,8 @@ import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
+import { createRetention } from '../retention/create-retention.js';
+import type { RetentionService } from '../retention/retention-service.js';
 import { processRouter } from '../rollout/canary-rollout.js';
 import { createRollout } from '../rollout/create-rollout.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
@@ -42,6 +44,8 @@ export interface Services {
   rolloutState: RolloutStateCache;
   /** The one routing decision (rollout/route-decision.ts) over the live snapshot. */
   router: Router;
+  /** The data-retention policy and the pruning that enforces it (retention/retention-service.ts). */
+  retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,8 @@ export interface CreateServicesOptions {
   audit?: AuditAppender;
   /** Start the SLO flush and evaluation timers (default true); scripts that only read pass false. */
   sloTimers?: boolean;
+  /** Start the retention prune timer (default: as sloTimers, so the server prunes and scripts do not). */
+  retentionTimer?: boolean;
   /** Keep the rollout snapshot fresh by polling (and LISTEN on PostgreSQL); default true. */
   watchRollout?: boolean;
 }
@@ -77,6 +83,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     listenUrl: database.dialect === 'postgres' ? config.store.databaseUrl : undefined,
     ...timing,
   });
+  const retention = createRetention(config, { database, audit, rateLimiter: auth, ...timing });
   await rollout.state.refresh();
   if (options.watchRollout ?? true) rollout.state.start();
   const nowMs = clock ? () => clock().getTime() : Date.now;
@@ -95,6 +102,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...timing,
   });
   if (options.sloTimers ?? true) slos.start();
+  if (options.retentionTimer ?? options.sloTimers ?? true) retention.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
   processAuditLogger.fill(audit);
@@ -111,12 +119,15 @@ export async function createServices(config: Config, options: CreateServicesOpti
     rollout: rollout.service,
     rolloutState: rollout.state,
     router: rollout.router,
+    retention,
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);
       await rollout.state.stop();
+      await retention.close();
       await slos.close();
+      await auth.flushDenied();
       await database.close();
     },
   };

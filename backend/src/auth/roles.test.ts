@@ -22,9 +22,10 @@ describe('permission matrix', () => {
       'audit.read',
       'audit.checkpoint',
       'actors.manage',
+      'retention.read',
       'retention.manage',
     ],
-    auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint'],
+    auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint', 'retention.read'],
   };
   for (const role of ROLES) {
     it(`gives ${role} exactly ${expected[role].join(', ')}`, () => {

@@ -10,6 +10,7 @@ export type Permission =
   | 'audit.read'
   | 'audit.checkpoint'
   | 'actors.manage'
+  | 'retention.read'
   | 'retention.manage';
 
 /**
@@ -35,7 +36,14 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
     what: 'record a checkpoint of the audit head (an attestation; changes no state)',
   },
   'actors.manage': { roles: ['admin'], what: 'add and revoke actors, issue and revoke tokens, list actors' },
-  'retention.manage': { roles: ['admin'], what: 'change data retention' },
+  'retention.read': {
+    roles: ['admin', 'auditor'],
+    what: 'read the data-retention policy and what a prune would remove',
+  },
+  'retention.manage': {
+    roles: ['admin'],
+    what: 'change the data-retention policy and prune expired data now',
+  },
 };
 
 export function can(role: Role, permission: Permission): boolean {

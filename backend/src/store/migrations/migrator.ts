@@ -11,6 +11,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['004-slo', () => import('./004-slo.js')],
   ['005-slo-turn-failures', () => import('./005-slo-turn-failures.js')],
   ['006-slo-alert-resolution-reason', () => import('./006-slo-alert-resolution-reason.js')],
+  ['007-retention-policy', () => import('./007-retention-policy.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
