@@ -319,6 +319,9 @@ for (const target of testDatabaseTargets()) {
           onStateError: (error) => errors.push(error),
         });
         try {
+          // Its own starting state, whatever earlier tests left: flag on, nobody on AWF, no overrides.
+          await plane.rollout.setRollout(actors.principals.admin, { globalEnabled: true, percent: 0 });
+          await plane.rollout.clearAllOverrides(actors.principals.admin);
           await cache.refresh();
           cache.start();
           const subject = { sessionId: 's-1', userId: 'user-2' }; // bucket 9920
