@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTestServices } from '../app/testing/test-services.js';
+import { createServices } from '../app/create-services.js';
+import { parseConfig } from '../config/config.js';
 import {
   type ControlPlane,
   controlPlaneFingerprint,
@@ -336,24 +337,21 @@ for (const target of testDatabaseTargets()) {
 
     it('the server prunes on its timer (AWF_RETENTION_INTERVAL_SECONDS), as the "system" actor', async () => {
       const database = await target.open();
-      const services = await createTestServices(
-        {
+      // Wired as main.ts wires the server: the retention timer is on by default.
+      const services = await createServices(
+        parseConfig({
           ...(database.url ? { DATABASE_URL: database.url } : { AWF_DB_PATH: database.sqlitePath as string }),
           AWF_TURN_RETENTION_DAYS: '7',
           AWF_RETENTION_INTERVAL_SECONDS: '1',
+          SLO_EVALUATION_INTERVAL_SECONDS: '0',
+          SLO_FLUSH_INTERVAL_SECONDS: '0',
           LOG_LEVEL: 'silent',
-        },
-        {
-          sloTimers: false,
-          retentionTimer: false,
-          watchRollout: false,
-          ...(database.sqlitePath ? { sqlitePath: database.sqlitePath } : {}),
-        },
+        }),
+        { watchRollout: false },
       );
       try {
         await insertTurns(services.database, 'expired', 8, 2);
         await insertTurns(services.database, 'current', 6, 2);
-        services.retention.start();
         const pruned = await new Promise<boolean>((resolve) => {
           const deadline = setTimeout(() => resolve(false), 20_000);
           const poll = setInterval(async () => {
@@ -375,7 +373,7 @@ for (const target of testDatabaseTargets()) {
           ['current', 'current'],
         );
       } finally {
-        await services.dispose();
+        await services.close();
         await database.close();
       }
     });
