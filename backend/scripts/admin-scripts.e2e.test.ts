@@ -79,7 +79,7 @@ function assertUsageError(run: Run, pattern: RegExp, what: string): void {
 for (const target of testDatabaseTargets()) {
   const full = target.name === 'sqlite';
 
-  describe(`admin scripts as subprocesses (${target.name})`, { timeout: 240_000 }, () => {
+  describe(`admin scripts as subprocesses (${target.name})`, { timeout: 600_000 }, () => {
     let database: TestDatabase;
     let store: Record<string, string>;
     const tokens: Record<string, string> = {};
