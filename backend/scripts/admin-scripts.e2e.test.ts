@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import {
   checkpointSigningText,
   createCheckpointSigner,
 } from '../src/audit/audit-checkpoints.js';
+import type { Principal } from '../src/auth/auth-service.js';
 import { parseConfig } from '../src/config/config.js';
 import { controlPlaneFingerprint, wireControlPlane } from '../src/rollout/testing/control-plane.js';
 import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
@@ -77,14 +79,56 @@ function assertUsageError(run: Run, pattern: RegExp, what: string): void {
 for (const target of testDatabaseTargets()) {
   const full = target.name === 'sqlite';
 
-  describe(`admin scripts as subprocesses (${target.name})`, { timeout: 240_000 }, () => {
+  describe(`admin scripts as subprocesses (${target.name})`, { timeout: 600_000 }, () => {
     let database: TestDatabase;
     let store: Record<string, string>;
     const tokens: Record<string, string> = {};
 
+    /** The store's variables for a script. */
+    const storeEnv = (db: TestDatabase): Record<string, string> =>
+      db.url ? { DATABASE_URL: db.url } : { AWF_DB_PATH: db.sqlitePath as string };
+
+    /** The admin (bootstrap) and operator-1, viewer-1, auditor-1, added in-process: a spawn each costs a second. */
+    async function seedScriptActors(db: TestDatabase): Promise<Record<string, string>> {
+      const auth = wireControlPlane(db).auth;
+      const admin = await auth.addFirstAdmin({ name: 'admin', via: 'cli' });
+      const principal: Principal = { actor: 'admin', role: 'admin', tokenId: admin.tokenId };
+      const seeded: Record<string, string> = { admin: admin.token };
+      for (const role of ['operator', 'viewer', 'auditor'] as const) {
+        seeded[role] = (await auth.addActor(principal, { name: `${role}-1`, role })).token;
+      }
+      return seeded;
+    }
+
+    /** What the control plane's admin can do in-process, to set up the state a test starts from. */
+    const asAdmin = async (): Promise<Principal> =>
+      plane().auth.authenticate({ token: tokens.admin, permission: 'actors.manage', via: 'cli' });
+
+    /** A store of its own for a test that needs a fresh or a broken one; removed afterwards. */
+    async function withOwnStore(
+      test: (own: {
+        database: TestDatabase;
+        tokens: Record<string, string>;
+        as: (token?: string) => Record<string, string>;
+      }) => Promise<void>,
+    ): Promise<void> {
+      const own = await target.open();
+      try {
+        const ownTokens = await seedScriptActors(own);
+        await test({
+          database: own,
+          tokens: ownTokens,
+          as: (token) => ({ ...storeEnv(own), ...(token === undefined ? {} : { AWF_ADMIN_TOKEN: token }) }),
+        });
+      } finally {
+        await own.close();
+      }
+    }
+
     before(async () => {
       database = await target.open();
-      store = database.url ? { DATABASE_URL: database.url } : { AWF_DB_PATH: database.sqlitePath as string };
+      store = storeEnv(database);
+      Object.assign(tokens, await seedScriptActors(database));
     });
     after(async () => {
       await database.close();
@@ -132,43 +176,33 @@ for (const target of testDatabaseTargets()) {
 
     describe('awf-actors.ts', () => {
       it('bootstraps the first admin without a token, printing the token alone', async () => {
-        if (full) {
-          await expectAllRejected(
-            [
-              [
-                'a non-admin first actor',
-                'awf-actors',
-                ['add', 'early', '--role', 'viewer'],
-                as(undefined),
-                /first actor must be added with --role admin/,
-              ],
-            ],
-            0,
-          );
+        const fresh = await target.open(); // no actor yet
+        try {
+          const env = storeEnv(fresh);
+          if (full) {
+            const before = await controlPlaneFingerprint(fresh);
+            const early = await runScript('awf-actors', ['add', 'early', '--role', 'viewer'], env);
+            assertUsageError(early, /first actor must be added with --role admin/, 'a non-admin first actor');
+            assert.deepEqual(await controlPlaneFingerprint(fresh), before);
+          }
+          const run = await runScript('awf-actors', ['add', 'admin', '--role', 'admin'], env);
+          assert.equal(run.code, 0, run.stderr);
+          assert.match(run.stdout, /^awf_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/);
+          const [entry] = await wireControlPlane(fresh).audit.query({ action: 'actor.added' });
+          assert.equal(entry?.actor, 'bootstrap');
+        } finally {
+          await fresh.close();
         }
-        const run = await runScript('awf-actors', ['add', 'admin', '--role', 'admin'], as(undefined));
-        assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stdout, /^awf_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/);
-        tokens.admin = run.stdout.trim();
       });
 
       it('adds actors, issues and revokes tokens and lists them with an admin token', async () => {
         const added = await runScript(
           'awf-actors',
-          ['add', 'operator-1', '--role', 'operator', '--actor', 'admin'],
+          ['add', 'operator-7', '--role', 'operator', '--actor', 'admin'],
           as(tokens.admin),
         );
         assert.equal(added.code, 0, added.stderr);
-        tokens.operator = added.stdout.trim();
-        // The other roles through the same service in-process: each spawn costs most of a second.
-        const admin = await plane().auth.authenticate({
-          token: tokens.admin,
-          permission: 'actors.manage',
-          via: 'cli',
-        });
-        for (const role of ['viewer', 'auditor'] as const) {
-          tokens[role] = (await plane().auth.addActor(admin, { name: `${role}-1`, role })).token;
-        }
+        const addedToken = added.stdout.trim();
         const issued = await runScript(
           'awf-actors',
           ['token', 'viewer-1', '--ttl', '1h', '--json'],
@@ -183,8 +217,8 @@ for (const target of testDatabaseTargets()) {
         assert.equal(revoked?.code, 0, revoked?.stderr);
         assert.match(revoked?.stdout ?? '', new RegExp(`revoked token ${tokenId} of viewer-1`));
         assert.equal(listed?.code, 0, listed?.stderr);
-        assert.match(listed?.stdout ?? '', /operator-1\s+operator\s+active/);
-        assert.ok(!(listed?.stdout ?? '').includes(tokens.operator as string));
+        assert.match(listed?.stdout ?? '', /operator-7\s+operator\s+active/);
+        assert.ok(!(listed?.stdout ?? '').includes(addedToken));
       });
 
       if (full) {
@@ -254,48 +288,51 @@ for (const target of testDatabaseTargets()) {
 
     describe('awf-rollout-set.ts', () => {
       it('runs the seed line and sets the stored global flag, one audit entry each', async () => {
-        const run = await runScript(
-          'awf-rollout-set',
-          ['--percent', '25', '--actor', 'admin'],
-          as(tokens.admin),
-        );
-        assert.equal(run.code, 0, run.stderr);
-        assert.match(run.stdout, /rollout percent unset → 25 \(version \d+, audit #\d+\)/);
-        assert.match(run.stderr, /global flag is off/);
-        const flag = await runScript(
-          'awf-rollout-set',
-          ['--global', 'on', '--actor', 'operator-1'],
-          as(tokens.operator),
-        );
-        assert.equal(flag.code, 0, flag.stderr);
-        const entries = await database.db
-          .selectFrom('audit_log')
-          .select(['actor', 'action'])
-          .where('action', 'like', 'rollout.%')
-          .orderBy('seq')
-          .execute();
-        assert.deepEqual(entries, [
-          { actor: 'admin', action: 'rollout.percent.set' },
-          { actor: 'operator-1', action: 'rollout.flag.set' },
-        ]);
-        const status = await runScript('awf-rollout-set', ['--status', '--json'], {
-          ...as(tokens.viewer),
-          AWF_BUNDLE_ON: 'false',
-        });
-        assert.equal(status.code, 0, status.stderr);
-        const { effective } = JSON.parse(status.stdout) as {
-          effective: {
-            globalEnabled: { value: boolean; source: string };
-            percent: { value: number; source: string };
-            warnings: string[];
+        // A store of its own: the seed line runs on a store where no percentage was ever set.
+        await withOwnStore(async ({ database, tokens, as }) => {
+          const run = await runScript(
+            'awf-rollout-set',
+            ['--percent', '25', '--actor', 'admin'],
+            as(tokens.admin),
+          );
+          assert.equal(run.code, 0, run.stderr);
+          assert.match(run.stdout, /rollout percent unset → 25 \(version \d+, audit #\d+\)/);
+          assert.match(run.stderr, /global flag is off/);
+          const flag = await runScript(
+            'awf-rollout-set',
+            ['--global', 'on', '--actor', 'operator-1'],
+            as(tokens.operator),
+          );
+          assert.equal(flag.code, 0, flag.stderr);
+          const entries = await database.db
+            .selectFrom('audit_log')
+            .select(['actor', 'action'])
+            .where('action', 'like', 'rollout.%')
+            .orderBy('seq')
+            .execute();
+          assert.deepEqual(entries, [
+            { actor: 'admin', action: 'rollout.percent.set' },
+            { actor: 'operator-1', action: 'rollout.flag.set' },
+          ]);
+          const status = await runScript('awf-rollout-set', ['--status', '--json'], {
+            ...as(tokens.viewer),
+            AWF_BUNDLE_ON: 'false',
+          });
+          assert.equal(status.code, 0, status.stderr);
+          const { effective } = JSON.parse(status.stdout) as {
+            effective: {
+              globalEnabled: { value: boolean; source: string };
+              percent: { value: number; source: string };
+              warnings: string[];
+            };
           };
-        };
-        assert.deepEqual([effective.globalEnabled.value, effective.globalEnabled.source], [false, 'env']);
-        assert.deepEqual([effective.percent.value, effective.percent.source], [25, 'store']);
-        assert.match(
-          effective.warnings.join('\n'),
-          /AWF_BUNDLE_ON=false .* overrides the stored global flag \(on\)/,
-        );
+          assert.deepEqual([effective.globalEnabled.value, effective.globalEnabled.source], [false, 'env']);
+          assert.deepEqual([effective.percent.value, effective.percent.source], [25, 'store']);
+          assert.match(
+            effective.warnings.join('\n'),
+            /AWF_BUNDLE_ON=false .* overrides the stored global flag \(on\)/,
+          );
+        });
       });
 
       it('rejects every bad input with exit 2, one line, and no change (auth.denied the only trace)', async () => {
@@ -345,6 +382,8 @@ for (const target of testDatabaseTargets()) {
       });
 
       it('applies --global with --percent as one change: one entry, one rate-limit check, both or neither', async (t) => {
+        // The state this test starts from, whatever ran before: flag on, percent 25.
+        await plane().rollout.setRollout(await asAdmin(), { globalEnabled: true, percent: 25 });
         const admin = await plane().auth.authenticate({
           token: tokens.admin,
           permission: 'actors.manage',
@@ -397,6 +436,9 @@ for (const target of testDatabaseTargets()) {
 
     describe('awf-override.ts', () => {
       it('runs the seed lines: user enable, session disable, list, clear-all', async () => {
+        // The state this test starts from: percent 25 stored, no override.
+        await plane().rollout.setRollout(await asAdmin(), { percent: 25 });
+        await plane().rollout.clearAllOverrides(await asAdmin());
         const [user, session] = await runAll([
           () =>
             runScript(
@@ -494,62 +536,87 @@ for (const target of testDatabaseTargets()) {
 
     describe('audit-logs.ts', () => {
       it('lists recent entries, filters, exports NDJSON, checkpoints and verifies', async () => {
-        const checkpointFile = path.join(
-          path.dirname(database.sqlitePath ?? '/tmp/x'),
-          `checkpoints-${target.name}.ndjson`,
-        );
-        const [recent, filtered, exported, checkpoint] = await runAll([
-          () => runScript('audit-logs', ['--recent'], as(tokens.auditor)),
-          () =>
-            runScript(
+        // A store of its own: the test breaks its audit chain on purpose. And a temp dir of its own
+        // for the exported checkpoints, removed afterwards.
+        const dir = mkdtempSync(path.join(tmpdir(), 'awf-audit-logs-'));
+        const checkpointFile = path.join(dir, 'checkpoints.ndjson');
+        try {
+          await withOwnStore(async ({ database, tokens, as }) => {
+            // What the queries below look for: the admin's override changes and one auth.denied entry.
+            const own = wireControlPlane(database);
+            const admin = await own.auth.authenticate({
+              token: tokens.admin,
+              permission: 'rollout.write',
+              via: 'cli',
+            });
+            await own.rollout.setOverride(admin, { kind: 'user', subjectId: 'user-123', pipeline: 'awf' });
+            await own.rollout.setOverride(admin, {
+              kind: 'session',
+              subjectId: 'session-456',
+              pipeline: 'legacy',
+            });
+            await own.rollout.clearAllOverrides(admin);
+            await assert.rejects(
+              own.auth.authenticate({ token: 'letmein', permission: 'audit.read', via: 'cli' }),
+            );
+            const [recent, filtered, exported, checkpoint] = await runAll([
+              () => runScript('audit-logs', ['--recent'], as(tokens.auditor)),
+              () =>
+                runScript(
+                  'audit-logs',
+                  ['--actor', 'admin', '--action', 'override.*', '--json'],
+                  as(tokens.auditor),
+                ),
+              () => runScript('audit-logs', ['--export'], as(tokens.admin)),
+              () => runScript('audit-logs', ['--checkpoint'], as(tokens.auditor)),
+            ]);
+            assert.equal(recent?.code, 0, recent?.stderr);
+            assert.match(recent?.stdout ?? '', /^#\d+ \S+ admin override\.cleared_all overrides /m);
+            assert.match(recent?.stdout ?? '', /auth\.denied auth \{/);
+            const filteredEntries = JSON.parse(filtered?.stdout ?? '') as Array<{
+              actor: string;
+              action: string;
+            }>;
+            assert.ok(filteredEntries.length >= 3);
+            assert.ok(
+              filteredEntries.every(
+                (entry) => entry.actor === 'admin' && entry.action.startsWith('override.'),
+              ),
+            );
+            const lines = (exported?.stdout ?? '').trim().split('\n');
+            assert.deepEqual(
+              lines.map((line) => (JSON.parse(line) as { seq: number }).seq),
+              lines.map((_, i) => i + 1),
+            );
+            assert.equal(checkpoint?.code, 0, checkpoint?.stderr);
+            writeFileSync(checkpointFile, checkpoint?.stdout ?? '');
+
+            const verified = await runScript(
               'audit-logs',
-              ['--actor', 'admin', '--action', 'override.*', '--json'],
+              ['--verify', '--checkpoints', checkpointFile],
               as(tokens.auditor),
-            ),
-          () => runScript('audit-logs', ['--export'], as(tokens.admin)),
-          () => runScript('audit-logs', ['--checkpoint'], as(tokens.auditor)),
-        ]);
-        assert.equal(recent?.code, 0, recent?.stderr);
-        assert.match(recent?.stdout ?? '', /^#\d+ \S+ admin override\.cleared_all overrides /m);
-        assert.match(recent?.stdout ?? '', /auth\.denied auth \{/);
-        const filteredEntries = JSON.parse(filtered?.stdout ?? '') as Array<{
-          actor: string;
-          action: string;
-        }>;
-        assert.ok(filteredEntries.length >= 3);
-        assert.ok(
-          filteredEntries.every((entry) => entry.actor === 'admin' && entry.action.startsWith('override.')),
-        );
-        const lines = (exported?.stdout ?? '').trim().split('\n');
-        assert.deepEqual(
-          lines.map((line) => (JSON.parse(line) as { seq: number }).seq),
-          lines.map((_, i) => i + 1),
-        );
-        assert.equal(checkpoint?.code, 0, checkpoint?.stderr);
-        writeFileSync(checkpointFile, checkpoint?.stdout ?? '');
+            );
+            assert.equal(verified.code, 0, verified.stderr);
+            assert.match(
+              verified.stdout,
+              /audit chain OK: \d+ entries, head #\d+ [0-9a-f]{64}; 2 checkpoint\(s\) match/,
+            );
 
-        const verified = await runScript(
-          'audit-logs',
-          ['--verify', '--checkpoints', checkpointFile],
-          as(tokens.auditor),
-        );
-        assert.equal(verified.code, 0, verified.stderr);
-        assert.match(
-          verified.stdout,
-          /audit chain OK: \d+ entries, head #\d+ [0-9a-f]{64}; 2 checkpoint\(s\) match/,
-        );
-
-        // An attacker with database access edits entry 2 around the triggers: --verify names it, exit 1.
-        if (database.dialect === 'postgres') {
-          await sql`alter table audit_log disable trigger user`.execute(database.db);
-        } else {
-          await sql`drop trigger audit_log_no_update`.execute(database.db);
+            // An attacker with database access edits entry 2 around the triggers: --verify names it, exit 1.
+            if (database.dialect === 'postgres') {
+              await sql`alter table audit_log disable trigger user`.execute(database.db);
+            } else {
+              await sql`drop trigger audit_log_no_update`.execute(database.db);
+            }
+            await sql`update audit_log set actor = 'mallory' where seq = 2`.execute(database.db);
+            const broken = await runScript('audit-logs', ['--verify'], as(tokens.auditor));
+            assert.equal(broken.code, 1, broken.stderr);
+            assert.match(broken.stdout, /audit chain BROKEN at #2: CONTENT_MISMATCH/);
+            assert.ok(readFileSync(checkpointFile, 'utf8').includes('"seq"'));
+          });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
         }
-        await sql`update audit_log set actor = 'mallory' where seq = 2`.execute(database.db);
-        const broken = await runScript('audit-logs', ['--verify'], as(tokens.auditor));
-        assert.equal(broken.code, 1, broken.stderr);
-        assert.match(broken.stdout, /audit chain BROKEN at #2: CONTENT_MISMATCH/);
-        assert.ok(readFileSync(checkpointFile, 'utf8').includes('"seq"'));
       });
 
       if (full) {
@@ -643,9 +710,13 @@ for (const target of testDatabaseTargets()) {
           services = await createServices(parseConfig({ ...store, AWF_ROLLOUT_POLL_MS: '100' }), {
             sloTimers: false,
           });
+          // The state this test starts from, whatever ran before: flag on, percent 25, no override.
+          await plane().rollout.setRollout(await asAdmin(), { globalEnabled: true, percent: 25 });
+          await plane().rollout.clearAllOverrides(await asAdmin());
+          await services.rolloutState.refresh();
           const route = services.router.decide;
           const subject = { sessionId: 'pickup-session', userId: 'user-2' }; // bucket 9920
-          // Percent 25 and flag on (stored above): user-2 is outside the 25 %.
+          // Percent 25 and flag on: user-2 is outside the 25 %.
           assert.deepEqual(route(subject), { pipeline: 'legacy', reason: 'percent_bucket', bucket: 9920 });
 
           const raised = await runScript(

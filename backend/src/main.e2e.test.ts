@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,6 +19,39 @@ const baseEnv = () => ({
 });
 
 describe('the server process (npm start)', () => {
+  it('--help prints what it serves, the main variables and where to read more, exits 0 and starts nothing', () => {
+    const dbPath = path.join(dir, 'help.db');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--help'], {
+      cwd: ROOT,
+      // A port that cannot be listened on: starting anything would fail loudly.
+      env: { ...baseEnv(), AWF_DB_PATH: dbPath, PORT: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    assert.match(run.stdout, /^Usage: npm start/m);
+    assert.match(run.stdout, /\/api\/sessions/);
+    assert.match(run.stdout, /AWF_DB_PATH \| DATABASE_URL/);
+    assert.match(run.stdout, /README\.md/);
+    assert.doesNotMatch(run.stdout, /listening on/);
+    assert.equal(existsSync(dbPath), false, 'the store was opened');
+  });
+
+  it('refuses an unknown flag with one line and exit 2, starting nothing', () => {
+    const dbPath = path.join(dir, 'bad-flag.db');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--port', '8080'], {
+      cwd: ROOT,
+      env: { ...baseEnv(), AWF_DB_PATH: dbPath },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    assert.deepEqual(run.stderr.trimEnd().split('\n'), ['error: --port: unknown flag; see --help']);
+    assert.equal(existsSync(dbPath), false, 'the store was opened');
+  });
+
   it('stops at start-up with exit 2 and one line per bad variable', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', MAIN], {
       cwd: ROOT,

@@ -2,7 +2,12 @@ import { createServices } from './app/create-services.js';
 import { ConfigError, parseConfig } from './config/config.js';
 import { formatRoutingLine } from './rollout/rollout-report.js';
 import { buildApp } from './server/build-app.js';
+import { serverArgsExit } from './server/server-usage.js';
 import { AppError } from './shared/errors.js';
+
+// `--help` prints the usage and an unknown argument is one line (exit 2): both before anything starts.
+const argsExit = serverArgsExit(process.argv.slice(2), process);
+if (argsExit !== undefined) process.exit(argsExit);
 
 /** Under the 5 s a process manager typically allows between SIGTERM and SIGKILL. */
 const STOP_DEADLINE_MS = 4500;

@@ -10,6 +10,8 @@ import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
+import { createRetention } from '../retention/create-retention.js';
+import type { RetentionService } from '../retention/retention-service.js';
 import { processRouter } from '../rollout/canary-rollout.js';
 import { createRollout } from '../rollout/create-rollout.js';
 import { createOfrep, type Ofrep } from '../rollout/ofrep/create-ofrep.js';
@@ -52,6 +54,8 @@ export interface Services {
   router: Router;
   /** OFREP flag evaluation over the same router, its per-minute counts and per-token rate limit. */
   ofrep: Ofrep;
+  /** The data-retention policy and the pruning that enforces it (retention/retention-service.ts). */
+  retention: RetentionService;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export interface CreateServicesOptions {
   audit?: AuditAppender;
   /** Start the SLO flush and evaluation timers (default true); scripts that only read pass false. */
   sloTimers?: boolean;
+  /** Start the retention prune timer (default: as sloTimers, so the server prunes and scripts do not). */
+  retentionTimer?: boolean;
   /** Keep the rollout snapshot fresh by polling (and LISTEN on PostgreSQL); default true. */
   watchRollout?: boolean;
   /** Run the audit interval checkpoint and witness timers (default true); scripts pass false. */
@@ -111,6 +117,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     alerts: { openCriticalAlerts: () => slos.openCriticalAlerts() },
     ...timing,
   });
+  const retention = createRetention(config, { database, audit, rateLimiter: auth, ...timing });
   await rollout.state.refresh();
   if (options.watchRollout ?? true) rollout.state.start();
   const nowMs = clock ? () => clock().getTime() : Date.now;
@@ -139,6 +146,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
   if (options.auditTimers ?? true) audit.keeper.start();
+  if (options.retentionTimer ?? options.sloTimers ?? true) retention.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
   processAuditLogger.fill(audit);
@@ -158,14 +166,17 @@ export async function createServices(config: Config, options: CreateServicesOpti
     rolloutState: rollout.state,
     router: rollout.router,
     ofrep,
+    retention,
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);
       await rollout.state.stop();
+      await retention.close();
       await slos.close();
       await ofrep.counter.close();
       await audit.keeper.close();
+      await auth.flushDenied();
       await database.close();
     },
   };

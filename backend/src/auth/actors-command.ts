@@ -19,8 +19,8 @@ Usage:
   tsx backend/scripts/awf-actors.ts rate-limit --changes N [--window 60s]     store a new one (admin)
 
   --role ROLE        viewer (read status), operator (change rollout and overrides, read the audit log),
-                     admin (also actors, tokens, retention), auditor (read, export, verify the audit log),
-                     evaluator (OFREP flag evaluation only: for other services)
+                     admin (also actors, tokens, retention), auditor (read, export, verify the audit log;
+                     read the retention policy), evaluator (OFREP flag evaluation only: for other services)
   --ttl D            the token expires after D (90s, 15m, 24h, 7d); default: no expiry
   --expires-at ISO   the token expires at that instant, e.g. 2026-07-01T00:00:00Z
   --token ID         with revoke: the token id (the 12 hex characters after awf_)

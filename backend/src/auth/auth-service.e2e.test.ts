@@ -106,6 +106,9 @@ for (const target of testDatabaseTargets()) {
       ];
       for (const [what, make, code, reason] of cases) {
         it(`rejects ${what} (${code}) with one auth.denied entry and no other change`, async () => {
+          // A minute of its own: within one minute only the first few denials per source are
+          // written one by one (the rest are collapsed, see the collapsing tests below).
+          now += 60_000;
           const before = await controlPlaneFingerprint(database);
           const seq = await headSeq();
           await assert.rejects(
@@ -122,6 +125,42 @@ for (const target of testDatabaseTargets()) {
           assert.ok(!JSON.stringify(denied).includes(actors.tokens.operator.slice(17)));
         });
       }
+
+      it('collapses 1000 bad-token attempts from one source in a minute into a few entries whose attempts add up to 1000', async () => {
+        now = Math.floor(now / 60_000) * 60_000 + 120_000; // the start of a minute of its own
+        const seq = await headSeq();
+        const source = '203.0.113.7';
+        for (let i = 0; i < 1000; i++) {
+          await assert.rejects(
+            plane.auth.authenticate({ token: 'letmein', permission: 'rollout.read', via: 'http', source }),
+            { code: 'AUTH_INVALID_TOKEN' },
+          );
+        }
+        // Another source in the same minute is not collapsed into the attacker's entries.
+        await assert.rejects(
+          plane.auth.authenticate({
+            token: 'letmein',
+            permission: 'rollout.read',
+            via: 'http',
+            source: '198.51.100.1',
+          }),
+          { code: 'AUTH_INVALID_TOKEN' },
+        );
+        await plane.auth.flushDenied();
+        const denied = await deniedEntriesAfter(plane.audit, seq);
+        const fromAttacker = denied.filter((entry) => entry.source === source);
+        assert.ok(fromAttacker.length >= 1 && fromAttacker.length <= 6, `${fromAttacker.length} entries`);
+        assert.equal(
+          fromAttacker.reduce((sum, entry) => sum + (entry.attempts as number), 0),
+          1000,
+        );
+        assert.equal(fromAttacker.at(-1)?.collapsed, true);
+        assert.deepEqual(fromAttacker.at(-1)?.reasons, { invalid_token: 995 });
+        assert.deepEqual(
+          denied.filter((entry) => entry.source === '198.51.100.1').map((entry) => entry.attempts),
+          [1],
+        );
+      });
 
       it('rejects an expired token, then a revoked one', async () => {
         const issued = await plane.auth.issueToken(actors.principals.admin, 'ops-1', {

@@ -117,6 +117,11 @@ export interface AuthService {
    * stored, audited as `system`, only while no limit is stored. Returns the limit in force afterwards.
    */
   seedChangeRateLimit(seed: { changes: number; windowSec: number }): Promise<ChangeRateLimit>;
+  /**
+   * Writes the auth.denied attempts counted but not yet written (collapsed under attack) now, one
+   * entry per source; called on close, otherwise a timer does it when the minute ends.
+   */
+  flushDenied(): Promise<void>;
 }
 
 /** The per-actor change rate limit in force, and where it comes from. */
@@ -149,8 +154,17 @@ export interface AuthServiceDeps {
   clock?: () => Date;
 }
 
-/** auth.denied entries a process writes per minute at most; the rest are counted into the next one. */
-const DENIED_ENTRIES_PER_MINUTE = 100;
+/**
+ * Collapsing auth.denied under attack: per source (client address; `cli` for scripts) and minute, the
+ * first DENIED_IMMEDIATE_PER_SOURCE denials are written at once; the rest of that minute are counted
+ * and written as one entry with their `attempts` when the minute ends. A process writes at most
+ * DENIED_IMMEDIATE_PER_MINUTE entries at once per minute, and tracks at most DENIED_SOURCES_PER_MINUTE
+ * sources; attempts from further sources are counted under `source: "other"`.
+ */
+const DENIED_IMMEDIATE_PER_SOURCE = 5;
+const DENIED_IMMEDIATE_PER_MINUTE = 100;
+const DENIED_SOURCES_PER_MINUTE = 1000;
+const OTHER_SOURCES = 'other';
 /** Compared against when no token row matched, so an unknown id costs the same as a wrong secret. */
 const DUMMY_HASH = hashToken('awf_000000000000_none');
 
@@ -158,37 +172,96 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const { database, store, audit } = deps;
   const defaultRateLimit = deps.defaultRateLimit ?? DEFAULT_CHANGE_RATE_LIMIT;
   const clock = deps.clock ?? (() => new Date());
-  const denied = { windowStart: 0, written: 0, suppressed: 0 };
+  /** This minute's denials per source: written at once, and counted to be written as one entry. */
+  interface DeniedSource {
+    written: number;
+    attempts: number;
+    reasons: Record<string, number>;
+    via: AuthenticateRequest['via'];
+    permissions: Set<string>;
+  }
+  let deniedMinute = Number.NaN;
+  let deniedWritten = 0;
+  let deniedSources = new Map<string, DeniedSource>();
+  let deniedFlushTimer: NodeJS.Timeout | undefined;
+
+  /** Writes one entry per source for the attempts of a minute that were counted, not written. */
+  const flushDenied = async (): Promise<void> => {
+    if (deniedFlushTimer) clearTimeout(deniedFlushTimer);
+    deniedFlushTimer = undefined;
+    const minute = deniedMinute;
+    const sources = deniedSources;
+    deniedSources = new Map();
+    deniedMinute = Number.NaN;
+    deniedWritten = 0;
+    for (const [source, counted] of sources) {
+      if (counted.attempts === 0) continue;
+      await audit.append({
+        actor: 'anonymous',
+        action: 'auth.denied',
+        entity: 'auth',
+        details: {
+          reason: Object.entries(counted.reasons).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown',
+          reasons: counted.reasons,
+          attempts: counted.attempts,
+          collapsed: true,
+          via: counted.via,
+          permissions: [...counted.permissions].sort(),
+          source,
+          minute: new Date(minute * 60_000).toISOString(),
+        },
+      });
+    }
+  };
 
   const recordDenied = async (
     request: AuthenticateRequest,
     reason: string,
     extra: { actor?: string; tokenId?: string } = {},
   ): Promise<void> => {
-    const now = clock().getTime();
-    if (now - denied.windowStart >= 60_000) {
-      denied.windowStart = now;
-      denied.written = 0;
+    const minute = Math.floor(clock().getTime() / 60_000);
+    if (minute !== deniedMinute) {
+      if (deniedSources.size > 0) await flushDenied();
+      deniedMinute = minute;
     }
-    if (denied.written >= DENIED_ENTRIES_PER_MINUTE) {
-      denied.suppressed += 1;
+    const named = request.source ?? request.via;
+    const key =
+      deniedSources.has(named) || deniedSources.size < DENIED_SOURCES_PER_MINUTE ? named : OTHER_SOURCES;
+    let counted = deniedSources.get(key);
+    if (!counted) {
+      counted = { written: 0, attempts: 0, reasons: {}, via: request.via, permissions: new Set() };
+      deniedSources.set(key, counted);
+    }
+    if (counted.written >= DENIED_IMMEDIATE_PER_SOURCE || deniedWritten >= DENIED_IMMEDIATE_PER_MINUTE) {
+      // Under attack: count it; one entry per source carries the count when the minute ends.
+      counted.attempts += 1;
+      counted.reasons[reason] = (counted.reasons[reason] ?? 0) + 1;
+      counted.permissions.add(request.permission);
+      if (!deniedFlushTimer) {
+        const untilNextMinute = (minute + 1) * 60_000 - clock().getTime();
+        deniedFlushTimer = setTimeout(() => {
+          flushDenied().catch((error: unknown) => {
+            console.error(`error: writing collapsed auth.denied entries failed: ${(error as Error).message}`);
+          });
+        }, Math.max(untilNextMinute, 0) + 10);
+        deniedFlushTimer.unref();
+      }
       return;
     }
-    denied.written += 1;
-    const suppressed = denied.suppressed;
-    denied.suppressed = 0;
+    counted.written += 1;
+    deniedWritten += 1;
     await audit.append({
       actor: extra.actor ?? 'anonymous',
       action: 'auth.denied',
       entity: 'auth',
       details: {
         reason,
+        attempts: 1,
         via: request.via,
         permission: request.permission,
         ...(extra.tokenId ? { tokenId: extra.tokenId } : {}),
         ...(request.claimedActor !== undefined ? { claimedActor: request.claimedActor.slice(0, 64) } : {}),
         ...(request.source ? { source: request.source } : {}),
-        ...(suppressed > 0 ? { suppressedBefore: suppressed } : {}),
       },
     });
   };
@@ -291,6 +364,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   };
 
   return {
+    flushDenied,
+
     async authenticate(request) {
       if (request.token === undefined || request.token.trim() === '') {
         await recordDenied(request, 'missing_token');

@@ -24,10 +24,18 @@ describe('permission matrix', () => {
       'audit.checkpoint',
       'actors.manage',
       'ratelimit.manage',
+      'retention.read',
       'retention.manage',
       'flags.evaluate',
     ],
-    auditor: ['rollout.read', 'slo.read', 'audit.read', 'audit.checkpoint', 'flags.evaluate'],
+    auditor: [
+      'rollout.read',
+      'slo.read',
+      'audit.read',
+      'audit.checkpoint',
+      'retention.read',
+      'flags.evaluate',
+    ],
     evaluator: ['flags.evaluate'],
   };
   for (const role of ROLES) {

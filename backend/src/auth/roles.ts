@@ -11,6 +11,7 @@ export type Permission =
   | 'audit.checkpoint'
   | 'actors.manage'
   | 'ratelimit.manage'
+  | 'retention.read'
   | 'retention.manage'
   | 'flags.evaluate';
 
@@ -44,7 +45,14 @@ export const PERMISSION_MATRIX: Readonly<Record<Permission, { roles: readonly Ro
     roles: ['admin'],
     what: 'change the stored per-actor change rate limit (awf-actors.ts rate-limit)',
   },
-  'retention.manage': { roles: ['admin'], what: 'change data retention' },
+  'retention.read': {
+    roles: ['admin', 'auditor'],
+    what: 'read the data-retention policy and what a prune would remove',
+  },
+  'retention.manage': {
+    roles: ['admin'],
+    what: 'change the data-retention policy and prune expired data now',
+  },
   // Evaluating tells no more than rollout.read does, so every role that reads the rollout may ask too.
   'flags.evaluate': {
     roles: ['viewer', 'operator', 'admin', 'auditor', 'evaluator'],

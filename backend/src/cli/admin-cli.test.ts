@@ -117,7 +117,12 @@ describe('audit-logs.ts arguments', () => {
   });
   it('rejects bad limits, mixed modes and misplaced flags', () => {
     rejects(auditLogsCommand, ['--limit', '0'], /^--limit: must be an integer from 1 to 10000; see --help$/);
-    rejects(auditLogsCommand, ['--since', 'yesterday'], /^--since: must be an ISO 8601/, 'INVALID_INPUT');
+    rejects(
+      auditLogsCommand,
+      ['--since', 'yesterday'],
+      /^--since: must be a duration like 90s, 15m, 24h or 7d, or an ISO 8601 date-time with a zone/,
+      'INVALID_INPUT',
+    );
     rejects(auditLogsCommand, ['--limit', '10001'], /--limit: must be an integer/);
     rejects(auditLogsCommand, ['--limit', 'ten'], /--limit: must be an integer/);
     rejects(auditLogsCommand, ['--verify', '--export'], /give one of --export, --verify/);

@@ -79,6 +79,13 @@ export interface Config {
     /** An open alert resolves as "no data" after this many evaluations in a row without enough turns; 0 never. */
     noDataResolveEvaluations: number;
   };
+  /** Data retention (retention/): what applies while no policy is stored, and the server's prune timer. */
+  retention: {
+    /** AWF_TURN_RETENTION_DAYS: turn records kept this many days; undefined keeps them forever. */
+    turnDays: number | undefined;
+    /** AWF_RETENTION_INTERVAL_SECONDS: how often the server deletes expired rows; 0 never. */
+    intervalSeconds: number;
+  };
   /** AWF_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`; unset, it is open. */
   metrics: { scrapeToken: string | undefined };
   /** This process's name in per-instance SLO aggregates; default the host name. */
@@ -183,6 +190,14 @@ export function parseConfig(env: Env): Config {
       retentionDays: read.number('SLO_RETENTION_DAYS', 30, { min: 7, integer: true }),
       alertWebhookUrl: read.optionalUrl('SLO_ALERT_WEBHOOK_URL', ['http:', 'https:']),
       noDataResolveEvaluations: read.number('SLO_NO_DATA_RESOLVE_EVALUATIONS', 3, { min: 0, integer: true }),
+    },
+    retention: {
+      turnDays: read.optionalNumber('AWF_TURN_RETENTION_DAYS', { min: 1, max: 3650, integer: true }),
+      intervalSeconds: read.number('AWF_RETENTION_INTERVAL_SECONDS', 3600, {
+        min: 0,
+        max: 86400,
+        integer: true,
+      }),
     },
     metrics: { scrapeToken: readMetricsToken(read) },
     instanceId: readInstanceId(read),

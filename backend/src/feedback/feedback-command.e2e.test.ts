@@ -84,7 +84,7 @@ describe('tsx backend/scripts/awf-feedback.ts', () => {
 });
 
 describe('feedback retention', () => {
-  it("prunes feedback rows older than SLO_RETENTION_DAYS on the SLO evaluator's schedule", async () => {
+  it('prunes feedback rows older than the SLO retention (SLO_RETENTION_DAYS while no policy is stored)', async () => {
     let now = Date.UTC(2026, 0, 1, 12, 0, 0);
     const services = await createTestServices(
       { AWF_BUNDLE_ON: 'false', SLO_RETENTION_DAYS: '7' },
@@ -94,11 +94,12 @@ describe('feedback retention', () => {
       await services.turns.startSession({ sessionId: 'old', seed: 1 });
       await services.turns.playTurn('old', '1');
       await services.feedback.rateTurn('old', 1, { rating: 'down' });
-      await services.slos.evaluate();
+      await services.retention.prune(undefined);
       const since = new Date(0).toISOString();
       assert.equal((await services.feedback.listRecent({ since, limit: 10 })).length, 1);
       now += 8 * 24 * 60 * 60_000;
-      await services.slos.evaluate();
+      const pruned = await services.retention.prune(undefined);
+      assert.equal(pruned.removed.feedback, 1);
       assert.deepEqual(await services.feedback.listRecent({ since, limit: 10 }), []);
     } finally {
       await services.dispose();

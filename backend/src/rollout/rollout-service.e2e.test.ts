@@ -136,6 +136,8 @@ for (const target of testDatabaseTargets()) {
 
     describe('.setRollout()', () => {
       it('sets the global flag and the percent as one change: one rollout.set entry with both previous and new', async () => {
+        // The state this test starts from, whatever ran before.
+        await plane.rollout.setRollout(actors.principals.admin, { globalEnabled: true, percent: 25.5 });
         const seqBefore = (await plane.audit.head())?.seq ?? 0;
         const versionBefore = (await plane.rollout.readState()).version;
         const change = await plane.rollout.setRollout(actors.principals.operator, {
@@ -287,6 +289,8 @@ for (const target of testDatabaseTargets()) {
 
     describe('.status()', () => {
       it('reports each value with its source and warns where env and store disagree', async () => {
+        // Stored: flag on, percent 25.5; this process's env says flag off and percent 5.
+        await plane.rollout.setRollout(actors.principals.admin, { globalEnabled: true, percent: 25.5 });
         const envPlane = wireControlPlane(database, {
           clock,
           env: { ...NO_ENV, envGlobalFlag: false, envPercent: 5 },
@@ -319,6 +323,9 @@ for (const target of testDatabaseTargets()) {
           onStateError: (error) => errors.push(error),
         });
         try {
+          // Its own starting state, whatever earlier tests left: flag on, nobody on AWF, no overrides.
+          await plane.rollout.setRollout(actors.principals.admin, { globalEnabled: true, percent: 0 });
+          await plane.rollout.clearAllOverrides(actors.principals.admin);
           await cache.refresh();
           cache.start();
           const subject = { sessionId: 's-1', userId: 'user-2' }; // bucket 9920

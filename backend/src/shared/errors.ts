@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   MODEL_PROVIDER_ERROR:
     'The model provider failed (HTTP error, bad answer); the AWF turn falls back to legacy.',
   MODEL_TIMEOUT: 'The model provider did not answer within AWF_MODEL_TIMEOUT_MS; the AWF turn falls back.',
+  CHOICE_OUT_OF_RANGE:
+    'A bare number that is not one of the choices on offer (e.g. 7 of three); no turn is played (400).',
   TURN_CONFLICT: 'Two turns on one session raced; the later one is rejected and changes nothing.',
   USAGE: 'A command-line flag is unknown, missing or malformed; the script prints one line and exits 2.',
   LEGACY_UNAVAILABLE:

@@ -95,6 +95,10 @@ describe('parseSince', () => {
   it('reads a duration back from now or an instant', () => {
     assert.equal(parseSince('1h', now).toISOString(), '2026-06-01T11:00:00.000Z');
     assert.equal(parseSince('2026-05-01T00:00:00Z', now).toISOString(), '2026-05-01T00:00:00.000Z');
-    assert.throws(() => parseSince('yesterday', now), /--since/);
+    assert.throws(
+      () => parseSince('yesterday', now),
+      /^InvalidInputError: --since must be a duration like 90s, 15m, 24h or 7d, or an ISO 8601 date-time with a zone like 2026-07-01T00:00:00Z, got "yesterday"$/,
+    );
+    assert.throws(() => parseSince('2099-02-30T00:00:00Z', now), /is not a real date-time/);
   });
 });

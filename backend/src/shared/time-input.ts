@@ -89,5 +89,9 @@ export function resolveExpiry(
 /** `--since`: a duration back from now (`24h`) or an ISO instant. */
 export function parseSince(text: string, now: Date, flag = '--since'): Date {
   if (/^\d+[smhd]$/.test(text.trim())) return new Date(now.getTime() - parseTtl(text, flag));
-  return parseIsoInstant(text, flag);
+  if (ISO_INSTANT.test(text.trim())) return parseIsoInstant(text, flag);
+  // Neither shape: name both, since a duration is what most callers want.
+  throw new InvalidInputError(
+    `${flag} must be a duration like 90s, 15m, 24h or 7d, or an ISO 8601 date-time with a zone like 2026-07-01T00:00:00Z, got ${JSON.stringify(text)}`,
+  );
 }

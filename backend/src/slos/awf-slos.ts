@@ -70,8 +70,11 @@ export interface SloMonitoringSettings {
   noDataResolveEvaluations?: number;
   /** An open alert resolves once the value is this many percent (of the threshold) below it. */
   resolveHysteresisPct: number;
-  /** Minutes, history and resolved alerts older than this are deleted. */
-  retentionDays: number;
+  /**
+   * When set, the evaluator itself deletes minutes, history and resolved alerts older than this (hourly).
+   * The process leaves it unset: the retention capability (retention/) enforces the stored policy.
+   */
+  retentionDays?: number;
   webhookUrl?: string | undefined;
   webhookTimeoutMs?: number;
 }
@@ -443,7 +446,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
         }),
       ),
     );
-    if (now() - lastPruneAt >= PRUNE_EVERY_MS) {
+    if (settings.retentionDays !== undefined && now() - lastPruneAt >= PRUNE_EVERY_MS) {
       lastPruneAt = now();
       const beforeMinute = minute - settings.retentionDays * 24 * 60;
       await store.prune(beforeMinute);

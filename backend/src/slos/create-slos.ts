@@ -40,7 +40,6 @@ export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
       flushIntervalMs: monitoring.flushIntervalSeconds * 1000,
       minSample: monitoring.minSample,
       resolveHysteresisPct: monitoring.resolveHysteresisPct,
-      retentionDays: monitoring.retentionDays,
       webhookUrl: monitoring.alertWebhookUrl,
       noDataResolveEvaluations: monitoring.noDataResolveEvaluations,
     },

@@ -40,7 +40,7 @@ function sloStatusJson(
 describe('GET /api/admin/slo', () => {
   let api: AdminApi;
   before(async () => {
-    api = await startAdminApi(SLO_ENV);
+    api = await startAdminApi(undefined, SLO_ENV);
     const rollout = await api.call('PUT', '/api/admin/rollout', 'operator', {
       globalEnabled: true,
       percent: 25,

@@ -225,6 +225,7 @@ export interface DatabaseSchema {
   auth_settings: AuthSettingsTable;
   golden_runs: GoldenRunsTable;
   feedback: FeedbackTable;
+  retention_policy: RetentionPolicyTable;
 }
 
 /** One row per scenario per golden run; `full_run` marks runs of every scenario at its own pipeline. */
@@ -243,6 +244,17 @@ export interface GoldenRunsTable {
   harness_version: string;
   /** ISO 8601, the run's start (the same on every row of one run). */
   started_at: string;
+}
+
+/** The stored data-retention policy, one row (id = 1); null: nothing stored (migration 007). */
+export interface RetentionPolicyTable {
+  id: number;
+  /** SLO minutes, history and resolved alerts are kept this many days (7–3650). */
+  slo_days: number | null;
+  /** Turn records are kept this many days (1–3650); 0 keeps them forever. */
+  turn_days: number | null;
+  updated_at: string | null;
+  updated_by: string | null;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

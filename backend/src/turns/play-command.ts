@@ -6,6 +6,7 @@ import type { FeedbackService } from '../feedback/feedback-service.js';
 import { FEEDBACK_REASONS, type FeedbackInput, type FeedbackReason } from '../feedback/feedback-types.js';
 import type { Choice } from '../game/game-types.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
+import { MAX_TURN_INPUT_CHARS } from './turn-input.js';
 import type { TurnService } from './turn-service.js';
 
 const HELP = `Play the sample adventure in the terminal (npm run play).
@@ -17,7 +18,9 @@ Usage: npm run play -- [--seed N] [--session ID] [--user ID]
   --user ID     the player's user id (decides the rollout bucket)
   --help, -h    this text
 
-Type a choice's number or anything you like. /state shows the game state, /quit leaves.
+Type a choice's number or anything you like (at most ${MAX_TURN_INPUT_CHARS} characters). /state shows the
+game state, /quit leaves. A number that is not on offer, or a turn the model could not answer, prints
+what went wrong and uses up no turn: the session stays saved and you can type again.
 /good rates the last turn up; /bad [reason] [comment] rates it down (reasons: ${FEEDBACK_REASONS.join(', ')}).
 Uses the same configuration as the server (AWF_DB_PATH, DATABASE_URL, AWF_BUNDLE_ON, ...).
 Exit codes: 0 saved and left; 2 a flag or variable is unknown, repeated or malformed;
@@ -98,20 +101,42 @@ export const playCommand: CliCommand<typeof schema, PlayDeps> = {
             }
           }
         } else if (input !== '') {
-          const turn = await turns.playTurn(sessionId, input);
-          lastTurnNo = Number(turn.turnId.slice(turn.turnId.lastIndexOf(':') + 1));
-          const route = turn.fallback ? `legacy (fallback: ${turn.fallbackReason})` : turn.pipeline;
-          show(turn.txt, turn.choices, `[${route}${turn.retried ? ', retried' : ''} · ${turn.latencyMs} ms]`);
+          const turn = await turns.playTurn(sessionId, input).catch((error: unknown) => {
+            // The player's own mistake, or a model that failed: say so, keep the session, go on.
+            if (!(error instanceof AppError)) throw error;
+            if (error.statusCode < 500) {
+              console.log(`\n(${error.message})`);
+            } else {
+              cli.note(`error: ${error.message}`);
+              console.log(
+                `\nThat turn did not happen; your session is saved. Try again, or /quit and resume with: ${resumeHint(sessionId)}`,
+              );
+            }
+            return undefined;
+          });
+          if (turn) {
+            lastTurnNo = Number(turn.turnId.slice(turn.turnId.lastIndexOf(':') + 1));
+            const route = turn.fallback ? `legacy (fallback: ${turn.fallbackReason})` : turn.pipeline;
+            show(
+              turn.txt,
+              turn.choices,
+              `[${route}${turn.retried ? ', retried' : ''} · ${turn.latencyMs} ms]`,
+            );
+          }
         }
         process.stdout.write('\n> ');
       }
-      console.log(`\nSaved. Resume with: npm run play -- --session ${sessionId}`);
+      console.log(`\nSaved. Resume with: ${resumeHint(sessionId)}`);
     } finally {
       rl.close();
     }
     return 0;
   },
 };
+
+function resumeHint(sessionId: string): string {
+  return `npm run play -- --session ${sessionId}`;
+}
 
 function wrap(text: string, width = Math.min(process.stdout.columns ?? 80, 100)): string {
   return text

@@ -133,7 +133,7 @@ describe('player API', () => {
         '/api/sessions/nope/turns',
         { input: 'x'.repeat(2001) },
         400,
-        /must NOT have more than 2000/,
+        /^input is 2001 characters long; at most 2000 are accepted$/,
       ],
     ];
     for (const [what, url, payload, status, message] of cases) {
@@ -154,6 +154,29 @@ describe('player API', () => {
         assert.deepEqual(afterCount, before);
       });
     }
+
+    it('a bare number that is not on offer → 400 CHOICE_OUT_OF_RANGE naming the range, and no turn is played', async () => {
+      const opening = (await post('/api/sessions', { seed: 424242 })).json();
+      assert.equal(opening.choices.length, 3);
+      const response = await post(`/api/sessions/${opening.sessionId}/turns`, { input: '7' });
+      assert.equal(response.statusCode, 400, response.body);
+      const { error } = response.json();
+      assert.equal(error.code, 'CHOICE_OUT_OF_RANGE');
+      assert.match(error.message, /1–3/);
+      const session = (await app.inject({ method: 'GET', url: `/api/sessions/${opening.sessionId}` })).json();
+      assert.equal(session.turnCount, 0);
+      assert.equal(session.turns.length, 0);
+      const zero = await post(`/api/sessions/${opening.sessionId}/turns`, { input: '0' });
+      assert.equal(zero.json().error.code, 'CHOICE_OUT_OF_RANGE');
+      const picked = await post(`/api/sessions/${opening.sessionId}/turns`, { input: '3' });
+      assert.equal(picked.statusCode, 200, picked.body);
+    });
+
+    it('an input of exactly 2000 characters is played', async () => {
+      const opening = (await post('/api/sessions', { seed: 424242 })).json();
+      const response = await post(`/api/sessions/${opening.sessionId}/turns`, { input: 'x'.repeat(2000) });
+      assert.equal(response.statusCode, 200, response.body);
+    });
 
     it('a wrong content type → 415', async () => {
       const response = await post('/api/sessions', 'seed=1', {

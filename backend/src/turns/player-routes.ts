@@ -24,7 +24,9 @@ const turnBody = {
   type: 'object',
   additionalProperties: false,
   required: ['input'],
-  properties: { input: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
+  // No maxLength here: the turn service checks MAX_TURN_INPUT_CHARS (turn-input.ts) for this route and
+  // for npm run play alike, so both refuse the same inputs with the same message.
+  properties: { input: { type: 'string', minLength: 1, pattern: '\\S' } },
 } as const;
 
 /** The player API: start a session, play turns, read a session back. */

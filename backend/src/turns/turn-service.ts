@@ -4,11 +4,12 @@ import type { Content } from '../content/content-types.js';
 import { choicesFor } from '../content/scene-choices.js';
 import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import type { RouteDecision, Router } from '../rollout/route-decision.js';
-import { AppError, InvalidInputError, NotFoundError } from '../shared/errors.js';
+import { AppError, NotFoundError } from '../shared/errors.js';
 import type { SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
 import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
+import { checkTurnInputLength, resolveTurnInput } from './turn-input.js';
 
 /** A turn that produced no answer: the chosen pipeline and, for AWF, its legacy fallback both failed. */
 export interface FailedTurn {
@@ -180,8 +181,9 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
     },
 
     async playTurn(sessionId, rawInput, options) {
+      checkTurnInputLength(rawInput);
       const session = await loadSession(sessionId);
-      const input = resolveInput(rawInput, session.lastChoices);
+      const input = resolveTurnInput(rawInput, session.lastChoices);
       const turnNo = session.turnCount + 1;
       const decision: RouteDecision = options?.pipeline
         ? { pipeline: options.pipeline, reason: 'direct_call' }
@@ -241,12 +243,4 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       return { session, turns: await sessions.listTurns(sessionId) };
     },
   };
-}
-
-/** A bare number picks one of the choices offered last; anything else is the player's own words. */
-function resolveInput(rawInput: string, lastChoices: readonly Choice[]): string {
-  const input = rawInput.trim();
-  if (input.length === 0) throw new InvalidInputError('input must not be empty');
-  const picked = /^\d+$/.test(input) ? lastChoices[Number(input) - 1] : undefined;
-  return picked?.label ?? input;
 }

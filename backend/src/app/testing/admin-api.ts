@@ -7,11 +7,12 @@ import {
   seedActors,
 } from '../../rollout/testing/control-plane.js';
 import { buildApp } from '../../server/build-app.js';
+import { type TestDatabaseTarget, testDatabaseTargets } from '../../store/testing/test-databases.js';
 import { createTestServices, type TestServices } from './test-services.js';
 
 export type AdminMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
-/** The admin API on a fresh SQLite store, with one actor of each role and helpers to call it. */
+/** The admin API on a fresh store of `target`, with one actor of each role and helpers to call it. */
 export interface AdminApi {
   services: TestServices;
   app: FastifyInstance;
@@ -35,11 +36,29 @@ export interface AdminApi {
   close(): Promise<void>;
 }
 
-export async function startAdminApi(env: Record<string, string> = {}): Promise<AdminApi> {
-  const services = await createTestServices(
-    { AWF_CHANGE_RATE_LIMIT: '1000', ...env },
-    { watchRollout: false, sloTimers: false },
-  );
+export async function startAdminApi(
+  target: TestDatabaseTarget = sqliteTarget(),
+  env: Record<string, string> = {},
+): Promise<AdminApi> {
+  const database = await target.open();
+  let services: TestServices;
+  try {
+    services = await createTestServices(
+      {
+        AWF_CHANGE_RATE_LIMIT: '1000',
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+        ...env,
+      },
+      {
+        watchRollout: false,
+        sloTimers: false,
+        ...(database.sqlitePath ? { sqlitePath: database.sqlitePath } : {}),
+      },
+    );
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const app = await buildApp({ services });
   const { tokens } = await seedActors(services.auth);
   const headSeq = async () => (await services.audit.head())?.seq ?? 0;
@@ -67,6 +86,12 @@ export async function startAdminApi(env: Record<string, string> = {}): Promise<A
     async close() {
       await app.close();
       await services.dispose();
+      await database.close();
     },
   };
+}
+
+/** The SQLite target alone, for suites that need one store. */
+function sqliteTarget(): TestDatabaseTarget {
+  return testDatabaseTargets({}).find((target) => target.name === 'sqlite') as TestDatabaseTarget;
 }

@@ -17,7 +17,9 @@ export async function createTestServices(
   const dir = options.sqlitePath ? undefined : mkdtempSync(path.join(tmpdir(), 'awf-test-'));
   const sqlitePath = options.sqlitePath ?? path.join(dir as string, 'awf.db');
   const config = parseConfig({ AWF_DB_PATH: sqlitePath, ...env });
-  const services = await createServices(config, options);
+  // No retention timer unless a test asks for one: a prune in the middle of a test would delete the
+  // old rows it inserted on purpose.
+  const services = await createServices(config, { retentionTimer: false, ...options });
   return {
     ...services,
     sqlitePath,

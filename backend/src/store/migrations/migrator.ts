@@ -14,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['007-player-feedback', () => import('./007-player-feedback.js')],
   ['008-ofrep-evaluations', () => import('./008-ofrep-evaluations.js')],
   ['009-audit-integrity', () => import('./009-audit-integrity.js')],
+  ['010-retention-policy', () => import('./010-retention-policy.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
