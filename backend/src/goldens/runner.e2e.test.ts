@@ -115,6 +115,7 @@ describe('tsx backend/src/goldens/runner.ts', { concurrency: true }, () => {
         AWF_DB_PATH: dbPath,
         AWF_MODEL_BASE_URL: server.baseUrl,
         AWF_MODEL_NAME: 'scripted-narrator',
+        AWF_MODEL_TIMEOUT_MS: '120000',
       });
     } finally {
       await server.close();
