@@ -14,6 +14,21 @@ export const DEFAULT_CONTENT_DIR = path.resolve(import.meta.dirname, '../../cont
  * workers, several times the whole suite, so they are not used.
  */
 export const DEFAULT_JOBS = 4;
+/** Sampled runs (`--mode test --provider openai`): samples per scenario, pass rate, samples in flight. */
+export const DEFAULT_SAMPLES = 5;
+export const DEFAULT_PASS_RATE = 0.9;
+export const DEFAULT_CONCURRENCY = 4;
+
+/** What plays the scenarios: the local deterministic narrator, or the configured real model. */
+export const PROVIDERS = ['local', 'openai'] as const;
+
+/** A sampled run's settings; present only with `--provider openai`. */
+export interface SamplingOptions {
+  samples: number;
+  passRate: number;
+  concurrency: number;
+  maxTokensTotal?: number;
+}
 
 export interface RunnerOptions {
   help: boolean;
@@ -31,6 +46,9 @@ export interface RunnerOptions {
   prune: boolean;
   /** --no-store: do not record this run's results in the configured store. */
   store: boolean;
+  provider: (typeof PROVIDERS)[number];
+  /** Set exactly when provider is openai (mode test). */
+  sampling?: SamplingOptions;
 }
 
 export const RUNNER_FLAGS: Flags = {
@@ -46,6 +64,20 @@ export const RUNNER_FLAGS: Flags = {
   expand: { type: 'boolean' },
   prune: { type: 'boolean' },
   'no-store': { type: 'boolean' },
+  provider: { type: 'string' },
+  samples: { type: 'string' },
+  'pass-rate': { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-tokens-total': { type: 'string' },
+};
+
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, message);
 };
 
 const nonEmpty = z.string().min(1, 'needs a value');
@@ -70,11 +102,40 @@ export const RunnerOptionsSchema = z
     expand: z.boolean().default(false),
     prune: z.boolean().default(false),
     'no-store': z.boolean().default(false),
+    provider: z.enum(PROVIDERS, 'must be local or openai').default('local'),
+    samples: wholeNumber(1, 10_000).optional(),
+    'pass-rate': z
+      .string()
+      .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number above 0 and at most 1, e.g. 0.9')
+      .transform(Number)
+      .refine((rate) => rate > 0 && rate <= 1, 'must be a number above 0 and at most 1, e.g. 0.9')
+      .optional(),
+    concurrency: wholeNumber(1, 64).optional(),
+    'max-tokens-total': wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
   })
   .superRefine((flags, ctx) => {
     const problem = (flag: string, message: string): void => {
       ctx.addIssue({ code: 'custom', path: [flag], message });
     };
+    if (flags.provider === 'openai') {
+      const mode = flags.update ? 'record' : (flags.mode ?? 'verify');
+      if (mode !== 'test') {
+        problem(
+          'provider',
+          `${mode} compares exact golden files and is for the local model only (it tests our code); to test a real model use --mode test --provider openai`,
+        );
+      }
+      if (flags.jobs !== undefined) problem('jobs', 'a sampled run takes --concurrency (samples in flight)');
+    } else {
+      for (const flag of ['samples', 'pass-rate', 'concurrency', 'max-tokens-total'] as const) {
+        if (flags[flag] !== undefined) {
+          problem(
+            flag,
+            'needs --mode test --provider openai (the local model is deterministic: verify plays it once)',
+          );
+        }
+      }
+    }
     if (flags.update && flags.mode !== undefined && flags.mode !== 'record') {
       problem('update', `records; it cannot be combined with --mode ${flags.mode}`);
     }
@@ -108,6 +169,17 @@ export function runnerOptionsOf(flags: z.output<typeof RunnerOptionsSchema>, cwd
     expand: flags.expand,
     prune: flags.prune,
     store: !flags['no-store'],
+    provider: flags.provider,
+    ...(flags.provider === 'openai'
+      ? {
+          sampling: {
+            samples: flags.samples ?? DEFAULT_SAMPLES,
+            passRate: flags['pass-rate'] ?? DEFAULT_PASS_RATE,
+            concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
+            ...(flags['max-tokens-total'] !== undefined ? { maxTokensTotal: flags['max-tokens-total'] } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -123,6 +195,7 @@ Modes (--mode, default verify):
   verify   play each scenario, compare with its golden file (unified diff per turn on a difference,
            actual output left in <name>.received.json) and check its expectations.
   test     play each scenario and check its expectations only; golden files are not read.
+           With --provider openai: a sampled run against the real model (below).
 
 Flags:
   --scenario NAME    run only this scenario; repeat for several (default: all in --dir)
@@ -139,7 +212,22 @@ Flags:
   --no-store         do not store this run's results (AWF_DB_PATH / DATABASE_URL)
   -h, --help         this text
 
-Exit codes: 0 all passed (or written), 1 a scenario failed, 2 usage or input error (unknown,
-repeated or malformed flag, malformed or unknown scenario, a write refused under CI=true),
+Sampled runs against the model that will serve (--mode test --provider openai):
+  --provider P       local (default: the deterministic narrator, for verify / record / test of our
+                     code) or openai: the endpoint AWF_MODEL_* configures, as the server would use it
+                     (AWF_MODEL_BASE_URL, AWF_MODEL_NAME, AWF_MODEL_API_KEY …; legacy turns use
+                     AWF_LEGACY_MODEL_*, each unset one taking the AWF value). verify and record are
+                     refused with openai: a real model is not deterministic.
+  --samples N        plays of each scenario (default ${DEFAULT_SAMPLES}); scenarios with a \`model\` block
+                     (local fault injection) are skipped
+  --pass-rate R      share of samples that must pass, 0 < R <= 1 (default ${DEFAULT_PASS_RATE}); a scenario's
+                     own "passRate" wins
+  --concurrency C    samples in flight at once (default ${DEFAULT_CONCURRENCY})
+  --max-tokens-total T  stop before the run could spend more than T tokens (exit 2, partial results
+                     kept, stored and marked partial)
+
+Exit codes: 0 all passed (or written; sampled: every scenario met its pass rate), 1 a scenario
+failed, 2 usage or input error (unknown, repeated or malformed flag, malformed or unknown scenario,
+a write refused under CI=true, bad model settings) or a sampled run stopped by --max-tokens-total,
 3 a runtime failure (the run could not complete).
 `;

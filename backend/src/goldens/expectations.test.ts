@@ -97,6 +97,34 @@ const cases: Array<{
     expected: 'fallbackReason "timeout"',
     actual: '"invalid_output"',
   },
+  {
+    name: 'actsInclude',
+    holds: { actsInclude: [{ type: 'SCENE_CHANGE', to: 'moonlit-glade' }, { type: 'ADD_ITEM' }] },
+    fails: { actsInclude: [{ type: 'SCENE_CHANGE', to: 'hollow-oak' }] },
+    result: aTurnResult({
+      acts: [
+        { type: 'SCENE_CHANGE', to: 'moonlit-glade' },
+        { type: 'ADD_ITEM', item: 'lantern' },
+      ],
+    }),
+    expected: 'an act {"type":"SCENE_CHANGE","to":"hollow-oak"}',
+    actual: '[{"type":"SCENE_CHANGE","to":"moonlit-glade"},{"type":"ADD_ITEM","item":"lantern"}]',
+  },
+  {
+    name: 'maxLatencyMs',
+    holds: { maxLatencyMs: 12.5 },
+    fails: { maxLatencyMs: 12 },
+    expected: 'a latency of at most 12 ms',
+    actual: '12.5 ms',
+  },
+  {
+    name: 'validFirstTry',
+    holds: { validFirstTry: false },
+    fails: { validFirstTry: true },
+    result: fallbackTurn,
+    expected: 'validFirstTry true',
+    actual: 'false (fallback: invalid_output)',
+  },
 ];
 
 describe('checkExpectations()', () => {
@@ -136,6 +164,88 @@ describe('checkExpectations()', () => {
       failures.map((failure) => failure.expectation),
       ['mustInclude', 'mustInclude', 'sceneChange', 'scene'],
     );
+  });
+
+  describe('mustInclude any-of groups', () => {
+    it('holds when any one alternative of a group appears, case-insensitive', () => {
+      assert.deepEqual(
+        checkExpectations('walk', 1, { mustInclude: [['clearing', 'GLADE'], 'eyes'] }, glade),
+        [],
+      );
+    });
+
+    it('fails when none of a group appears, naming every alternative', () => {
+      const [failure, ...more] = checkExpectations(
+        'walk',
+        1,
+        { mustInclude: [['clearing', 'meadow']] },
+        glade,
+      );
+      assert.deepEqual(more, []);
+      assert.equal(failure?.expected, 'the text to include any of "clearing", "meadow"');
+    });
+  });
+
+  describe('mustNotInclude', () => {
+    it('fails when any one of the list appears, each named', () => {
+      const failures = checkExpectations('walk', 1, { mustNotInclude: ['zebra', 'EYES', 'glade'] }, glade);
+      assert.deepEqual(
+        failures.map((failure) => failure.expected),
+        ['the text not to include "EYES"', 'the text not to include "glade"'],
+      );
+    });
+  });
+
+  describe('actsInclude', () => {
+    const turn = aTurnResult({ acts: [{ type: 'NPC_RELATIONSHIP', npc: 'kiera', delta: 1 }] });
+
+    it('matches by type alone, or by type and every field given', () => {
+      assert.deepEqual(
+        checkExpectations('walk', 1, { actsInclude: [{ type: 'NPC_RELATIONSHIP' }] }, turn),
+        [],
+      );
+      assert.deepEqual(
+        checkExpectations(
+          'walk',
+          1,
+          { actsInclude: [{ type: 'NPC_RELATIONSHIP', npc: 'kiera', delta: 1 }] },
+          turn,
+        ),
+        [],
+      );
+    });
+
+    it('fails when a field differs, or the turn carries no act', () => {
+      assert.equal(
+        checkExpectations('walk', 1, { actsInclude: [{ type: 'NPC_RELATIONSHIP', delta: -1 }] }, turn).length,
+        1,
+      );
+      const [none] = checkExpectations(
+        'walk',
+        1,
+        { actsInclude: [{ type: 'ADD_ITEM' }] },
+        aTurnResult({ acts: [] }),
+      );
+      assert.equal(none?.actual, 'no acts');
+    });
+  });
+
+  describe('validFirstTry', () => {
+    it('is false after a retry that AWF then answered, and on a legacy-routed turn', () => {
+      const [retried] = checkExpectations('walk', 1, { validFirstTry: true }, aTurnResult({ retried: true }));
+      assert.equal(retried?.actual, 'false (retried)');
+      const [legacy] = checkExpectations(
+        'walk',
+        1,
+        { validFirstTry: true },
+        aTurnResult({ pipeline: 'legacy' }),
+      );
+      assert.equal(legacy?.actual, 'false (legacy answered: no AWF call)');
+    });
+
+    it('is true when AWF answered at once', () => {
+      assert.deepEqual(checkExpectations('walk', 1, { validFirstTry: true }, glade), []);
+    });
   });
 
   it('fallbackReason says "none" when the turn did not fall back', () => {

@@ -1,5 +1,6 @@
+import type { Act } from '../game/acts.js';
 import type { TurnResult } from '../game/game-types.js';
-import type { Expectations } from './scenario.js';
+import type { ActPattern, Expectations } from './scenario.js';
 
 /** One expectation that did not hold, with everything needed to read it without the scenario open. */
 export interface ExpectationFailure {
@@ -48,8 +49,14 @@ export function checkExpectations(
   const text = result.txt.toLowerCase();
 
   for (const needle of expect.mustInclude ?? []) {
-    if (!text.includes(needle.toLowerCase()))
-      fail('mustInclude', `the text to include ${JSON.stringify(needle)}`, quote(result.txt));
+    const anyOf = typeof needle === 'string' ? [needle] : needle;
+    if (!anyOf.some((candidate) => text.includes(candidate.toLowerCase()))) {
+      const what =
+        anyOf.length === 1
+          ? JSON.stringify(anyOf[0])
+          : `any of ${anyOf.map((candidate) => JSON.stringify(candidate)).join(', ')}`;
+      fail('mustInclude', `the text to include ${what}`, quote(result.txt));
+    }
   }
   for (const needle of expect.mustNotInclude ?? []) {
     if (text.includes(needle.toLowerCase()))
@@ -90,5 +97,42 @@ export function checkExpectations(
       result.fallbackReason ? `"${result.fallbackReason}"` : 'none (no fallback)',
     );
   }
+  for (const pattern of expect.actsInclude ?? []) {
+    if (!result.acts.some((act) => actMatches(act, pattern))) {
+      fail('actsInclude', `an act ${JSON.stringify(pattern)}`, actList(result.acts));
+    }
+  }
+  if (expect.maxLatencyMs !== undefined && result.latencyMs > expect.maxLatencyMs) {
+    fail('maxLatencyMs', `a latency of at most ${expect.maxLatencyMs} ms`, `${result.latencyMs} ms`);
+  }
+  if (expect.validFirstTry !== undefined) {
+    const valid = isValidFirstTry(result);
+    if (valid !== expect.validFirstTry) {
+      const how = result.fallback
+        ? `false (fallback: ${result.fallbackReason ?? 'unknown'})`
+        : result.retried
+          ? 'false (retried)'
+          : result.pipeline === 'legacy'
+            ? 'false (legacy answered: no AWF call)'
+            : 'true';
+      fail('validFirstTry', `validFirstTry ${expect.validFirstTry}`, how);
+    }
+  }
   return failures;
+}
+
+/** The AWF model's first answer was valid: AWF answered, with no retry and no fallback. */
+export function isValidFirstTry(result: TurnResult): boolean {
+  return result.pipeline === 'awf' && !result.retried && !result.fallback;
+}
+
+/** The act has the pattern's type and every field the pattern gives, with the same value. */
+function actMatches(act: Act, pattern: ActPattern): boolean {
+  if (act.type !== pattern.type) return false;
+  const fields = act as unknown as Record<string, unknown>;
+  return Object.entries(pattern).every(([field, value]) => value === undefined || fields[field] === value);
+}
+
+function actList(acts: readonly Act[]): string {
+  return acts.length === 0 ? 'no acts' : JSON.stringify(acts);
 }

@@ -152,8 +152,8 @@ describe('golden runner CLI', () => {
       const run = await cli(['--dir', 'cycle', '--mode', 'record', '--no-store'], { cwd });
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^scenario\s+pipeline\s+turns\s+result\s+time$/m);
-      assert.match(run.stdout, /^first-meet-kiera\s+awf\s+1\s+written\s+\d+ ms$/m);
-      assert.match(run.stdout, /^glade-walk\s+awf\s+2\s+written\s+\d+ ms$/m);
+      assert.match(run.stdout, /^first-meet-kiera\s+awf\s+1\s+written\s+\d+(?:\.\d+)? m?s$/m);
+      assert.match(run.stdout, /^glade-walk\s+awf\s+2\s+written\s+\d+(?:\.\d+)? m?s$/m);
       assert.doesNotMatch(run.stdout, /passed/);
     });
 

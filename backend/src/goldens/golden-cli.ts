@@ -20,9 +20,18 @@ import {
   renderJsonReport,
   renderJunitReport,
 } from './golden-report.js';
-import type { GoldenRun } from './golden-run-store.js';
+import { type GoldenRun, type GoldenRunModel, LOCAL_RUN_MODEL } from './golden-run-store.js';
+import { runSampledSuite } from './golden-sampling.js';
 import { runGoldenSuite, type SuiteOptions, type SuiteReport } from './golden-suite.js';
 import { createKyselyGoldenRunStore } from './kysely-golden-run-store.js';
+import {
+  createSampleProgress,
+  goldenRunOfSampled,
+  renderSampledHumanReport,
+  renderSampledJsonReport,
+  renderSampledJunitReport,
+} from './sampled-report.js';
+import { modelSettingsEnv } from './scenario-player.js';
 
 export interface CliIo {
   stdout: ReportStream;
@@ -60,6 +69,7 @@ export const goldenCommand: CliCommand<typeof RunnerOptionsSchema, GoldenDeps> =
       cwd: cli.cwd,
     };
     const display = (file: string): string => path.relative(io.cwd, file) || '.';
+    if (options.sampling) return runSampled(options, options.sampling, io, display, cli.deps);
     const progress = createProgressBar(io.stderr, !options.json && io.stderr.isTTY === true);
     let report: SuiteReport;
     try {
@@ -91,7 +101,7 @@ export const goldenCommand: CliCommand<typeof RunnerOptionsSchema, GoldenDeps> =
       progress.clear();
     }
 
-    const storedAs = options.store ? await storeResults(report, io) : undefined;
+    const storedAs = options.store ? await storeResults(goldenRunOf(report), io) : undefined;
     const acceptCommand = acceptCommandFor(report, options, io.cwd);
     if (options.junit) {
       mkdirSync(path.dirname(options.junit), { recursive: true });
@@ -129,14 +139,14 @@ export function runGoldenCli(argv: readonly string[], io: CliIo, hooks: GoldenDe
  * under CI: it is a row in a results table, not a golden file. A store that cannot be reached is a
  * warning, not a failed run: the golden outcome itself is still what the exit code says.
  */
-async function storeResults(report: SuiteReport, io: CliIo): Promise<string | undefined> {
-  if (report.units.length === 0) return undefined;
+async function storeResults(run: GoldenRun, io: CliIo): Promise<string | undefined> {
+  if (run.results.length === 0) return undefined;
   let database: Database | undefined;
   try {
     const config = parseConfig(io.env);
     database = await openDatabase(config.store);
-    await createKyselyGoldenRunStore(database.db).saveRun(goldenRunOf(report));
-    return report.runId;
+    await createKyselyGoldenRunStore(database.db).saveRun(run);
+    return run.runId;
   } catch (error) {
     const reason = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
     io.stderr.write(`warning: golden results not stored: ${reason}\n`);
@@ -155,6 +165,9 @@ export function goldenRunOf(report: SuiteReport): GoldenRun {
     startedAt: report.startedAt,
     contentHash: report.contentHash,
     harnessVersion: report.harnessVersion,
+    models: { awf: LOCAL_RUN_MODEL, legacy: LOCAL_RUN_MODEL },
+    samplesRequested: 1,
+    partial: false,
     results: report.units.map((unit) => ({
       scenario: unit.scenario,
       pipeline: unit.pipeline,
@@ -164,6 +177,79 @@ export function goldenRunOf(report: SuiteReport): GoldenRun {
       ...(unit.failures[0] ? { failure: unit.failures[0] } : {}),
     })),
   };
+}
+
+/**
+ * A sampled run against the configured real model: model settings from the environment as the server
+ * reads them (a bad one is exit 2 before anything plays), N plays per scenario, the table, the stored
+ * run (provider, model names, samples, thresholds, tokens; marked partial when the token guard stopped
+ * it). Returns 0 / 1, or 2 when stopped by --max-tokens-total.
+ */
+async function runSampled(
+  options: RunnerOptions,
+  sampling: NonNullable<RunnerOptions['sampling']>,
+  io: CliIo,
+  display: (file: string) => string,
+  deps: GoldenDeps,
+): Promise<number> {
+  const modelEnv = modelSettingsEnv(io.env);
+  const config = parseConfig(modelEnv);
+  const awf: GoldenRunModel = { provider: 'openai', name: config.model.openai.model };
+  const legacy: GoldenRunModel =
+    config.legacyModel.provider === 'openai'
+      ? { provider: 'openai', name: config.legacyModel.openai.model }
+      : LOCAL_RUN_MODEL;
+  const progress = createSampleProgress(
+    io.stderr,
+    options.json ? 'none' : io.stderr.isTTY === true ? 'bar' : 'lines',
+  );
+  let report: Awaited<ReturnType<typeof runSampledSuite>>;
+  try {
+    report = await runSampledSuite({
+      dir: options.dir,
+      contentDir: options.contentDir,
+      scenarios: options.scenarios,
+      ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+      samples: sampling.samples,
+      passRate: sampling.passRate,
+      concurrency: sampling.concurrency,
+      ...(sampling.maxTokensTotal !== undefined ? { maxTokensTotal: sampling.maxTokensTotal } : {}),
+      modelEnv,
+      models: { awf, legacy },
+      maxOutputTokens: {
+        awf: config.model.openai.maxOutputTokens,
+        legacy: config.legacyModel.openai.maxOutputTokens,
+      },
+      displayPath: display,
+      onProgress: ({ done, total, scenario, finished }) => progress.update(done, total, scenario, finished),
+      ...(deps.wrapProvider ? { wrapProvider: deps.wrapProvider } : {}),
+    });
+  } catch (error) {
+    if (
+      options.json &&
+      error instanceof AppError &&
+      !(error instanceof ConfigError) &&
+      error.statusCode < 500
+    ) {
+      io.stdout.write(`${JSON.stringify(error.toJSON(), null, 2)}\n`);
+    }
+    throw error;
+  } finally {
+    progress.clear();
+  }
+  const storedAs = options.store ? await storeResults(goldenRunOfSampled(report), io) : undefined;
+  if (options.junit) {
+    mkdirSync(path.dirname(options.junit), { recursive: true });
+    writeFileSync(options.junit, renderSampledJunitReport(report));
+  }
+  const extra = storedAs ? { storedAs } : {};
+  if (options.json) io.stdout.write(renderSampledJsonReport(report, extra));
+  else {
+    io.stdout.write(
+      renderSampledHumanReport(report, { color: io.stdout.isTTY === true && !io.env.NO_COLOR, ...extra }),
+    );
+  }
+  return report.exitCode;
 }
 
 /** `npx tsx backend/src/goldens/runner.ts --update --scenario …`, with the flags that chose the goldens. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
-import type { GoldenRun, GoldenRunStore } from './golden-run-store.js';
+import { type GoldenRun, type GoldenRunStore, LOCAL_RUN_MODEL } from './golden-run-store.js';
 import { readGoldenStatus } from './golden-status.js';
 import { createKyselyGoldenRunStore } from './kysely-golden-run-store.js';
 
@@ -16,6 +16,9 @@ function aRun(overrides: Partial<GoldenRun> = {}): GoldenRun {
     startedAt: '2025-03-01T10:00:00.000Z',
     contentHash: HASH,
     harnessVersion: '1',
+    models: { awf: LOCAL_RUN_MODEL, legacy: LOCAL_RUN_MODEL },
+    samplesRequested: 1,
+    partial: false,
     results: [
       { scenario: 'first-meet-kiera', pipeline: 'awf', status: 'passed', turns: 1, durationMs: 41.5 },
       { scenario: 'legacy-walk', pipeline: 'legacy', status: 'passed', turns: 3, durationMs: 12 },
@@ -80,6 +83,74 @@ for (const target of testDatabaseTargets()) {
         const store = await freshStore();
         await store.saveRun(aRun({ results: [] }));
         assert.deepEqual(await store.listRuns(), []);
+      });
+
+      it('stores a sampled run with its models, samples, thresholds, tokens and partial mark', async () => {
+        const store = await freshStore();
+        const run = aRun({
+          mode: 'test',
+          models: {
+            awf: { provider: 'openai', name: 'gpt-4o-mini' },
+            legacy: { provider: 'openai', name: 'llama3.1:8b' },
+          },
+          samplesRequested: 5,
+          partial: true,
+          results: [
+            {
+              scenario: 'first-meet-kiera',
+              pipeline: 'awf',
+              status: 'failed',
+              turns: 1,
+              durationMs: 812.5,
+              failure: 'first-meet-kiera: pass rate 3/4 = 75 % is below 90 %',
+              sampling: { samples: 4, passes: 3, passRateThreshold: 0.9, tokensIn: 12_000, tokensOut: 1_500 },
+            },
+          ],
+        });
+        await store.saveRun(run);
+        assert.deepEqual(await store.listRuns(), [run]);
+      });
+
+      it('tells local regression runs from real-model acceptance runs by provider', async () => {
+        const store = await freshStore();
+        const local = aRun({ startedAt: '2025-03-01T10:00:00.000Z' });
+        const real = aRun({
+          startedAt: '2025-03-02T10:00:00.000Z',
+          mode: 'test',
+          models: { awf: { provider: 'openai', name: 'gpt-4o-mini' }, legacy: LOCAL_RUN_MODEL },
+          samplesRequested: 5,
+        });
+        await store.saveRun(local);
+        await store.saveRun(real);
+        const ids = (runs: GoldenRun[]) => runs.map((candidate) => candidate.runId);
+        assert.deepEqual(ids(await store.listRuns({ provider: 'openai' })), [real.runId]);
+        assert.deepEqual(ids(await store.listRuns({ provider: 'local' })), [local.runId]);
+      });
+
+      it('reads a row written without the provider columns (before migration 011) as a local one-sample run', async () => {
+        const store = await freshStore();
+        await database.db
+          .insertInto('golden_runs')
+          .values({
+            run_id: 'old-run',
+            scenario: 'first-meet-kiera',
+            pipeline: 'awf',
+            mode: 'verify',
+            status: 'passed',
+            turns: 1,
+            duration_ms: 40,
+            failure: null,
+            full_run: 1,
+            content_hash: HASH,
+            harness_version: '1',
+            started_at: '2025-03-01T10:00:00.000Z',
+          })
+          .execute();
+        const [run] = await store.listRuns();
+        assert.deepEqual(run?.models, { awf: LOCAL_RUN_MODEL, legacy: LOCAL_RUN_MODEL });
+        assert.equal(run?.samplesRequested, 1);
+        assert.equal(run?.partial, false);
+        assert.equal(run?.results[0]?.sampling, undefined);
       });
 
       it('rejects the same run id twice and keeps the first', async () => {

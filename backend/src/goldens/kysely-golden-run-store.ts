@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { DatabaseSchema, GoldenRunsTable } from '../store/schema.js';
 import type { GoldenRun, GoldenRunStore } from './golden-run-store.js';
 
@@ -24,6 +24,17 @@ export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRu
             content_hash: run.contentHash,
             harness_version: run.harnessVersion,
             started_at: run.startedAt,
+            provider: run.models.awf.provider,
+            model_name: run.models.awf.name,
+            legacy_provider: run.models.legacy.provider,
+            legacy_model_name: run.models.legacy.name,
+            samples_requested: run.samplesRequested,
+            partial: run.partial ? 1 : 0,
+            samples: result.sampling?.samples ?? 1,
+            passes: result.sampling?.passes ?? null,
+            pass_rate_threshold: result.sampling?.passRateThreshold ?? null,
+            tokens_in: result.sampling?.tokensIn ?? null,
+            tokens_out: result.sampling?.tokensOut ?? null,
           })),
         )
         .execute();
@@ -39,6 +50,7 @@ export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRu
         .limit(options.limit ?? 20);
       if (options.mode) runs = runs.where('mode', '=', options.mode);
       if (options.fullRunOnly) runs = runs.where('full_run', '=', 1);
+      if (options.provider) runs = runs.where('provider', '=', options.provider);
       const ids = (await runs.execute()).map((row) => row.run_id);
       if (ids.length === 0) return [];
       const rows = await db
@@ -53,8 +65,10 @@ export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRu
   };
 }
 
-function toRun(rows: GoldenRunsTable[]): GoldenRun {
-  const first = rows[0] as GoldenRunsTable;
+type GoldenRunRow = Selectable<GoldenRunsTable>;
+
+function toRun(rows: GoldenRunRow[]): GoldenRun {
+  const first = rows[0] as GoldenRunRow;
   return {
     runId: first.run_id,
     mode: first.mode,
@@ -62,6 +76,12 @@ function toRun(rows: GoldenRunsTable[]): GoldenRun {
     startedAt: first.started_at,
     contentHash: first.content_hash,
     harnessVersion: first.harness_version,
+    models: {
+      awf: { provider: first.provider, name: first.model_name },
+      legacy: { provider: first.legacy_provider, name: first.legacy_model_name },
+    },
+    samplesRequested: Number(first.samples_requested),
+    partial: Number(first.partial) === 1,
     results: rows.map((row) => ({
       scenario: row.scenario,
       pipeline: row.pipeline,
@@ -69,6 +89,17 @@ function toRun(rows: GoldenRunsTable[]): GoldenRun {
       turns: Number(row.turns),
       durationMs: Number(row.duration_ms),
       ...(row.failure === null ? {} : { failure: row.failure }),
+      ...(row.passes === null
+        ? {}
+        : {
+            sampling: {
+              samples: Number(row.samples),
+              passes: Number(row.passes),
+              passRateThreshold: Number(row.pass_rate_threshold),
+              tokensIn: Number(row.tokens_in ?? 0),
+              tokensOut: Number(row.tokens_out ?? 0),
+            },
+          }),
     })),
   };
 }

@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadContent } from '../content/content-loader.js';
+import { scriptedChatHandler, startFakeChatServer } from '../model/testing/fake-chat-server.js';
 import { openDatabase } from '../store/database.js';
+import { DEFAULT_CONTENT_DIR } from './cli-options.js';
 import { createKyselyGoldenRunStore } from './kysely-golden-run-store.js';
 import { gladeScenario, tempScenarioDir, writeScenario } from './testing/golden-fixtures.js';
 
@@ -93,5 +96,65 @@ describe('tsx backend/src/goldens/runner.ts', { concurrency: true }, () => {
     assert.equal(verified.code, 0, verified.stdout);
     assert.match(verified.stdout, /mode verify \(full run\): 1 passed/);
     assert.deepEqual(readdirSync(dir).sort(), ['glade-walk.golden.json', 'glade-walk.json']);
+  });
+
+  it('--mode test --provider openai --samples 5 samples the whole suite against an OpenAI-compatible endpoint: table and stored run', async () => {
+    const server = await startFakeChatServer(
+      scriptedChatHandler({
+        content: loadContent(DEFAULT_CONTENT_DIR),
+        correct: 1,
+        invalid: 0,
+        slow: 0,
+        slowDelayMs: 0,
+      }),
+    );
+    const dbPath = path.join(temp.dir, 'sampled.db');
+    let run: Awaited<ReturnType<typeof runner>>;
+    try {
+      run = await runner(['--mode', 'test', '--provider', 'openai', '--samples', '5'], {
+        AWF_DB_PATH: dbPath,
+        AWF_MODEL_BASE_URL: server.baseUrl,
+        AWF_MODEL_NAME: 'scripted-narrator',
+        AWF_MODEL_TIMEOUT_MS: '120000',
+      });
+    } finally {
+      await server.close();
+    }
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(
+      run.stdout,
+      /^scenario\s+pass rate\s+95 % interval\s+needs\s+valid 1st try\s+retries\s+fallbacks\s+p95\s+tokens in\/out\s+result$/m,
+    );
+    assert.match(run.stdout, /^first-meet-kiera\s+5\/5 100 %\s+56\.6–100 %\s+90 %/m);
+    assert.match(run.stdout, /^legacy-numbered-choices \[legacy\]\s+5\/5 100 %/m);
+    assert.match(run.stdout, /^resilience-timeout\s.*skipped \(local faults\)$/m);
+    assert.match(
+      run.stdout,
+      /sampled 5× against openai scripted-narrator, pass rate ≥ 90 % unless a scenario sets its own: \d+ passed, 5 skipped$/m,
+    );
+    assert.match(
+      run.stdout,
+      /^tokens spent: [\d,]+ in \+ [\d,]+ out = [\d,]+ · valid on first try \d+\/\d+/m,
+    );
+    const database = await openDatabase({ sqlitePath: dbPath });
+    try {
+      const [stored] = await createKyselyGoldenRunStore(database.db).listRuns();
+      assert.equal(stored?.mode, 'test');
+      assert.equal(stored?.fullRun, true);
+      assert.equal(stored?.partial, false);
+      assert.equal(stored?.samplesRequested, 5);
+      assert.deepEqual(stored?.models, {
+        awf: { provider: 'openai', name: 'scripted-narrator' },
+        legacy: { provider: 'openai', name: 'scripted-narrator' },
+      });
+      assert.ok((stored?.results.length ?? 0) >= 10);
+      for (const result of stored?.results ?? []) {
+        assert.equal(result.status, 'passed', result.failure);
+        assert.deepEqual([result.sampling?.samples, result.sampling?.passes], [5, 5]);
+        assert.ok(!result.scenario.startsWith('resilience-'), 'skipped scenarios are not stored');
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

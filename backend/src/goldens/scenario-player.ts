@@ -37,6 +37,8 @@ export class ScenarioPlayError extends Error {
     readonly turn: number,
     readonly input: string,
     cause: unknown,
+    /** The turns played before this one (a sampled run still judges their expectations). */
+    readonly playedBefore: readonly PlayedTurn[] = [],
   ) {
     const code = (cause as { code?: unknown }).code;
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -54,8 +56,23 @@ export class ScenarioPlayError extends Error {
 
 export interface PlayOptions {
   contentDir: string;
-  /** Tests only: wrap the local provider (e.g. a narrator that says something else). */
+  /** Tests only: wrap the configured provider(s) (e.g. a narrator that says something else). */
   wrapProvider?: (provider: ModelProvider) => ModelProvider;
+  /**
+   * Sampled runs against a real model: the model settings (AWF_MODEL_*, AWF_LEGACY_MODEL_*, see
+   * {@link modelSettingsEnv}) that replace the local model. Absent: the local model with the scenario's
+   * fault injection, one provider answering both pipelines.
+   */
+  modelEnv?: Readonly<Record<string, string>>;
+}
+
+/** Wraps a pipeline's provider for one play (a sample's seed, its token budget). */
+export type ProviderWrap = (provider: ModelProvider, pipeline: Pipeline) => ModelProvider;
+
+/** A scenario ready to be played, once or many times (each play a new session on the same store). */
+export interface ScenarioPlayer {
+  play(wrap?: ProviderWrap): Promise<PlayedScenario>;
+  close(): Promise<void>;
 }
 
 /**
@@ -85,6 +102,42 @@ export function scenarioEnv(
   };
 }
 
+const MODEL_SETTING = /^(AWF_MODEL_|AWF_LEGACY_MODEL_)[A-Z_]+$/;
+
+/**
+ * The model settings of an environment, as the server reads them (AWF_MODEL_*, AWF_LEGACY_MODEL_*,
+ * OPENAI_API_KEY), with the AWF provider set to `openai`: what a sampled run plays against. The legacy
+ * provider follows AWF_LEGACY_MODEL_PROVIDER, and when that is unset the AWF one, as in the server.
+ */
+export function modelSettingsEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (MODEL_SETTING.test(name) || name === 'OPENAI_API_KEY')) picked[name] = value;
+  }
+  return { ...picked, AWF_MODEL_PROVIDER: 'openai' };
+}
+
+/**
+ * A sampled scenario's environment: the scenario's routing and store, the given model settings instead
+ * of the local model's fault injection and timeout (a real model has its own faults and the operator's
+ * timeout).
+ */
+export function sampledScenarioEnv(
+  scenario: Scenario,
+  pipeline: Pipeline,
+  contentDir: string,
+  modelEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const {
+    AWF_LOCAL_INVALID_RATE: _invalid,
+    AWF_LOCAL_ERROR_RATE: _error,
+    AWF_LOCAL_LATENCY_MS: _latency,
+    AWF_MODEL_TIMEOUT_MS: _timeout,
+    ...base
+  } = scenarioEnv(scenario, pipeline, contentDir);
+  return { ...base, ...modelEnv };
+}
+
 /**
  * Play a scenario end to end through the turns capability as the process wires it (router, pipelines,
  * local model, turn service, store) on an isolated in-memory store, from the scenario's session seed.
@@ -94,21 +147,52 @@ export async function playScenario(
   pipeline: Pipeline,
   options: PlayOptions,
 ): Promise<PlayedScenario> {
-  const config = parseConfig(scenarioEnv(scenario, pipeline, options.contentDir));
+  const player = await openScenarioPlayer(scenario, pipeline, options);
+  try {
+    return await player.play();
+  } finally {
+    await player.close();
+  }
+}
+
+/**
+ * Open a scenario for playing: its config, content, providers and a fresh in-memory store. Each play is
+ * a new session from the scenario's session seed, wired through the turns capability as the process
+ * wires it (router, pipelines, turn service, store).
+ */
+export async function openScenarioPlayer(
+  scenario: Scenario,
+  pipeline: Pipeline,
+  options: PlayOptions,
+): Promise<ScenarioPlayer> {
+  const env = options.modelEnv
+    ? sampledScenarioEnv(scenario, pipeline, options.contentDir, options.modelEnv)
+    : scenarioEnv(scenario, pipeline, options.contentDir);
+  const config = parseConfig(env);
   const content = loadContent(config.content.dir);
-  const configured = createModelProvider(config.model, content);
-  const provider = options.wrapProvider ? options.wrapProvider(configured) : configured;
+  const wrapped = (provider: ModelProvider): ModelProvider =>
+    options.wrapProvider ? options.wrapProvider(provider) : provider;
+  const awfProvider = wrapped(createModelProvider(config.model, content));
+  // The local model answers both pipelines: a golden is a function of the scenario alone. A real model
+  // run uses each pipeline's own settings, as the server does.
+  const legacyProvider = options.modelEnv
+    ? wrapped(createModelProvider(config.legacyModel, content))
+    : awfProvider;
   // A scenario is a closed world: a fresh in-memory store, nothing stored, so the environment decides
   // its route (AWF_BUNDLE_ON and 100 %, or LEGACY_TURN_ENABLED) through the same decide().
   const database = await openDatabase(config.store);
-  // One local model answers both pipelines: a golden is a function of the scenario alone.
-  const turnService = createTurns({
-    content,
-    providers: { awf: provider, legacy: provider },
-    database,
-    router: createEnvironmentRouter(config.rollout),
-  });
-  try {
+  const router = createEnvironmentRouter(config.rollout);
+
+  async function play(wrap?: ProviderWrap): Promise<PlayedScenario> {
+    const turnService = createTurns({
+      content,
+      providers: {
+        awf: wrap ? wrap(awfProvider, 'awf') : awfProvider,
+        legacy: wrap ? wrap(legacyProvider, 'legacy') : legacyProvider,
+      },
+      database,
+      router,
+    });
     const opening = await turnService.startSession({
       userId: `golden-${scenario.name}`,
       seed: scenario.sessionSeed,
@@ -120,11 +204,12 @@ export async function playScenario(
       try {
         result = await turnService.playTurn(opening.sessionId, turn.input);
       } catch (error) {
-        throw new ScenarioPlayError(number, turn.input, error);
+        throw new ScenarioPlayError(number, turn.input, error, turns);
       }
       const { session, turns: records } = await turnService.getSession(opening.sessionId);
       const record = records.find((candidate) => candidate.turnNo === number);
-      if (!record) throw new ScenarioPlayError(number, turn.input, new Error('the turn was not stored'));
+      if (!record)
+        throw new ScenarioPlayError(number, turn.input, new Error('the turn was not stored'), turns);
       turns.push({
         turn: number,
         input: turn.input,
@@ -140,9 +225,9 @@ export async function playScenario(
       turns,
       contentHash: content.hash,
       awfVersion: content.contract.awfVersion,
-      modelProvider: provider.name,
+      modelProvider: awfProvider.name,
     };
-  } finally {
-    await database.close();
   }
+
+  return { play, close: () => database.close() };
 }

@@ -63,6 +63,9 @@ describe('loadScenarioFile()', () => {
       retried: true,
       fallback: true,
       fallbackReason: 'invalid_output',
+      actsInclude: [{ type: 'SCENE_CHANGE', to: 'moonlit-glade' }, { type: 'ADD_ITEM' }],
+      maxLatencyMs: 8000,
+      validFirstTry: true,
     };
     assert.deepEqual(Object.keys(expect).sort(), [...EXPECTATION_NAMES].sort());
     const file = writeScenario(
@@ -140,6 +143,53 @@ describe('loadScenarioFile()', () => {
       assert.match(
         problemWith('bad-rate', gladeScenario('bad-rate', { model: { invalidRate: 1.5 } })),
         /^goldens\/bad-rate\.json: \$\.model\.invalidRate: /,
+      );
+    });
+
+    it('a pass rate of 0 or above 1', () => {
+      for (const passRate of [0, 1.2]) {
+        assert.equal(
+          problemWith('bad-pass-rate', gladeScenario('bad-pass-rate', { passRate })),
+          'goldens/bad-pass-rate.json: $.passRate: a pass rate above 0 and at most 1',
+        );
+      }
+    });
+
+    it('a mustInclude group that is empty or holds a non-string', () => {
+      assert.match(
+        problemWith(
+          'bad-group',
+          gladeScenario('bad-group', { turns: [{ input: 'x', expect: { mustInclude: [['a', 1]] } }] }),
+        ),
+        /^goldens\/bad-group\.json: \$\.turns\[0\]\.expect\.mustInclude\[0\]: a non-empty string, or a non-empty list/,
+      );
+      assert.match(
+        problemWith(
+          'empty-group',
+          gladeScenario('empty-group', { turns: [{ input: 'x', expect: { mustInclude: [[]] } }] }),
+        ),
+        /^goldens\/empty-group\.json: \$\.turns\[0\]\.expect\.mustInclude\[0\]: /,
+      );
+    });
+
+    it('an act of an unknown type, or a field its type does not have', () => {
+      assert.match(
+        problemWith(
+          'bad-act',
+          gladeScenario('bad-act', {
+            turns: [{ input: 'x', expect: { actsInclude: [{ type: 'TELEPORT' }] } }],
+          }),
+        ),
+        /^goldens\/bad-act\.json: \$\.turns\[0\]\.expect\.actsInclude\[0\]\.type: .*SCENE_CHANGE/,
+      );
+      assert.equal(
+        problemWith(
+          'bad-act-field',
+          gladeScenario('bad-act-field', {
+            turns: [{ input: 'x', expect: { actsInclude: [{ type: 'ADD_ITEM', to: 'a' }] } }],
+          }),
+        ),
+        'goldens/bad-act-field.json: $.turns[0].expect.actsInclude[0].to: unknown field "to" (known: type, item)',
       );
     });
 
@@ -227,6 +277,21 @@ describe('checkScenarioAgainstContent()', () => {
     assert.throws(
       () => checkScenarioAgainstContent(loaded, loadContent(DEFAULT_CONTENT_DIR), 'goldens/ghost-scene.json'),
       /^ScenarioInvalidError: goldens\/ghost-scene\.json: \$\.turns\[0\]\.expect\.scene: unknown scene "moon-base"/,
+    );
+  });
+
+  it('rejects an expected SCENE_CHANGE act to a scene the content does not have', () => {
+    const file = writeScenario(
+      temp.dir,
+      'ghost-act',
+      gladeScenario('ghost-act', {
+        turns: [{ input: 'x', expect: { actsInclude: [{ type: 'SCENE_CHANGE', to: 'moon-base' }] } }],
+      }),
+    );
+    const loaded = { file, scenario: loadScenarioFile(file) };
+    assert.throws(
+      () => checkScenarioAgainstContent(loaded, loadContent(DEFAULT_CONTENT_DIR), 'goldens/ghost-act.json'),
+      /^ScenarioInvalidError: goldens\/ghost-act\.json: \$\.turns\[0\]\.expect\.actsInclude\[0\]\.to: unknown scene "moon-base"/,
     );
   });
 });

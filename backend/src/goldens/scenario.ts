@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { jsonPathOf } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { GameIdSchema } from '../game/acts.js';
 import { NoScenariosError, ScenarioInvalidError, ScenarioNotFoundError } from './golden-errors.js';
 
 export const PIPELINES = ['awf', 'legacy'] as const;
@@ -16,13 +17,45 @@ const rate = z
   .refine((value) => /^\d+(\.\d{1,6})?$/.test(String(value)), 'a rate with at most 6 decimals');
 
 /**
+ * An act the turn must carry: its type, and any of its fields that must have these values (a field left
+ * out matches anything). `{ "type": "SCENE_CHANGE", "to": "moonlit-glade" }`, `{ "type": "ADD_ITEM" }`.
+ */
+export const ActPatternSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('SCENE_CHANGE'), to: GameIdSchema.optional() }).strict(),
+  z
+    .object({ type: z.literal('SET_FLAG'), flag: GameIdSchema.optional(), value: z.boolean().optional() })
+    .strict(),
+  z.object({ type: z.literal('ADD_ITEM'), item: GameIdSchema.optional() }).strict(),
+  z.object({ type: z.literal('REMOVE_ITEM'), item: GameIdSchema.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('NPC_RELATIONSHIP'),
+      npc: GameIdSchema.optional(),
+      delta: z.number().int().min(-5).max(5).optional(),
+    })
+    .strict(),
+]);
+export type ActPattern = z.infer<typeof ActPatternSchema>;
+
+/** A `mustInclude` entry: one string, or a list of alternatives any one of which is enough. */
+const TextNeedleSchema = z.union(
+  [z.string().min(1), z.array(z.string().min(1)).min(1)],
+  'a non-empty string, or a non-empty list of non-empty strings (any one of them is enough)',
+);
+export type TextNeedle = z.infer<typeof TextNeedleSchema>;
+
+/**
  * What one turn must show. Every key is optional; a key not listed here is an error, so a typo never
  * silently checks nothing.
  */
 export const ExpectationsSchema = z
   .object({
-    /** Case-insensitive substrings of the turn's text. */
-    mustInclude: z.array(z.string().min(1)).optional(),
+    /**
+     * Case-insensitive substrings of the turn's text, each required; an entry that is a list is an
+     * any-of group (`["glade", "clearing"]`: either word will do), for models that paraphrase.
+     */
+    mustInclude: z.array(TextNeedleSchema).optional(),
+    /** Case-insensitive substrings none of which may appear (any one of them fails). */
     mustNotInclude: z.array(z.string().min(1)).optional(),
     choicesAtMost: z.number().int().min(0).optional(),
     choicesAtLeast: z.number().int().min(0).optional(),
@@ -34,6 +67,12 @@ export const ExpectationsSchema = z
     retried: z.boolean().optional(),
     fallback: z.boolean().optional(),
     fallbackReason: z.enum(FALLBACK_REASONS).optional(),
+    /** Acts the turn must carry, each matched by type and the fields given. */
+    actsInclude: z.array(ActPatternSchema).min(1).optional(),
+    /** The turn's latency (the player's wait, retries and fallback included) is at most this. */
+    maxLatencyMs: z.number().positive().optional(),
+    /** Whether the AWF model's first answer was valid: AWF answered with no retry and no fallback. */
+    validFirstTry: z.boolean().optional(),
   })
   .strict();
 export type Expectations = z.infer<typeof ExpectationsSchema>;
@@ -68,6 +107,15 @@ export const ScenarioSchema = z
     sessionSeed: z.number().int().min(0).max(4_294_967_295),
     pipeline: z.enum(PIPELINES).default('awf'),
     model: ScenarioModelSchema.default(DEFAULT_MODEL),
+    /**
+     * Sampled runs only (`--mode test --provider openai`): the share of samples that must pass for this
+     * scenario to pass; it wins over `--pass-rate`, which applies to scenarios that set none.
+     */
+    passRate: z
+      .number()
+      .gt(0, 'a pass rate above 0 and at most 1')
+      .max(1, 'a pass rate above 0 and at most 1')
+      .optional(),
     turns: z.array(ScenarioTurnSchema).min(1),
   })
   .strict();
@@ -123,7 +171,7 @@ export function loadScenarioFile(file: string, displayPath = file): Scenario {
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const [jsonPath, problem] = describeIssue(issue);
+    const [jsonPath, problem] = describeIssue(issue, raw);
     throw new ScenarioInvalidError(displayPath, jsonPath, problem);
   }
   const expectedName = path.basename(file, '.json');
@@ -159,23 +207,34 @@ export function loadScenarios(
   });
 }
 
-/** Checks only the content can answer: every expected scene exists. */
+/** Checks only the content can answer: every expected scene exists, also as an expected act's target. */
 export function checkScenarioAgainstContent(
   loaded: LoadedScenario,
   content: Content,
   displayPath: string,
 ): void {
-  loaded.scenario.turns.forEach((turn, i) => {
-    const scene = turn.expect?.scene;
+  const checkScene = (scene: string | undefined, jsonPath: string): void => {
     if (scene !== undefined && !content.scenesById.has(scene)) {
       const known = [...content.scenesById.keys()].join(', ');
-      throw new ScenarioInvalidError(
-        displayPath,
-        `$.turns[${i}].expect.scene`,
-        `unknown scene "${scene}" (known: ${known})`,
-      );
+      throw new ScenarioInvalidError(displayPath, jsonPath, `unknown scene "${scene}" (known: ${known})`);
     }
+  };
+  loaded.scenario.turns.forEach((turn, i) => {
+    checkScene(turn.expect?.scene, `$.turns[${i}].expect.scene`);
+    turn.expect?.actsInclude?.forEach((act, j) => {
+      if (act.type === 'SCENE_CHANGE') checkScene(act.to, `$.turns[${i}].expect.actsInclude[${j}].to`);
+    });
   });
+}
+
+/**
+ * A scenario that pins down the local model's injected faults (invalid output, errors, latency): its
+ * expectations (retried, fallback, timeout) are about that injection, so a sampled run against a real
+ * model skips it.
+ */
+export function injectsLocalFaults(scenario: Scenario): boolean {
+  const { model } = scenario;
+  return model.invalidRate > 0 || model.errorRate > 0 || model.latencyMedianMs > 0;
 }
 
 /** "line 3 column 5" for JSON.parse's "at position 42", so the message points into the file. */
@@ -189,13 +248,13 @@ function describeJsonError(text: string, error: Error): string {
   return `not valid JSON at line ${line} column ${column}: ${reason.replace(/ in JSON at position \d+.*$/, '')}`;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): [jsonPath: string, problem: string] {
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): [jsonPath: string, problem: string] {
   const at = jsonPathOf(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const isExpectation = issue.path[issue.path.length - 1] === 'expect';
     const what = isExpectation ? 'expectation' : 'field';
-    const known = isExpectation ? EXPECTATION_NAMES : knownFieldsAt(issue.path);
+    const known = isExpectation ? EXPECTATION_NAMES : knownFieldsAt(issue.path, raw);
     return [`${at}.${key}`, `unknown ${what} "${key}" (known: ${known.join(', ')})`];
   }
   if (issue.code === 'invalid_type') {
@@ -207,9 +266,17 @@ function describeIssue(issue: z.core.$ZodIssue): [jsonPath: string, problem: str
   return [at, issue.message];
 }
 
-function knownFieldsAt(issuePath: ReadonlyArray<PropertyKey>): string[] {
+function knownFieldsAt(issuePath: ReadonlyArray<PropertyKey>, raw: unknown): string[] {
   const last = issuePath[issuePath.length - 1];
   if (issuePath.length === 0) return Object.keys(ScenarioSchema.shape);
   if (last === 'model') return Object.keys(ScenarioModelSchema.shape);
+  if (issuePath[issuePath.length - 2] === 'actsInclude') {
+    const act = issuePath.reduce<unknown>(
+      (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
+      raw,
+    ) as { type?: unknown };
+    const option = ActPatternSchema.options.find((candidate) => candidate.shape.type.value === act?.type);
+    return option ? Object.keys(option.shape) : ['type'];
+  }
   return Object.keys(ScenarioTurnSchema.shape);
 }

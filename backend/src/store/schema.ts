@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
  * A bigint column: SQLite hands back a number, pg hands back a string (its int8 parser keeps precision),
@@ -244,6 +244,21 @@ export interface GoldenRunsTable {
   harness_version: string;
   /** ISO 8601, the run's start (the same on every row of one run). */
   started_at: string;
+  /** Which model answered (migration 011): 'local' for a regression run, 'openai' for a real model. */
+  provider: Generated<string>;
+  model_name: Generated<string>;
+  legacy_provider: Generated<string>;
+  legacy_model_name: Generated<string>;
+  /** Samples per scenario the run asked for (1 for record / verify / test on the local model). */
+  samples_requested: Generated<number>;
+  /** 1 when the run was stopped early (--max-tokens-total): its figures cover fewer samples. */
+  partial: Generated<0 | 1>;
+  /** Samples this scenario got, how many passed, and the pass rate it needed (sampled runs). */
+  samples: Generated<number>;
+  passes: number | null;
+  pass_rate_threshold: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
 }
 
 /** The stored data-retention policy, one row (id = 1); null: nothing stored (migration 007). */

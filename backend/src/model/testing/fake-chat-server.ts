@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Content } from '../../content/content-types.js';
+import { deriveSeed, seededRandom } from '../../shared/seeded-random.js';
+import { createLocalProvider } from '../local/local-provider.js';
+import type { ChatMessage } from '../model-provider.js';
 
 /** The request body a client sends to `POST /v1/chat/completions`, as received. */
 export interface ChatCompletionRequestBody {
@@ -68,6 +72,7 @@ const defaultHandler: FakeChatHandler = () => ({ content: DEFAULT_FAKE_CONTENT }
  */
 export async function startFakeChatServer(
   handler: FakeChatHandler = defaultHandler,
+  options: { port?: number } = {},
 ): Promise<FakeChatServer> {
   let currentHandler = handler;
   const requests: ChatCompletionRequestBody[] = [];
@@ -123,7 +128,7 @@ export async function startFakeChatServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
@@ -189,4 +194,88 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What a scripted endpoint answers: fractions of calls answered correctly, invalidly and slowly. */
+export interface ChatScript {
+  /** The content the correct answers are narrated from (the local narrator's answer to the same prompt). */
+  content: Content;
+  /** Fractions of calls; they must add up to 1. */
+  correct: number;
+  invalid: number;
+  /** Answered correctly, after `slowDelayMs`. */
+  slow: number;
+  slowDelayMs: number;
+  /** Seeds the draws (default 0): the same script answers the same prompt the same way every run. */
+  seed?: number;
+  /** Usage reported per answer (default {@link DEFAULT_PROMPT_TOKENS} / {@link DEFAULT_COMPLETION_TOKENS}). */
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** A scripted handler, with how many calls it answered each way so far. */
+export interface ScriptedChatHandler extends FakeChatHandler {
+  readonly answered: { correct: number; invalid: number; slow: number };
+}
+
+/** What an invalid answer says: neither AWF JSON nor a legacy answer (no Location line, no choices). */
+export const INVALID_FAKE_CONTENT = 'The narrator shrugs and says nothing you could parse.';
+
+/**
+ * A handler that plays a model of known quality: each call draws (seeded by the script's seed, the
+ * request's seed and its last message, so concurrency does not change the draws) whether it answers
+ * correctly (what the local narrator answers to that AWF bundle or legacy prompt), invalidly
+ * ({@link INVALID_FAKE_CONTENT}) or correctly but slowly.
+ */
+export function scriptedChatHandler(script: ChatScript): ScriptedChatHandler {
+  const total = script.correct + script.invalid + script.slow;
+  if (Math.abs(total - 1) > 1e-9 || [script.correct, script.invalid, script.slow].some((f) => f < 0)) {
+    throw new Error(`a chat script's fractions must be at least 0 and add up to 1, not ${total}`);
+  }
+  const narrator = createLocalProvider({
+    content: script.content,
+    invalidRate: 0,
+    errorRate: 0,
+    latencyMedianMs: 0,
+    timeoutMs: 60_000,
+  });
+  const answered = { correct: 0, invalid: 0, slow: 0 };
+  let unseeded = 0;
+  const tokens = {
+    promptTokens: script.promptTokens ?? DEFAULT_PROMPT_TOKENS,
+    completionTokens: script.completionTokens ?? DEFAULT_COMPLETION_TOKENS,
+  };
+
+  const narrate = async (body: ChatCompletionRequestBody): Promise<string> => {
+    const messages = body.messages.map((message) => ({
+      role: message.role as ChatMessage['role'],
+      content: message.content,
+    }));
+    const request = { messages, seed: body.seed ?? 0, jsonMode: false };
+    try {
+      return (await narrator.complete({ ...request, kind: 'awf' })).text;
+    } catch {
+      // No AWF bundle in the messages: a legacy prompt.
+      return (await narrator.complete({ ...request, kind: 'legacy' })).text;
+    }
+  };
+
+  const handler = async (body: ChatCompletionRequestBody): Promise<FakeReply> => {
+    const last = body.messages[body.messages.length - 1]?.content ?? '';
+    const draw = seededRandom(
+      deriveSeed(script.seed ?? 0, body.seed ?? `unseeded-${unseeded++}`, last),
+    ).next();
+    if (draw < script.invalid) {
+      answered.invalid++;
+      return { content: INVALID_FAKE_CONTENT, ...tokens };
+    }
+    const content = await narrate(body);
+    if (draw < script.invalid + script.slow) {
+      answered.slow++;
+      return { content, delayMs: script.slowDelayMs, ...tokens };
+    }
+    answered.correct++;
+    return { content, ...tokens };
+  };
+  return Object.assign(handler, { answered });
 }

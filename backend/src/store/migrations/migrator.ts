@@ -15,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['008-ofrep-evaluations', () => import('./008-ofrep-evaluations.js')],
   ['009-audit-integrity', () => import('./009-audit-integrity.js')],
   ['010-retention-policy', () => import('./010-retention-policy.js')],
+  ['011-golden-run-provider', () => import('./011-golden-run-provider.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
