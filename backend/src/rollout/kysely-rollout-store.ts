@@ -12,7 +12,7 @@ export function createKyselyRolloutStore(): RolloutStore {
 
   const bumpVersion = async (
     ex: Executor,
-    set: { global_enabled?: 0 | 1; percent_hundredths?: number },
+    set: { global_enabled?: 0 | 1; percent_hundredths?: number; shadow_hundredths?: number },
     by: string,
     at: string,
   ): Promise<number> => {
@@ -39,6 +39,7 @@ export function createKyselyRolloutStore(): RolloutStore {
       return {
         globalEnabled: config.global_enabled === null ? null : config.global_enabled === 1,
         percent: config.percent_hundredths === null ? null : hundredthsToPercent(config.percent_hundredths),
+        shadowPercent: hundredthsToPercent(config.shadow_hundredths),
         version: Number(config.version),
         updatedAt: config.updated_at,
         updatedBy: config.updated_by,
@@ -61,6 +62,7 @@ export function createKyselyRolloutStore(): RolloutStore {
         {
           ...(change.globalEnabled !== undefined ? { global_enabled: change.globalEnabled ? 1 : 0 } : {}),
           ...(change.percentHundredths !== undefined ? { percent_hundredths: change.percentHundredths } : {}),
+          ...(change.shadowHundredths !== undefined ? { shadow_hundredths: change.shadowHundredths } : {}),
         },
         by,
         at,

@@ -11,11 +11,14 @@ Usage:
   tsx backend/scripts/awf-rollout-set.ts --percent <0-100> [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on|off [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on --percent 5 [--actor <name>] [--json]
+  tsx backend/scripts/awf-rollout-set.ts --shadow <0-100> [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --status [--json]
 
   --percent N      share of players on AWF: 0–100, at most two decimals (0.01 % steps)
   --global on|off  the stored global flag; AWF_BUNDLE_ON, when set in a process's environment,
                    overrides it for that process (the seed's rollback: export AWF_BUNDLE_ON=false)
+  --shadow N       shadow rate: the share of legacy-routed turns (0–100, at most two decimals) on
+                   which AWF also runs after the answer was sent, never shown (entry rollout.shadow.set)
   --status         the effective values with their sources (env / store / default), warnings, overrides
   --actor NAME     who you are: must be the actor of AWF_ADMIN_TOKEN
   --json           print JSON instead of text
@@ -33,6 +36,7 @@ const schema = z
     percent: flagValue(parsePercent).optional(),
     global: z.enum(['on', 'off'], { error: 'takes on or off' }).optional(),
     status: z.boolean().optional(),
+    shadow: flagValue(parsePercent).optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
   })
@@ -40,8 +44,10 @@ const schema = z
     const changes = args.percent !== undefined || args.global !== undefined;
     if (args.status && changes)
       ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
-    if (!args.status && !changes)
-      ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global or --status' });
+    if (args.shadow !== undefined && (args.status || changes))
+      ctx.addIssue({ code: 'custom', message: '--shadow is a change of its own: give it without --percent, --global or --status' });
+    if (!args.status && !changes && args.shadow === undefined)
+      ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global, --shadow or --status' });
   });
 
 /** `tsx backend/scripts/awf-rollout-set.ts` (the script is a thin entry point over this). */
@@ -52,6 +58,7 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
     percent: { type: 'string' },
     global: { type: 'string' },
     status: { type: 'boolean' },
+    shadow: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -64,6 +71,15 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
       return 0;
     }
     const principal = await caller.authenticate('rollout.write', args.actor);
+    if (args.shadow !== undefined) {
+      const shadow = await rollout.setShadow(principal, args.shadow);
+      cli.out(
+        args.json
+          ? JSON.stringify(shadow, null, 2)
+          : `shadow rate ${shadow.previous} → ${shadow.new} % of legacy-routed turns (version ${shadow.version}, audit #${shadow.auditSeq})`,
+      );
+      return 0;
+    }
     // Both options are one change: one transaction, one rate-limit check, one audit entry.
     const change = await rollout.setRollout(principal, {
       globalEnabled: args.global === undefined ? undefined : args.global === 'on',

@@ -13,6 +13,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['006-slo-alert-resolution-reason', () => import('./006-slo-alert-resolution-reason.js')],
   ['007-player-feedback', () => import('./007-player-feedback.js')],
   ['008-ofrep-evaluations', () => import('./008-ofrep-evaluations.js')],
+  ['009-shadow-turns', () => import('./009-shadow-turns.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
