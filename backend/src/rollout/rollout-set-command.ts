@@ -45,9 +45,15 @@ const schema = z
     if (args.status && changes)
       ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
     if (args.shadow !== undefined && (args.status || changes))
-      ctx.addIssue({ code: 'custom', message: '--shadow is a change of its own: give it without --percent, --global or --status' });
+      ctx.addIssue({
+        code: 'custom',
+        message: '--shadow is a change of its own: give it without --percent, --global or --status',
+      });
     if (!args.status && !changes && args.shadow === undefined)
-      ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global, --shadow or --status' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'nothing to do: give --percent, --global, --shadow or --status',
+      });
   });
 
 /** `tsx backend/scripts/awf-rollout-set.ts` (the script is a thin entry point over this). */

@@ -336,7 +336,9 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const window = settings.evaluationWindow;
     const report = await status(window);
     const at = new Date(now()).toISOString();
-    const open = new Map([...report.alerts, ...(report.shadowAlerts ?? [])].map((alert) => [alert.slo, alert]));
+    const open = new Map(
+      [...report.alerts, ...(report.shadowAlerts ?? [])].map((alert) => [alert.slo, alert]),
+    );
     const events: SloAlertEvent[] = [];
     for (const result of [...report.slos, ...(report.shadowSlos ?? [])]) {
       const openAlert = open.get(result.slo);

@@ -131,7 +131,7 @@ const SHADOW_ACTIONS: Record<SloName, readonly string[]> = {
     'No player is affected: shadow runs start after the legacy answer was sent',
     'Hold the rollout percentage until shadow latency is within threshold (do not raise it)',
     'Check the AWF model provider health and latency (AWF_MODEL_*)',
-    'Review bundle size and token counts (slo-status shows the shadow runs\' bundle bytes and tokens)',
+    "Review bundle size and token counts (slo-status shows the shadow runs' bundle bytes and tokens)",
     'Lower the shadow rate if the AWF provider is overloaded (tsx backend/scripts/awf-rollout-set.ts --shadow <lower> --actor <you>)',
   ],
   invalid_retry_rate: [

@@ -3,10 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
 import type { Pipeline } from '../game/game-types.js';
 import { LEGACY_FAILURE_REASONS } from '../turns/legacy/legacy-turn.js';
-import {
-  SHADOW_DROP_REASONS,
-  type ShadowObserver,
-} from '../turns/shadow/shadow-runner.js';
+import { SHADOW_DROP_REASONS, type ShadowObserver } from '../turns/shadow/shadow-runner.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import type { SloReport } from './awf-slos.js';
 import {

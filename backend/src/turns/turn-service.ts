@@ -241,7 +241,9 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         result: final,
         createdAt: now,
       });
-      notify((observer) => observer.onTurn({ result: final, decision, session: updated, input, before: session }));
+      notify((observer) =>
+        observer.onTurn({ result: final, decision, session: updated, input, before: session }),
+      );
       return final;
     },
 

@@ -68,13 +68,13 @@ async function allowPipelines(db: Kysely<unknown>, pipelines: readonly string[])
   }
   // SQLite cannot alter a CHECK: rebuild the table with every column it has now (its documented
   // procedure); no other table references slo_minutes.
-  const columns = (await sql<{ name: string }>`select name from pragma_table_info('slo_minutes')`.execute(db)).rows.map(
-    (row) => row.name,
-  );
+  const columns = (
+    await sql<{ name: string }>`select name from pragma_table_info('slo_minutes')`.execute(db)
+  ).rows.map((row) => row.name);
   const created = (
-    await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'slo_minutes'`.execute(
-      db,
-    )
+    await sql<{
+      sql: string;
+    }>`select sql from sqlite_master where type = 'table' and name = 'slo_minutes'`.execute(db)
   ).rows[0]?.sql;
   if (!created) throw new Error('slo_minutes is missing');
   const rebuilt = created

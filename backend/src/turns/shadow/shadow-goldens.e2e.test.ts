@@ -16,9 +16,13 @@ const CONTENT_DIR = path.resolve(import.meta.dirname, '../../../content');
 function legacyGoldens() {
   const onDisk = listGoldenFiles(GOLDENS_DIR);
   return loadScenarios(GOLDENS_DIR, []).flatMap(({ scenario }) => {
-    const hasLegacyVariant = onDisk.some((golden) => golden.scenario === scenario.name && golden.variant === 'legacy');
+    const hasLegacyVariant = onDisk.some(
+      (golden) => golden.scenario === scenario.name && golden.variant === 'legacy',
+    );
     if (scenario.pipeline !== 'legacy' && !hasLegacyVariant) return [];
-    return [{ scenario, file: path.join(GOLDENS_DIR, goldenFileName(scenario.name, 'legacy', scenario.pipeline)) }];
+    return [
+      { scenario, file: path.join(GOLDENS_DIR, goldenFileName(scenario.name, 'legacy', scenario.pipeline)) },
+    ];
   });
 }
 

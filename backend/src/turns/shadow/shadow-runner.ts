@@ -29,7 +29,12 @@ export interface ShadowRun {
 /** Why a sampled turn's shadow run did not run. */
 export type ShadowDropReason = 'queue_full' | 'rate_cap' | 'shutdown' | 'error';
 
-export const SHADOW_DROP_REASONS: readonly ShadowDropReason[] = ['queue_full', 'rate_cap', 'shutdown', 'error'];
+export const SHADOW_DROP_REASONS: readonly ShadowDropReason[] = [
+  'queue_full',
+  'rate_cap',
+  'shutdown',
+  'error',
+];
 
 /** Who counts shadow runs (the SLO aggregates, the Prometheus metrics). Must not throw; a throw is reported. */
 export interface ShadowObserver {
@@ -188,19 +193,24 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   };
 
   const admit = (job: ShadowJob): void => {
-    if (closed) return drop('shutdown', job);
+    if (closed) {
+      drop('shutdown', job);
+      return;
+    }
     const minute = Math.floor(now() / MINUTE_MS);
     if (minute !== capMinute) {
       capMinute = minute;
       admittedThisMinute = 0;
     }
     if (running.size >= settings.concurrency && queue.length >= settings.queueSize) {
-      return drop('queue_full', job);
+      drop('queue_full', job);
+    } else if (admittedThisMinute >= settings.maxPerMinute) {
+      drop('rate_cap', job);
+    } else {
+      admittedThisMinute += 1;
+      if (running.size < settings.concurrency) start(job);
+      else queue.push(job);
     }
-    if (admittedThisMinute >= settings.maxPerMinute) return drop('rate_cap', job);
-    admittedThisMinute += 1;
-    if (running.size < settings.concurrency) start(job);
-    else queue.push(job);
   };
 
   const idle = (): Promise<void> =>

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CreateServicesOptions, createServices, type Services } from '../../app/create-services.js';
 import { parseConfig } from '../../config/config.js';
 import { loadContent } from '../../content/content-loader.js';
 import { createModelProvider } from '../../model/create-provider.js';
 import type { ModelProvider } from '../../model/model-provider.js';
 import { seedActors } from '../../rollout/testing/control-plane.js';
-import type { SloAlertEvent } from '../../slos/awf-slos.js';
+import { mergeMinutes, type SloAlertEvent } from '../../slos/awf-slos.js';
+import { createKyselySloStore } from '../../slos/kysely-slo-store.js';
+import { formatSloReport, sloStatusVerdict } from '../../slos/slo-status-command.js';
+import { TurnAggregator } from '../../slos/turn-aggregates.js';
 import { type TestDatabase, testDatabaseTargets } from '../../store/testing/test-databases.js';
 
 /** Services wired as the process wires them, over a fresh test database of the target. */
@@ -46,7 +49,9 @@ async function playMany(services: Services, sessions: number, turnsEach: number,
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The central 99 % range of Binomial(n, p): the 0.5 % and 99.5 % quantiles, from the exact CDF. */
@@ -100,7 +105,9 @@ for (const target of testDatabaseTargets()) {
         await assert.rejects(services.rollout.setShadow(actors.principals.operator, 100.001), {
           code: 'ROLLOUT_INVALID_PERCENT',
         });
-        await assert.rejects(services.rollout.setShadow(actors.principals.viewer, 5), { code: 'AUTH_FORBIDDEN' });
+        await assert.rejects(services.rollout.setShadow(actors.principals.viewer, 5), {
+          code: 'AUTH_FORBIDDEN',
+        });
         assert.equal((await services.rollout.status()).effective.shadowPercent, 12.5);
       } finally {
         await services.close();
@@ -164,12 +171,90 @@ for (const target of testDatabaseTargets()) {
         const fired = await services.audit.query({ action: 'slo.alert.fired', order: 'asc' });
         assert.equal(fired.filter((entry) => entry.entity === 'slo:shadow_invalid_retry_rate').length, 1);
 
+        // slo-status shows the shadow SLOs beside AWF and legacy; they do not fail the gate.
+        const text = formatSloReport(report);
+        assert.match(
+          text,
+          /^ {2}1000 runs: valid first time \d+, after retry \d+, would have fallen back \d+/m,
+        );
+        assert.match(
+          text,
+          /^ {4}shadow invalid retry rate +\d+\.\d+ % +5\.00 % +warning +1000 shadow runs$/m,
+        );
+        assert.match(text, /agreement with the served answer \(\d+ compared\): same scene [\d.]+ %/);
+        assert.match(text, /spend: \d+ tokens in, \d+ out on the AWF provider/);
+        assert.equal(sloStatusVerdict(report).status, 'ok');
+        const scrape = (await services.metrics.scrape()).body;
+        assert.match(scrape, /^awf_turns_total\{pipeline="awf_shadow"\} 1000$/m);
+        assert.match(scrape, /^awf_turns_total\{pipeline="awf"\} 0$/m);
+
         const added = median(on) - median(off);
         t.diagnostic(
           `median turn latency: shadow off ${median(off).toFixed(2)} ms, on ${median(on).toFixed(2)} ms, difference ${added.toFixed(2)} ms (reported, not asserted)`,
         );
       } finally {
         await services.close();
+        await database.close();
+      }
+    });
+
+    it('shadow minutes merge exactly: two flushes and two instances add every count and the sketch', async () => {
+      const database = await target.open();
+      try {
+        const store = createKyselySloStore(database);
+        const at = 29_000_000 * 60_000;
+        const sample = (retried: boolean, same: boolean) => ({
+          pipeline: 'awf' as const,
+          latencyMs: 1200,
+          retried,
+          fallback: false,
+          validAfterRetry: retried,
+          tokens: { in: 300, out: 40 },
+          bundleBytes: 2500,
+          agreement: {
+            sameScene: same,
+            sameSceneChange: true,
+            sameActs: same,
+            choiceShared: 2,
+            choiceUnion: 5,
+          },
+        });
+        for (const [instance, retried] of [
+          ['web-1', true],
+          ['web-1', false],
+          ['web-2', false],
+        ] as const) {
+          const aggregator = new TurnAggregator();
+          aggregator.recordShadow(sample(retried, !retried), at);
+          aggregator.recordShadowDrop('queue_full', at);
+          await store.mergeMinutes(instance, aggregator.drain(), new Date(at).toISOString());
+        }
+        const rows = await store.listMinutes(29_000_000, 29_000_000);
+        assert.deepEqual(
+          rows.map((row) => [row.instanceId, row.pipeline, row.turns]),
+          [
+            ['web-1', 'awf_shadow', 2],
+            ['web-2', 'awf_shadow', 1],
+          ],
+        );
+        const { shadow, awf, legacy } = mergeMinutes(rows);
+        assert.equal(awf.turns + legacy.turns, 0);
+        assert.deepEqual([shadow.turns, shadow.retries], [3, 1]);
+        assert.deepEqual(shadow.shadow, {
+          validAfterRetry: 1,
+          compared: 3,
+          sameScene: 2,
+          sameSceneChange: 3,
+          sameActs: 2,
+          choiceShared: 6,
+          choiceUnion: 15,
+          tokensIn: 900,
+          tokensOut: 120,
+          bundleBytes: 7500,
+          dropReasons: { queue_full: 3 },
+        });
+        assert.equal(shadow.latency.count, 3);
+      } finally {
         await database.close();
       }
     });
@@ -194,9 +279,13 @@ for (const target of testDatabaseTargets()) {
         assert.ok(stats.dropped.queue_full > 0, `queue_full drops: ${stats.dropped.queue_full}`);
         assert.ok(stats.queued <= 2 && stats.running <= 1);
         for (const latency of latencies) assert.ok(latency < 2000, `a turn took ${latency} ms`);
-        t.diagnostic(`median turn latency ${median(latencies).toFixed(2)} ms; queue_full drops ${stats.dropped.queue_full}`);
+        t.diagnostic(
+          `median turn latency ${median(latencies).toFixed(2)} ms; queue_full drops ${stats.dropped.queue_full}`,
+        );
         const scrape = (await services.metrics.scrape()).body;
-        const dropped = /awf_shadow_dropped_total\{pipeline="awf_shadow",reason="queue_full"\} (\d+)/.exec(scrape);
+        const dropped = /awf_shadow_dropped_total\{pipeline="awf_shadow",reason="queue_full"\} (\d+)/.exec(
+          scrape,
+        );
         assert.equal(Number(dropped?.[1]), stats.dropped.queue_full);
 
         // The graceful stop (main.ts gives up after 4.5 s) is not held up by the 2 s model.
