@@ -6,6 +6,7 @@ import { parseConfig } from '../../config/config.js';
 import { loadContent } from '../../content/content-loader.js';
 import { createModelProvider } from '../../model/create-provider.js';
 import type { ModelProvider } from '../../model/model-provider.js';
+import { formatRolloutStatus } from '../../rollout/rollout-report.js';
 import { seedActors } from '../../rollout/testing/control-plane.js';
 import { mergeMinutes, type SloAlertEvent } from '../../slos/awf-slos.js';
 import { createKyselySloStore } from '../../slos/kysely-slo-store.js';
@@ -100,6 +101,10 @@ for (const target of testDatabaseTargets()) {
           ['ops-1', 'rollout.shadow.set', 'rollout', { previous: 0, new: 12.5, version: change.version }],
         );
         assert.equal((await services.rollout.status()).effective.shadowPercent, 12.5);
+        assert.match(
+          formatRolloutStatus(await services.rollout.status()).join('\n'),
+          /^ {2}shadow +12\.50 % of legacy-routed turns also run AWF unseen/m,
+        );
         await services.rolloutState.refresh();
         assert.equal(services.rolloutState.current()?.shadowPercent, 12.5);
         await assert.rejects(services.rollout.setShadow(actors.principals.operator, 100.001), {
