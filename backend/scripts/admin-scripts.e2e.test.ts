@@ -335,10 +335,44 @@ for (const target of testDatabaseTargets()) {
         });
       });
 
+      it('--shadow 10 sets the stored shadow rate with one rollout.shadow.set entry', async () => {
+        const run = await runScript(
+          'awf-rollout-set',
+          ['--shadow', '10', '--actor', 'admin'],
+          as(tokens.admin),
+        );
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+          run.stdout,
+          /^shadow rate 0 → 10 % of legacy-routed turns \(version \d+, audit #\d+\)$/m,
+        );
+        const entries = await database.db
+          .selectFrom('audit_log')
+          .select(['actor', 'action', 'entity'])
+          .where('action', '=', 'rollout.shadow.set')
+          .execute();
+        assert.deepEqual(entries, [{ actor: 'admin', action: 'rollout.shadow.set', entity: 'rollout' }]);
+        const config = await database.db
+          .selectFrom('rollout_config')
+          .select('shadow_hundredths')
+          .executeTakeFirst();
+        assert.equal(config?.shadow_hundredths, 1000);
+      });
+
       it('rejects every bad input with exit 2, one line, and no change (auth.denied the only trace)', async () => {
         const set = (args: string[], token = tokens.admin) => ['awf-rollout-set', args, as(token)] as const;
         const cases: Parameters<typeof expectAllRejected>[0] = [
           ['--percent 150', ...set(['--percent', '150', '--actor', 'admin']), /from 0 to 100 .* got "150"/],
+          [
+            '--shadow 100.5',
+            ...set(['--shadow', '100.5', '--actor', 'admin']),
+            /from 0 to 100 .* got "100.5"/,
+          ],
+          [
+            '--shadow with --percent',
+            ...set(['--shadow', '5', '--percent', '5', '--actor', 'admin']),
+            /--shadow is a change of its own/,
+          ],
           [
             'a viewer',
             ...set(['--percent', '5'], tokens.viewer),

@@ -24,6 +24,7 @@ import type { TurnMetrics } from '../slos/turn-metrics.js';
 import { type Database, openDatabase } from '../store/database.js';
 import { createTurns } from '../turns/create-turns.js';
 import { processTurns } from '../turns/process-turns.js';
+import type { ShadowRunner } from '../turns/shadow/shadow-runner.js';
 import type { TurnObserver, TurnService } from '../turns/turn-service.js';
 
 /** Everything a process (server, script, golden runner) needs, wired once. */
@@ -36,6 +37,8 @@ export interface Services {
   /** The legacy pipeline's model provider (AWF_LEGACY_MODEL_*; the AWF one's settings by default). */
   legacyProvider: ModelProvider;
   turns: TurnService;
+  /** Shadow turns (issue 11): AWF on a sampled share of legacy-routed turns, after the answer, never shown. */
+  shadow: ShadowRunner | undefined;
   /** SLO aggregates, evaluation, alerts and history (slos/awf-slos.ts). */
   slos: SloService;
   /** This instance's Prometheus metrics (GET /metrics). */
@@ -135,6 +138,13 @@ export async function createServices(config: Config, options: CreateServicesOpti
     router: rollout.router,
     observers: [slos.observer, metrics.observer, ...(options.observers ?? [])],
     ...timing,
+    shadow: {
+      settings: config.shadow,
+      shadowPercent: () => rollout.state.current()?.shadowPercent ?? 0,
+      observers: [slos.shadowObserver, metrics.shadowObserver],
+      now: nowMs,
+      onError: (error) => console.warn(`shadow run failed (no player affected): ${(error as Error).message}`),
+    },
   });
   const feedback = createFeedback(config, {
     database,
@@ -157,6 +167,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     provider,
     legacyProvider,
     turns,
+    shadow: turns.shadow,
     slos,
     metrics,
     feedback,
@@ -171,6 +182,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);
+      // Before the SLO flush and the store: queued shadow runs are dropped, running ones get a bounded wait.
+      await turns.shadow?.close();
       await rollout.state.stop();
       await retention.close();
       await slos.close();

@@ -36,6 +36,11 @@ export interface Config {
     /** AWF_ROLLOUT_POLL_MS: how often a process re-reads the stored rollout state (≤ 500 ms). */
     pollIntervalMs: number;
   };
+  /**
+   * Shadow turns, per instance (issue 11): AWF_SHADOW_CONCURRENCY runs at once, AWF_SHADOW_QUEUE
+   * waiting, AWF_SHADOW_MAX_PER_MINUTE admitted per minute; beyond either bound a run is dropped.
+   */
+  shadow: { concurrency: number; queueSize: number; maxPerMinute: number };
   auth: {
     /**
      * AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S when either is set: the server stores them as the
@@ -146,6 +151,11 @@ export function parseConfig(env: Env): Config {
       legacyTurnEnabled: read.boolean('LEGACY_TURN_ENABLED', false),
       emergencyFallback: read.boolean('EMERGENCY_FALLBACK', false),
       pollIntervalMs: read.number('AWF_ROLLOUT_POLL_MS', 250, { min: 10, max: 500, integer: true }),
+    },
+    shadow: {
+      concurrency: read.number('AWF_SHADOW_CONCURRENCY', 2, { min: 1, max: 256, integer: true }),
+      queueSize: read.number('AWF_SHADOW_QUEUE', 100, { min: 0, max: 100_000, integer: true }),
+      maxPerMinute: read.number('AWF_SHADOW_MAX_PER_MINUTE', 600, { min: 0, max: 1_000_000, integer: true }),
     },
     auth: { changeRateSeed: readChangeRateSeed(read) },
     ofrep: {

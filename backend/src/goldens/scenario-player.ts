@@ -1,11 +1,12 @@
 import { parseConfig } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
-import type { GameState, Pipeline, TurnResult } from '../game/game-types.js';
+import type { GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { createEnvironmentRouter } from '../rollout/route-decision.js';
 import { openDatabase } from '../store/database.js';
 import { createTurns } from '../turns/create-turns.js';
+import type { ShadowObserver } from '../turns/shadow/shadow-runner.js';
 import type { Opening } from '../turns/turn-service.js';
 import type { Scenario } from './scenario.js';
 
@@ -29,6 +30,8 @@ export interface PlayedScenario {
   contentHash: string;
   awfVersion: string;
   modelProvider: string;
+  /** What the store kept at the end (after any shadow runs finished): the session and every turn record. */
+  stored: { session: Session; turns: TurnRecord[] };
 }
 
 /** A turn threw instead of answering; the scenario cannot be compared. */
@@ -64,6 +67,11 @@ export interface PlayOptions {
    * fault injection, one provider answering both pipelines.
    */
   modelEnv?: Readonly<Record<string, string>>;
+  /**
+   * Tests only: also run shadow turns (issue 11) at this rate on the same local model, unbounded, and
+   * wait for them before reading what the store kept; the proof that shadow changes nothing.
+   */
+  shadow?: { percent: number; observers: readonly ShadowObserver[] };
 }
 
 /** Wraps a pipeline's provider for one play (a sample's seed, its token budget). */
@@ -192,6 +200,15 @@ export async function openScenarioPlayer(
       },
       database,
       router,
+      ...(options.shadow
+        ? {
+            shadow: {
+              settings: { concurrency: 4, queueSize: 100_000, maxPerMinute: 1_000_000 },
+              shadowPercent: () => options.shadow?.percent ?? 0,
+              observers: options.shadow.observers,
+            },
+          }
+        : {}),
     });
     const opening = await turnService.startSession({
       userId: `golden-${scenario.name}`,
@@ -220,9 +237,12 @@ export async function openScenarioPlayer(
         state: session.state,
       });
     }
+    await turnService.shadow?.idle();
+    await turnService.shadow?.close();
     return {
       opening,
       turns,
+      stored: await turnService.getSession(opening.sessionId),
       contentHash: content.hash,
       awfVersion: content.contract.awfVersion,
       modelProvider: awfProvider.name,

@@ -24,6 +24,8 @@ function toState(
   return {
     globalEnabled: config.global_enabled === null ? null : config.global_enabled === 1,
     percent: config.percent_hundredths === null ? null : hundredthsToPercent(config.percent_hundredths),
+    // A SQLite store read synchronously before migration 012 has no such column: 0.
+    shadowPercent: hundredthsToPercent(config.shadow_hundredths ?? 0),
     version: Number(config.version),
     updatedAt: config.updated_at,
     updatedBy: config.updated_by,
@@ -63,7 +65,7 @@ export function createKyselyRolloutStore(): RolloutStore {
 
   const bumpVersion = async (
     ex: Executor,
-    set: { global_enabled?: 0 | 1; percent_hundredths?: number },
+    set: { global_enabled?: 0 | 1; percent_hundredths?: number; shadow_hundredths?: number },
     by: string,
     at: string,
   ): Promise<number> => {
@@ -96,6 +98,7 @@ export function createKyselyRolloutStore(): RolloutStore {
         {
           ...(change.globalEnabled !== undefined ? { global_enabled: change.globalEnabled ? 1 : 0 } : {}),
           ...(change.percentHundredths !== undefined ? { percent_hundredths: change.percentHundredths } : {}),
+          ...(change.shadowHundredths !== undefined ? { shadow_hundredths: change.shadowHundredths } : {}),
         },
         by,
         at,

@@ -67,6 +67,7 @@ export function formatRolloutStatus(status: RolloutStatus): string[] {
     `  legacy forced       ${onOff(effective.legacyTurnEnabled.value)}  (source: ${effective.legacyTurnEnabled.source})`,
     `  global flag         ${onOff(g.value)}  ${sourceText(g.source, 'AWF_BUNDLE_ON', g.env === null ? null : String(g.env), g.store === null ? null : onOff(g.store))}`,
     `  percent             ${p.value}  ${sourceText(p.source, 'AWF_PERCENT_ROLLOUT', p.env === null ? null : String(p.env), p.store === null ? null : String(p.store))}`,
+    `  shadow              ${effective.shadowPercent.toFixed(2)} % of legacy-routed turns also run AWF unseen  (source: store)`,
     `  version             ${effective.version}${effective.updatedBy ? `  (last change by ${effective.updatedBy} at ${effective.updatedAt})` : ''}`,
   ];
   for (const warning of effective.warnings) lines.push(`  warning: ${warning}`);

@@ -100,6 +100,32 @@ for (const target of testDatabaseTargets()) {
         await call('PUT', '/api/admin/rollout', 'operator', { globalEnabled: true, percent: 12.5 });
       });
 
+      it('PUT /api/admin/rollout/shadow sets the shadow rate with one rollout.shadow.set entry; GET shows it', async () => {
+        const response = await call('PUT', '/api/admin/rollout/shadow', 'operator', { percent: 10 });
+        assert.equal(response.statusCode, 200, response.body);
+        assert.equal(response.json().new, 10);
+        const [entry] = await services.audit.getRecentLogs(1);
+        assert.deepEqual([entry?.actor, entry?.action], ['ops-1', 'rollout.shadow.set']);
+        assert.equal((await call('GET', '/api/admin/rollout', 'viewer')).json().effective.shadowPercent, 10);
+        for (const [body, code] of [
+          [{ percent: 100.01 }, 'ROLLOUT_INVALID_PERCENT'],
+          [{ percent: 'ten' }, 'INVALID_INPUT'],
+        ] as const) {
+          const denied = await expectRejected(
+            () => call('PUT', '/api/admin/rollout/shadow', 'operator', body),
+            400,
+            code,
+          );
+          assert.deepEqual(denied, []);
+        }
+        const viewer = await expectRejected(
+          () => call('PUT', '/api/admin/rollout/shadow', 'viewer', { percent: 5 }),
+          403,
+          'AUTH_FORBIDDEN',
+        );
+        assert.equal(viewer.length, 1);
+      });
+
       it('GET /api/admin/rollout/distribution reads the stored turns', async () => {
         const response = await call('GET', '/api/admin/rollout/distribution?since=1h', 'viewer');
         assert.equal(response.statusCode, 200);

@@ -111,6 +111,23 @@ export async function rolloutRoutes(app: FastifyInstance, opts: RolloutRoutesOpt
     },
   );
 
+  // The shadow rate (issue 11): legacy-routed turns that also run AWF, unseen; one audit entry.
+  app.put<{ Body: { percent: number } }>(
+    '/api/admin/rollout/shadow',
+    {
+      onRequest: allow('rollout.write'),
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['percent'],
+          properties: { percent: { type: 'number' } },
+        },
+      },
+    },
+    async (request) => rollout.setShadow(principalOf(request), assertPercent(request.body.percent)),
+  );
+
   app.put<{ Body: { enabled: boolean } }>(
     '/api/admin/rollout/global-flag',
     {

@@ -121,6 +121,11 @@ export interface RolloutService {
    * (ROLLOUT_BLOCKED_BY_ALERT) unless `force` with a `reason`.
    */
   setRollout(by: Principal, input: RolloutSettingsInput): Promise<RolloutChange<RolloutSettings>>;
+  /**
+   * Sets the shadow rate (issue 11): the share (0–100, two decimals) of legacy-routed turns on which
+   * the AWF pipeline also runs after the answer was sent, never shown. One audit entry `rollout.shadow.set`.
+   */
+  setShadow(by: Principal, percent: number): Promise<RolloutChange<number>>;
   setOverride(by: Principal, input: OverrideInput): Promise<RolloutChange<OverrideValue | null>>;
   clearOverride(
     by: Principal,
@@ -395,6 +400,26 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     },
 
     setRollout,
+
+    async setShadow(by, percent) {
+      assertPercent(percent);
+      return change(by, async (trx, now) => {
+        const before = await store.readState(trx);
+        const version = await store.updateConfig(
+          trx,
+          { shadowHundredths: percentToHundredths(percent) },
+          by.actor,
+          now,
+        );
+        return {
+          previous: before.shadowPercent ?? 0,
+          new: percent,
+          version,
+          action: 'rollout.shadow.set',
+          entity: 'rollout',
+        };
+      });
+    },
 
     async setOverride(by, input) {
       assertSubject(input.kind, input.subjectId);

@@ -12,6 +12,7 @@ Usage:
   tsx backend/scripts/awf-rollout-set.ts --global on|off [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --global on --percent 5 [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --percent 50 --force --reason "why" [--actor <name>]
+  tsx backend/scripts/awf-rollout-set.ts --shadow <0-100> [--actor <name>] [--json]
   tsx backend/scripts/awf-rollout-set.ts --status [--json]
 
   --percent N      share of players on AWF: 0–100, at most two decimals (0.01 % steps)
@@ -19,6 +20,8 @@ Usage:
                    overrides it for that process (the seed's rollback: export AWF_BUNDLE_ON=false)
   --force          raise even though a critical SLO alert is open (needs --reason; audited as forced)
   --reason TEXT    with --force: why (at most 500 characters), kept in the audit entry
+  --shadow N       shadow rate: the share of legacy-routed turns (0–100, at most two decimals) on
+                   which AWF also runs after the answer was sent, never shown (entry rollout.shadow.set)
   --status         the effective values with their sources (env / store / default), warnings, overrides
   --actor NAME     who you are: must be the actor of AWF_ADMIN_TOKEN
   --json           print JSON instead of text
@@ -42,6 +45,7 @@ const schema = z
     status: z.boolean().optional(),
     force: z.boolean().optional(),
     reason: z.string().optional(),
+    shadow: flagValue(parsePercent).optional(),
     actor: z.string().min(1).optional(),
     json: z.boolean().optional(),
   })
@@ -49,8 +53,16 @@ const schema = z
     const changes = args.percent !== undefined || args.global !== undefined;
     if (args.status && changes)
       ctx.addIssue({ code: 'custom', message: '--status only reads: drop --percent / --global' });
-    if (!args.status && !changes)
-      ctx.addIssue({ code: 'custom', message: 'nothing to do: give --percent, --global or --status' });
+    if (args.shadow !== undefined && (args.status || changes))
+      ctx.addIssue({
+        code: 'custom',
+        message: '--shadow is a change of its own: give it without --percent, --global or --status',
+      });
+    if (!args.status && !changes && args.shadow === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'nothing to do: give --percent, --global, --shadow or --status',
+      });
     if (args.force && !args.reason?.trim())
       ctx.addIssue({ code: 'custom', path: ['force'], message: 'needs --reason "why"' });
     if (!args.force && args.reason !== undefined)
@@ -67,6 +79,7 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
     status: { type: 'boolean' },
     force: { type: 'boolean' },
     reason: { type: 'string' },
+    shadow: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -79,6 +92,24 @@ export const rolloutSetCommand: CliCommand<typeof schema, AdminDeps & { rollout:
       return 0;
     }
     const principal = await caller.authenticate('rollout.write', args.actor);
+    if (args.shadow !== undefined) {
+      const shadow = await rollout.setShadow(principal, args.shadow);
+      cli.out(
+        args.json
+          ? JSON.stringify(shadow, null, 2)
+          : `shadow rate ${shadow.previous} → ${shadow.new} % of legacy-routed turns (version ${shadow.version}, audit #${shadow.auditSeq})`,
+      );
+      return 0;
+    }
+    if (args.shadow !== undefined) {
+      const shadow = await rollout.setShadow(principal, args.shadow);
+      cli.out(
+        args.json
+          ? JSON.stringify(shadow, null, 2)
+          : `shadow rate ${shadow.previous} → ${shadow.new} % of legacy-routed turns (version ${shadow.version}, audit #${shadow.auditSeq})`,
+      );
+      return 0;
+    }
     // Both options are one change: one transaction, one rate-limit check, one audit entry.
     const change = await rollout.setRollout(principal, {
       globalEnabled: args.global === undefined ? undefined : args.global === 'on',

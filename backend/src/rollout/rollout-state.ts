@@ -25,6 +25,11 @@ export interface RolloutOverride {
 export interface StoredRolloutState {
   globalEnabled: boolean | null;
   percent: number | null;
+  /**
+   * The shadow rate (issue 11): the share of legacy-routed turns on which AWF also runs, unseen; 0 when
+   * none is stored. Optional so states written before it read as 0.
+   */
+  shadowPercent?: number;
   /** Bumped by every change to the config or the overrides. */
   version: number;
   updatedAt: string | null;
@@ -67,6 +72,8 @@ export interface EffectiveRollout {
   legacyTurnEnabled: { value: boolean; source: 'env' | 'default' };
   globalEnabled: SourcedValue<boolean>;
   percent: SourcedValue<number>;
+  /** The stored shadow rate (0 when none is stored); only the store sets it. */
+  shadowPercent: number;
   version: number;
   updatedAt: string | null;
   updatedBy: string | null;
@@ -117,6 +124,7 @@ export function resolveEffectiveRollout(
     legacyTurnEnabled: { value: env.legacyTurnEnabled, source: env.legacyTurnEnabled ? 'env' : 'default' },
     globalEnabled,
     percent,
+    shadowPercent: stored.shadowPercent ?? 0,
     version: stored.version,
     updatedAt: stored.updatedAt,
     updatedBy: stored.updatedBy,
@@ -151,6 +159,7 @@ export function buildRolloutSnapshot(state: StoredRolloutState, env: RolloutEnvi
   return {
     globalEnabled: effective.globalEnabled.value,
     percent: effective.percent.value,
+    shadowPercent: effective.shadowPercent,
     sessionOverride: (sessionId, now) => lookup(sessions, sessionId, now),
     userOverride: (userId, now) => lookup(users, userId, now),
   };

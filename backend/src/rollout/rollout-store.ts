@@ -14,7 +14,7 @@ export interface RolloutStore {
   /** Writes the given config columns and bumps the version; returns the new version. */
   updateConfig(
     ex: Executor,
-    change: { globalEnabled?: boolean; percentHundredths?: number },
+    change: { globalEnabled?: boolean; percentHundredths?: number; shadowHundredths?: number },
     by: string,
     at: string,
   ): Promise<number>;

@@ -33,6 +33,8 @@ export interface RolloutSnapshot {
   globalEnabled: boolean;
   /** 0–100 with up to two decimals. */
   percent: number;
+  /** The shadow rate, 0–100 with up to two decimals (issue 11); absent: 0. Read by the shadow runner. */
+  shadowPercent?: number;
   /** The unexpired override for a session or user at `now`, if any. */
   sessionOverride(sessionId: string, now: number): Pipeline | undefined;
   userOverride(userId: string, now: number): Pipeline | undefined;

@@ -98,7 +98,7 @@ export function alertLogLine(event: SloAlertEvent): string {
     const fired = formatSloValue(event.unit, event.alert.firedValue);
     const minSample = event.noData ? `${event.noData.minSample}` : 'the minimum sample of';
     const times = event.noData ? ` for ${event.noData.evaluations} evaluations in a row` : '';
-    return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} ${sampleNoun(event.unit)} in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
+    return `SLO alert resolved without data: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): fewer than ${minSample} ${sampleNoun(event.unit, event.slo)} in window ${event.window}${times} (${event.sample} now); not judged again until traffic returns`;
   }
   if (event.kind === 'resolved' && event.reason === 'rolled_back') {
     const fired = formatSloValue(event.unit, event.alert.firedValue);
@@ -109,14 +109,18 @@ export function alertLogLine(event: SloAlertEvent): string {
     return `SLO alert resolved by rollback: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): the rollout routes nobody to AWF (${change}); not judged again until AWF traffic returns`;
   }
   if (event.kind === 'resolved') {
-    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit)})`;
+    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)})`;
   }
   const actions = event.suggestedActions.map((action, i) => `${i + 1}) ${action}`).join('; ');
-  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} ${sampleNoun(event.unit)}). Suggested actions: ${actions}`;
+  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)}). Suggested actions: ${actions}`;
 }
 
-/** What an alert's sample counts: AWF turns for the SLOs; answered turns of each pipeline for the feedback guardrail. */
-export function sampleNoun(unit: AlertUnit): string {
+/**
+ * What an alert's sample counts: AWF turns for the SLOs; answered turns of each pipeline for the feedback
+ * guardrail; shadow runs for the shadow SLOs.
+ */
+export function sampleNoun(unit: AlertUnit, slo?: string): string {
+  if (slo?.startsWith('shadow_')) return 'shadow runs';
   return unit === 'pp' ? 'answered turns per pipeline' : 'AWF turns';
 }
 

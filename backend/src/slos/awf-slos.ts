@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-types.js';
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
+import type { ShadowObserver } from '../turns/shadow/shadow-runner.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import {
   type AlertDeliveryResult,
@@ -27,6 +28,7 @@ import {
   type AlertUnit,
   alertDefinition,
   FEEDBACK_GUARDRAIL,
+  SHADOW_SLO_DEFINITIONS,
   SLO_DEFINITIONS,
   type SloName,
   type SloSeverity,
@@ -42,7 +44,9 @@ import {
   failedTurnSample,
   MINUTE_MS,
   mergeFeedback,
+  mergeShadowCounts,
   minuteOf,
+  type ShadowSample,
   type TurnAggregate,
   TurnAggregator,
   type TurnSample,
@@ -123,6 +127,30 @@ export interface PipelineSummary {
   latencyMaxMs: number | null;
 }
 
+/**
+ * Shadow runs over a window (issue 11): AWF on legacy-routed turns, never shown. Counted like AWF
+ * turns (retries, would-be fallbacks by reason, latency), plus how they compare with the served answer
+ * and what they cost. Percentages are of `compared` runs (those with valid output); null without any.
+ */
+export interface ShadowSummary extends PipelineSummary {
+  validFirst: number;
+  validAfterRetry: number;
+  /** = fallbacks: the runs whose answer a player would not have got. */
+  wouldFallBack: number;
+  compared: number;
+  sameScenePct: number | null;
+  sameSceneChangePct: number | null;
+  sameActsPct: number | null;
+  /** Choice labels (normalised) in both answers over labels in either, pooled over compared runs. */
+  choiceOverlapPct: number | null;
+  /** Model tokens the shadow runs spent on the AWF provider. */
+  tokens: { in: number; out: number };
+  bundleBytesAvg: number | null;
+  /** Sampled turns whose shadow run was dropped (queue full, rate cap, shutdown, error). */
+  dropped: number;
+  dropReasons: Record<string, number>;
+}
+
 /** One SLO (or the feedback guardrail) judged over a window. */
 export interface SloResult {
   slo: AlertName;
@@ -168,6 +196,12 @@ export interface SloReport {
   legacy: PipelineSummary;
   /** The three SLOs, then the feedback guardrail when SLO_FEEDBACK_DOWN_DELTA is set. */
   slos: SloResult[];
+  /** Shadow runs: AWF on sampled legacy-routed turns, judged but never shown (issue 11); status() always fills these three. */
+  shadow?: ShadowSummary;
+  /** The three SLOs over shadow runs, severity warning; they never fail the slo-status gate. */
+  shadowSlos?: SloResult[];
+  /** Open shadow alerts (kept apart from `alerts`, which gate deploys). */
+  shadowAlerts?: OpenSloAlert[];
   /** Player ratings per answering pipeline and the AWF − legacy down-rate difference (DESIGN §9). */
   feedback: FeedbackSignal;
   /** No SLO violated (an SLO without enough data does not count as violated). */
@@ -185,6 +219,8 @@ export interface SloService {
   readonly observer: TurnObserver;
   /** Counts every stored rating (a replacement moves the count); wire it into the feedback service. */
   readonly feedbackObserver: FeedbackObserver;
+  /** Counts every shadow run and drop into the awf_shadow aggregates; wire it into the shadow runner. */
+  readonly shadowObserver: ShadowObserver;
   /** The hot path: in memory, no I/O. */
   recordTurn(sample: TurnSample, atMs?: number): void;
   /** A rating change into its minute's aggregate, in memory. */
@@ -267,7 +303,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
       readRolloutTraffic(),
       store.listLatestAlerts(),
     ]);
-    const { awf, legacy, instances } = mergeMinutes(rows);
+    const { awf, legacy, shadow, instances } = mergeMinutes(rows);
     const feedback = feedbackSignal(awf, legacy, thresholds.feedbackDownDeltaPp);
     const slos = [
       ...judgeSlos(awf, thresholds, settings.minSample),
@@ -284,8 +320,11 @@ export function createSloService(deps: SloServiceDeps): SloService {
       legacy: summarizePipeline(legacy),
       slos,
       feedback,
+      shadow: summarizeShadow(shadow),
+      shadowSlos: judgeShadowSlos(shadow, thresholds, settings.minSample),
       healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
-      alerts: open.map(withActions),
+      alerts: open.filter((alert) => !isShadowAlert(alert)).map(withActions),
+      shadowAlerts: open.filter(isShadowAlert).map(withActions),
       history: summarizeHistory(history),
       ...(rollout ? { rollout } : {}),
       rolledBack: latest.flatMap((alert) =>
@@ -343,10 +382,12 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const window = settings.evaluationWindow;
     const report = await status(window);
     const at = new Date(now()).toISOString();
-    const open = new Map(report.alerts.map((alert) => [alert.slo, alert]));
+    const open = new Map(
+      [...report.alerts, ...(report.shadowAlerts ?? [])].map((alert) => [alert.slo, alert]),
+    );
     const events: SloAlertEvent[] = [];
     const rollout = report.rollout;
-    for (const result of report.slos) {
+    for (const result of [...report.slos, ...(report.shadowSlos ?? [])]) {
       const openAlert = open.get(result.slo);
       if (rollout?.routesNobodyToAwf) {
         // The alert's traffic is gone: resolve at once instead of waiting for no_data, and fire
@@ -434,7 +475,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
     }
     const minute = minuteOf(now());
     await store.recordHistory(
-      report.slos.map(
+      [...report.slos, ...(report.shadowSlos ?? [])].map(
         (result): SloHistoryPoint => ({
           minute,
           slo: result.slo,
@@ -456,8 +497,15 @@ export function createSloService(deps: SloServiceDeps): SloService {
         );
       }
     }
-    const final =
-      events.length === 0 ? report : { ...report, alerts: (await store.listOpenAlerts()).map(withActions) };
+    let final = report;
+    if (events.length > 0) {
+      const openNow = await store.listOpenAlerts();
+      final = {
+        ...report,
+        alerts: openNow.filter((alert) => !isShadowAlert(alert)).map(withActions),
+        shadowAlerts: openNow.filter(isShadowAlert).map(withActions),
+      };
+    }
     latest = final;
     for (const event of events) await deliver(event);
     return final;
@@ -501,6 +549,25 @@ export function createSloService(deps: SloServiceDeps): SloService {
         if (previous) count(previous, -1);
         count(current, 1);
         aggregator.recordFeedback(sample, now());
+      },
+    },
+    shadowObserver: {
+      onShadowRun(run) {
+        const sample: ShadowSample = {
+          pipeline: 'awf',
+          latencyMs: run.latencyMs,
+          retried: run.retried,
+          fallback: run.outcome === 'would_fall_back',
+          fallbackReason: run.fallbackReason,
+          validAfterRetry: run.outcome === 'valid_after_retry',
+          tokens: run.tokens,
+          bundleBytes: run.bundleBytes,
+          ...(run.agreement ? { agreement: run.agreement } : {}),
+        };
+        aggregator.recordShadow(sample, now());
+      },
+      onShadowDropped(reason) {
+        aggregator.recordShadowDrop(reason, now());
       },
     },
     recordTurn,
@@ -586,6 +653,51 @@ export function judgeSlos(awf: TurnAggregate, thresholds: SloThresholds, minSamp
   });
 }
 
+/** The three SLOs over the shadow runs' aggregate: same values and thresholds, severity warning. */
+export function judgeShadowSlos(
+  shadow: TurnAggregate,
+  thresholds: SloThresholds,
+  minSample: number,
+): SloResult[] {
+  const judged = judgeSlos(shadow, thresholds, minSample);
+  return SHADOW_SLO_DEFINITIONS.map((definition, i) => {
+    const result = judged[i] as SloResult;
+    return {
+      ...result,
+      slo: definition.name,
+      title: definition.title,
+      severity: definition.severity,
+      state: result.state === 'critical' ? 'warning' : result.state,
+      suggestedActions: definition.suggestedActions,
+    };
+  });
+}
+
+/** Shadow outcomes, agreement and spend of the awf_shadow aggregate. */
+export function summarizeShadow(aggregate: TurnAggregate): ShadowSummary {
+  const { shadow } = aggregate;
+  const pct = (part: number, whole: number) => (whole === 0 ? null : (part / whole) * 100);
+  return {
+    ...summarizePipeline(aggregate),
+    validFirst: aggregate.turns - aggregate.fallbacks - shadow.validAfterRetry,
+    validAfterRetry: shadow.validAfterRetry,
+    wouldFallBack: aggregate.fallbacks,
+    compared: shadow.compared,
+    sameScenePct: pct(shadow.sameScene, shadow.compared),
+    sameSceneChangePct: pct(shadow.sameSceneChange, shadow.compared),
+    sameActsPct: pct(shadow.sameActs, shadow.compared),
+    choiceOverlapPct: pct(shadow.choiceShared, shadow.choiceUnion),
+    tokens: { in: shadow.tokensIn, out: shadow.tokensOut },
+    bundleBytesAvg: aggregate.turns === 0 ? null : shadow.bundleBytes / aggregate.turns,
+    dropped: Object.values(shadow.dropReasons).reduce((sum, count) => sum + count, 0),
+    dropReasons: { ...shadow.dropReasons },
+  };
+}
+
+function isShadowAlert(alert: SloAlert): boolean {
+  return alert.slo.startsWith('shadow_');
+}
+
 /** Counts, rates and latency quantiles of one pipeline's aggregate. */
 export function summarizePipeline(aggregate: TurnAggregate): PipelineSummary {
   const { turns } = aggregate;
@@ -607,13 +719,16 @@ export function summarizePipeline(aggregate: TurnAggregate): PipelineSummary {
 export function mergeMinutes(rows: readonly StoredMinute[]): {
   awf: TurnAggregate;
   legacy: TurnAggregate;
+  /** Shadow runs (pipeline awf_shadow): never mixed into the AWF or legacy figures. */
+  shadow: TurnAggregate;
   instances: string[];
 } {
   const awf = emptyAggregate();
   const legacy = emptyAggregate();
+  const shadow = emptyAggregate();
   const instances = new Set<string>();
   for (const row of rows) {
-    const into = row.pipeline === 'awf' ? awf : legacy;
+    const into = row.pipeline === 'awf' ? awf : row.pipeline === 'awf_shadow' ? shadow : legacy;
     instances.add(row.instanceId);
     into.turns += row.turns;
     into.retries += row.retries;
@@ -624,8 +739,9 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
     }
     into.latency.mergeEncoded(row.latencySketch);
     mergeFeedback(into.feedback, row.feedback);
+    if (row.shadow) mergeShadowCounts(into.shadow, row.shadow);
   }
-  return { awf, legacy, instances: [...instances].sort() };
+  return { awf, legacy, shadow, instances: [...instances].sort() };
 }
 
 /** The open alerts of critical severity in `store` (the fallback-rate SLO's, per the seed). */

@@ -10,6 +10,7 @@ import {
   emptyAggregate,
   type FeedbackCounts,
   mergeAggregate,
+  type ShadowCounts,
   type TurnAggregate,
 } from './turn-aggregates.js';
 
@@ -234,6 +235,17 @@ function toMinuteColumns(aggregate: TurnAggregate) {
     feedback_up: aggregate.feedback.up,
     feedback_down: aggregate.feedback.down,
     feedback_down_reasons: JSON.stringify(aggregate.feedback.downReasons),
+    shadow_valid_after_retry: aggregate.shadow.validAfterRetry,
+    shadow_compared: aggregate.shadow.compared,
+    shadow_same_scene: aggregate.shadow.sameScene,
+    shadow_same_scene_change: aggregate.shadow.sameSceneChange,
+    shadow_same_acts: aggregate.shadow.sameActs,
+    shadow_choice_shared: aggregate.shadow.choiceShared,
+    shadow_choice_union: aggregate.shadow.choiceUnion,
+    shadow_tokens_in: aggregate.shadow.tokensIn,
+    shadow_tokens_out: aggregate.shadow.tokensOut,
+    shadow_bundle_bytes: aggregate.shadow.bundleBytes,
+    shadow_drop_reasons: JSON.stringify(aggregate.shadow.dropReasons),
   };
 }
 
@@ -246,6 +258,7 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     failures: row.failures,
     latency: LatencySketch.decode(row.latency_sketch),
     feedback: toFeedbackCounts(row),
+    shadow: toShadowCounts(row),
   };
 }
 
@@ -261,6 +274,23 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     failures: row.failures,
     latencySketch: row.latency_sketch,
     feedback: toFeedbackCounts(row),
+    shadow: toShadowCounts(row),
+  };
+}
+
+function toShadowCounts(row: Selectable<SloMinutesTable>): ShadowCounts {
+  return {
+    validAfterRetry: row.shadow_valid_after_retry,
+    compared: row.shadow_compared,
+    sameScene: row.shadow_same_scene,
+    sameSceneChange: row.shadow_same_scene_change,
+    sameActs: row.shadow_same_acts,
+    choiceShared: row.shadow_choice_shared,
+    choiceUnion: row.shadow_choice_union,
+    tokensIn: row.shadow_tokens_in,
+    tokensOut: row.shadow_tokens_out,
+    bundleBytes: row.shadow_bundle_bytes,
+    dropReasons: JSON.parse(row.shadow_drop_reasons) as Record<string, number>,
   };
 }
 

@@ -9,8 +9,11 @@ export type SloName = 'turn_latency_p95' | 'invalid_retry_rate' | 'fallback_rate
 /** Judged and alerted like an SLO, but not one of the seed's three (no Prometheus burn-rate rules). */
 export type GuardrailName = 'feedback_down_delta';
 
+/** The three SLOs judged over shadow runs (issue 11): always warnings, since no player saw them. */
+export type ShadowSloName = `shadow_${SloName}`;
+
 /** What an alert, a history point or a judged result may be about. */
-export type AlertName = SloName | GuardrailName;
+export type AlertName = SloName | GuardrailName | ShadowSloName;
 
 /** ms for latency, % for rates, pp (percentage points) for a difference of two rates. */
 export type AlertUnit = 'ms' | '%' | 'pp';
@@ -122,6 +125,55 @@ export const FEEDBACK_GUARDRAIL: AlertDefinition = {
   ],
 };
 
+/** What to do about a shadow SLO: nobody is affected, so the actions are about the next rollout step. */
+const SHADOW_ACTIONS: Record<SloName, readonly string[]> = {
+  turn_latency_p95: [
+    'No player is affected: shadow runs start after the legacy answer was sent',
+    'Hold the rollout percentage until shadow latency is within threshold (do not raise it)',
+    'Check the AWF model provider health and latency (AWF_MODEL_*)',
+    "Review bundle size and token counts (slo-status shows the shadow runs' bundle bytes and tokens)",
+    'Lower the shadow rate if the AWF provider is overloaded (tsx backend/scripts/awf-rollout-set.ts --shadow <lower> --actor <you>)',
+  ],
+  invalid_retry_rate: [
+    'No player is affected: shadow answers are never shown',
+    'Hold the rollout percentage until the shadow retry rate is within threshold (do not raise it)',
+    'Review validator rules and check model output quality',
+    'Adjust model temperature (AWF_MODEL_TEMPERATURE)',
+    'Review input bundle structure',
+  ],
+  fallback_rate: [
+    'No player is affected: shadow answers are never shown',
+    'Do not raise the rollout: at this rate AWF players would get legacy answers',
+    'Investigate consecutive validation failures and check model provider health',
+    'Run the golden tests against the current content (npm run awf:golden:test)',
+    'Review SLO thresholds',
+  ],
+};
+
+/**
+ * The SLOs judged over shadow runs (pipeline awf_shadow): the same values and thresholds as the AWF
+ * SLOs, severity warning (nobody is affected), and their own suggested actions.
+ */
+export const SHADOW_SLO_DEFINITIONS: readonly (AlertDefinition & {
+  name: ShadowSloName;
+  slo: SloName;
+  unit: 'ms' | '%';
+  threshold(thresholds: SloThresholds): number;
+})[] = SLO_DEFINITIONS.map((definition) => ({
+  name: `shadow_${definition.name}` as const,
+  slo: definition.name,
+  title: `shadow ${definition.title}`,
+  severity: 'warning' as const,
+  unit: definition.unit,
+  thresholdEnv: definition.thresholdEnv,
+  threshold: definition.threshold,
+  suggestedActions: SHADOW_ACTIONS[definition.name],
+}));
+
+export function isShadowSloName(value: string): value is ShadowSloName {
+  return SHADOW_SLO_DEFINITIONS.some((definition) => definition.name === value);
+}
+
 export const SLO_NAMES: readonly SloName[] = SLO_DEFINITIONS.map((definition) => definition.name);
 
 export function sloDefinition(name: SloName): SloDefinition {
@@ -132,7 +184,9 @@ export function sloDefinition(name: SloName): SloDefinition {
 
 /** An SLO's or the guardrail's definition. */
 export function alertDefinition(name: AlertName): AlertDefinition {
-  return name === 'feedback_down_delta' ? FEEDBACK_GUARDRAIL : sloDefinition(name);
+  if (name === 'feedback_down_delta') return FEEDBACK_GUARDRAIL;
+  const shadow = SHADOW_SLO_DEFINITIONS.find((definition) => definition.name === name);
+  return shadow ?? sloDefinition(name as SloName);
 }
 
 export function isSloName(value: string): value is SloName {

@@ -29,7 +29,9 @@ export const SLO_STATUS_USAGE = `Usage: tsx backend/scripts/slo-status.ts [--win
 Prints each AWF SLO over the window (all instances merged): value, threshold, state
 (ok / warning / critical / not enough data), sample size, the legacy pipeline for comparison,
 the alerts firing with their suggested actions, and the rollout: whether it routes anybody to AWF
-and the AWF turns since the last rollout change.
+and the AWF turns since the last rollout change. Shadow runs (AWF on legacy-routed turns, never
+shown) are shown beside them with their own SLOs, agreement and spend; they are warnings only and
+never change the exit code.
 
   --window <w>  5m, 1h, 24h or 7d (default: SLO_EVALUATION_WINDOW, 5m)
   --json        print the report as one JSON object instead of the table
@@ -183,6 +185,7 @@ export function formatSloReport(report: SloReport): string {
       `legacy ${legacy.turns} turns, latency p50 ${p95(legacy.latencyP50Ms)}, p95 ${p95(legacy.latencyP95Ms)}, failed ${legacy.failures}`,
   );
   lines.push(...feedbackLines(report.feedback));
+  lines.push(...shadowLines(report));
   const recorded = Math.max(0, ...report.history.map((history) => history.minutes));
   const violated = report.history.map((history) => `${history.slo} ${history.violatedMinutes}`).join(', ');
   lines.push(`History: ${recorded} evaluated minutes in this window; violated minutes: ${violated}`);
@@ -216,9 +219,47 @@ function rolloutLine(rollout: RolloutTraffic): string {
   return `Rollout: ${rollout.routesNobodyToAwf ? 'routes nobody to AWF' : 'routes to AWF'} (${rollout.why}; ${change}); AWF turns since the last rollout change: ${rollout.awfTurnsSinceChange}`;
 }
 
+/**
+ * Shadow runs (issue 11) beside AWF and legacy: outcomes, agreement with the served answer, spend,
+ * drops, the three SLOs over them and their alerts. Warnings only: they never change the Result.
+ */
+function shadowLines(report: SloReport): string[] {
+  const shadow = report.shadow;
+  if (!shadow) return [];
+  const ms = (value: number | null) => (value === null ? '-' : formatSloValue('ms', value));
+  const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)} %`);
+  const lines = [
+    'Shadow (AWF on sampled legacy-routed turns, after the answer, never shown):',
+    `  ${shadow.turns} runs: valid first time ${shadow.validFirst}, after retry ${shadow.validAfterRetry}, would have fallen back ${shadow.wouldFallBack}${fallbackReasons(shadow.fallbackReasons)}; latency p50 ${ms(shadow.latencyP50Ms)}, p95 ${ms(shadow.latencyP95Ms)}`,
+    `  agreement with the served answer (${shadow.compared} compared): same scene ${pct(shadow.sameScenePct)}, same scene change ${pct(shadow.sameSceneChangePct)}, same acts ${pct(shadow.sameActsPct)}, choice overlap ${pct(shadow.choiceOverlapPct)}`,
+    `  spend: ${shadow.tokens.in} tokens in, ${shadow.tokens.out} out on the AWF provider; bundle ${shadow.bundleBytesAvg === null ? '-' : `${Math.round(shadow.bundleBytesAvg)} bytes`} on average; dropped ${shadow.dropped}${fallbackReasons(shadow.dropReasons)}`,
+  ];
+  const results = report.shadowSlos ?? [];
+  if (results.length > 0) {
+    lines.push('  shadow SLOs (warnings: no player affected; not part of the Result):');
+    const rows = [
+      ['SLO', 'VALUE', 'THRESHOLD', 'STATE', 'SAMPLE'],
+      ...results.map((slo) => [
+        slo.title,
+        slo.value === null ? '-' : formatSloValue(slo.unit, slo.value),
+        formatSloValue(slo.unit, slo.threshold),
+        slo.state === 'insufficient_data'
+          ? `${STATE_LABEL[slo.state]} (< ${slo.minSample} runs)`
+          : STATE_LABEL[slo.state],
+        `${slo.sample} shadow runs`,
+      ]),
+    ];
+    lines.push(...table(rows).map((row) => `    ${row}`));
+  }
+  const alerts = report.shadowAlerts ?? [];
+  lines.push(`  shadow alerts firing: ${alerts.length === 0 ? 'none' : alerts.length}`);
+  for (const alert of alerts) lines.push(...alertLines(alert).map((line) => `  ${line}`));
+  return lines;
+}
+
 function alertLines(alert: OpenSloAlert): string[] {
   return [
-    `  [${alert.severity}] ${alert.title} since ${alert.firedAt}: fired at ${formatSloValue(alert.unit, alert.firedValue)} > ${formatSloValue(alert.unit, alert.threshold)} (window ${alert.window}, ${alert.firedSample} ${sampleNoun(alert.unit)}, by ${alert.firedBy})`,
+    `  [${alert.severity}] ${alert.title} since ${alert.firedAt}: fired at ${formatSloValue(alert.unit, alert.firedValue)} > ${formatSloValue(alert.unit, alert.threshold)} (window ${alert.window}, ${alert.firedSample} ${sampleNoun(alert.unit, alert.slo)}, by ${alert.firedBy})`,
     ...actionLines(alert.suggestedActions),
   ];
 }

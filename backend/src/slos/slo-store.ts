@@ -1,13 +1,12 @@
 import type { AuditEvent } from '../audit/audit-types.js';
-import type { Pipeline } from '../game/game-types.js';
 import type { AlertName, SloSeverity, SloState, SloWindow } from './slo-definitions.js';
-import type { FeedbackCounts, MinuteAggregate } from './turn-aggregates.js';
+import type { AggregatePipeline, FeedbackCounts, MinuteAggregate, ShadowCounts } from './turn-aggregates.js';
 
 /** One instance's aggregate for one minute and pipeline, as stored (the sketch encoded). */
 export interface StoredMinute {
   minute: number;
   instanceId: string;
-  pipeline: Pipeline;
+  pipeline: AggregatePipeline;
   turns: number;
   retries: number;
   fallbacks: number;
@@ -18,6 +17,8 @@ export interface StoredMinute {
   latencySketch: string;
   /** Ratings of answers by this pipeline (a fallback's rating is on the legacy row); deltas, see FeedbackCounts. */
   feedback: FeedbackCounts;
+  /** Shadow runs' agreement, spend and drops (pipeline awf_shadow; absent or zero elsewhere). */
+  shadow?: ShadowCounts;
 }
 
 /** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */

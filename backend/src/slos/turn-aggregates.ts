@@ -2,6 +2,87 @@ import type { Pipeline } from '../game/game-types.js';
 import type { FailedTurn } from '../turns/turn-service.js';
 import { LatencySketch } from './latency-sketch.js';
 
+/**
+ * Where a minute's turns went: the two pipelines a player can get, and `awf_shadow`, AWF runs on
+ * legacy-routed turns whose answers nobody saw (issue 11).
+ */
+export type AggregatePipeline = Pipeline | 'awf_shadow';
+
+export const AGGREGATE_PIPELINES: readonly AggregatePipeline[] = ['awf', 'legacy', 'awf_shadow'];
+
+/**
+ * What only shadow runs have, as integer counts so minutes and instances merge exactly: how they
+ * compare with the answer that was served (over `compared` runs, those that produced valid output),
+ * what they cost, and the runs dropped before running, by reason.
+ */
+export interface ShadowCounts {
+  /** Runs whose first output was invalid and whose retry was valid. */
+  validAfterRetry: number;
+  /** Runs with valid output, compared with the served answer. */
+  compared: number;
+  sameScene: number;
+  sameSceneChange: number;
+  /** Same acts as the served answer (as a multiset). */
+  sameActs: number;
+  /** Normalised choice labels in both answers, and in either, summed over compared runs. */
+  choiceShared: number;
+  choiceUnion: number;
+  tokensIn: number;
+  tokensOut: number;
+  bundleBytes: number;
+  /** Runs dropped (queue_full, rate_cap, shutdown, error) → count; a drop is not a turn. */
+  dropReasons: Record<string, number>;
+}
+
+/** One shadow run as the aggregates count it. */
+export interface ShadowSample extends TurnSample {
+  pipeline: 'awf';
+  validAfterRetry: boolean;
+  tokens: { in: number; out: number };
+  bundleBytes: number;
+  /** Agreement with the served answer; absent when the run would have fallen back. */
+  agreement?: {
+    sameScene: boolean;
+    sameSceneChange: boolean;
+    sameActs: boolean;
+    choiceShared: number;
+    choiceUnion: number;
+  };
+}
+
+export function emptyShadowCounts(): ShadowCounts {
+  return {
+    validAfterRetry: 0,
+    compared: 0,
+    sameScene: 0,
+    sameSceneChange: 0,
+    sameActs: 0,
+    choiceShared: 0,
+    choiceUnion: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    bundleBytes: 0,
+    dropReasons: {},
+  };
+}
+
+/** Adds `from`'s shadow counts into `into`. */
+export function mergeShadowCounts(into: ShadowCounts, from: ShadowCounts): void {
+  into.validAfterRetry += from.validAfterRetry;
+  into.compared += from.compared;
+  into.sameScene += from.sameScene;
+  into.sameSceneChange += from.sameSceneChange;
+  into.sameActs += from.sameActs;
+  into.choiceShared += from.choiceShared;
+  into.choiceUnion += from.choiceUnion;
+  into.tokensIn += from.tokensIn;
+  into.tokensOut += from.tokensOut;
+  into.bundleBytes += from.bundleBytes;
+  for (const [reason, count] of Object.entries(from.dropReasons)) {
+    if (count !== 0) into.dropReasons[reason] = (into.dropReasons[reason] ?? 0) + count;
+  }
+}
+
 /** What the SLOs need of one turn. `pipeline` is where the router sent it, so a fallback counts as AWF. */
 export interface TurnSample {
   pipeline: Pipeline;
@@ -69,12 +150,14 @@ export interface TurnAggregate {
   latency: LatencySketch;
   /** Ratings of this pipeline's answers. */
   feedback: FeedbackCounts;
+  /** Shadow runs only (pipeline awf_shadow); zero elsewhere. */
+  shadow: ShadowCounts;
 }
 
 /** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
 export interface MinuteAggregate extends TurnAggregate {
   minute: number;
-  pipeline: Pipeline;
+  pipeline: AggregatePipeline;
 }
 
 export const MINUTE_MS = 60_000;
@@ -92,6 +175,7 @@ export function emptyAggregate(): TurnAggregate {
     failures: 0,
     latency: new LatencySketch(),
     feedback: { up: 0, down: 0, downReasons: {} },
+    shadow: emptyShadowCounts(),
   };
 }
 
@@ -115,6 +199,7 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
   }
   into.latency.merge(from.latency);
   mergeFeedback(into.feedback, from.feedback);
+  mergeShadowCounts(into.shadow, from.shadow);
 }
 
 /**
@@ -148,6 +233,43 @@ export class TurnAggregator {
     aggregate.latency.add(sample.latencyMs);
   }
 
+  /**
+   * Adds one shadow run at `atMs` to its minute's `awf_shadow` aggregate: counted like an AWF turn
+   * (retry, fallback with its reason, latency), plus agreement and spend. Off the request path.
+   */
+  recordShadow(sample: ShadowSample, atMs: number): void {
+    const aggregate = this.aggregateFor(Math.floor(atMs / MINUTE_MS), 'awf_shadow');
+    aggregate.turns += 1;
+    if (sample.retried) aggregate.retries += 1;
+    if (sample.fallback) {
+      aggregate.fallbacks += 1;
+      const reason = sample.fallbackReason ?? 'unknown';
+      aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + 1;
+    }
+    if (sample.failed) aggregate.failures += 1;
+    aggregate.latency.add(sample.latencyMs);
+    const shadow = aggregate.shadow;
+    if (sample.validAfterRetry) shadow.validAfterRetry += 1;
+    shadow.tokensIn += sample.tokens.in;
+    shadow.tokensOut += sample.tokens.out;
+    shadow.bundleBytes += sample.bundleBytes;
+    const agreement = sample.agreement;
+    if (agreement) {
+      shadow.compared += 1;
+      if (agreement.sameScene) shadow.sameScene += 1;
+      if (agreement.sameSceneChange) shadow.sameSceneChange += 1;
+      if (agreement.sameActs) shadow.sameActs += 1;
+      shadow.choiceShared += agreement.choiceShared;
+      shadow.choiceUnion += agreement.choiceUnion;
+    }
+  }
+
+  /** Counts one shadow run dropped before it ran (queue full, rate cap, shutdown, error). */
+  recordShadowDrop(reason: string, atMs: number): void {
+    const reasons = this.aggregateFor(Math.floor(atMs / MINUTE_MS), 'awf_shadow').shadow.dropReasons;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+
   /** Adds one rating change at `atMs` (epoch ms) to its minute, on the pipeline that answered. */
   recordFeedback(sample: FeedbackSample, atMs: number): void {
     mergeFeedback(this.aggregateFor(Math.floor(atMs / MINUTE_MS), sample.pipeline).feedback, sample);
@@ -176,8 +298,8 @@ export class TurnAggregator {
     }
   }
 
-  private aggregateFor(minute: number, pipeline: Pipeline): MinuteAggregate {
-    const key = minute * 2 + (pipeline === 'awf' ? 0 : 1);
+  private aggregateFor(minute: number, pipeline: AggregatePipeline): MinuteAggregate {
+    const key = minute * 3 + (pipeline === 'awf' ? 0 : pipeline === 'legacy' ? 1 : 2);
     let aggregate = this.pending.get(key);
     if (aggregate === undefined) {
       aggregate = { minute, pipeline, ...emptyAggregate() };

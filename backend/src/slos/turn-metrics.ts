@@ -3,9 +3,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
 import type { Pipeline } from '../game/game-types.js';
 import { LEGACY_FAILURE_REASONS } from '../turns/legacy/legacy-turn.js';
+import { SHADOW_DROP_REASONS, type ShadowObserver } from '../turns/shadow/shadow-runner.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import type { SloReport } from './awf-slos.js';
-import { FEEDBACK_GUARDRAIL, SLO_DEFINITIONS, type SloState } from './slo-definitions.js';
+import {
+  FEEDBACK_GUARDRAIL,
+  SHADOW_SLO_DEFINITIONS,
+  SLO_DEFINITIONS,
+  type SloState,
+} from './slo-definitions.js';
 import { FAILED_TURN_FALLBACK_REASONS, failedTurnSample } from './turn-aggregates.js';
 
 /** What the rollout gauges show; read on each scrape. */
@@ -42,6 +48,8 @@ export interface TurnMetrics {
   readonly observer: TurnObserver;
   /** Counts every stored rating; wire it into the feedback service. */
   readonly feedbackObserver: FeedbackObserver;
+  /** Counts shadow runs as pipeline="awf_shadow" and their drops; wire it into the shadow runner. */
+  readonly shadowObserver: ShadowObserver;
   /** The exposition text and its content type, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
   /** Checks a request's Authorization header against AWF_METRICS_TOKEN (constant time); open when unset. */
@@ -91,6 +99,10 @@ export const METRIC_NAMES = {
   sloAlertFiring: 'awf_slo_alert_firing',
   feedback: 'awf_feedback_total',
   feedbackReplaced: 'awf_feedback_replaced_total',
+  shadowRuns: 'awf_shadow_runs_total',
+  shadowDropped: 'awf_shadow_dropped_total',
+  shadowCompared: 'awf_shadow_compared_total',
+  shadowAgreement: 'awf_shadow_agreement_total',
 } as const;
 
 /**
@@ -190,6 +202,49 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     };
   };
   const byPipeline = { awf: bind('awf'), legacy: bind('legacy') };
+
+  // Shadow runs (issue 11): the same latency, turns and tokens series under pipeline="awf_shadow" (the
+  // SLO rules select pipeline="awf", so they never count them), and their outcomes, drops and agreement.
+  latency.zero({ pipeline: 'awf_shadow' });
+  const shadowSeries = {
+    latency: latency.labels('awf_shadow'),
+    turns: turns.labels('awf_shadow'),
+    tokensIn: tokens.labels('awf_shadow', 'in'),
+    tokensOut: tokens.labels('awf_shadow', 'out'),
+  };
+  shadowSeries.turns.inc(0);
+  shadowSeries.tokensIn.inc(0);
+  shadowSeries.tokensOut.inc(0);
+  const shadowRuns = new Counter({
+    name: METRIC_NAMES.shadowRuns,
+    help: 'Shadow runs (AWF on legacy-routed turns, never shown) by outcome: valid_first, valid_after_retry, would_fall_back.',
+    labelNames: ['pipeline', 'outcome'],
+    registers: [registry],
+  });
+  for (const outcome of ['valid_first', 'valid_after_retry', 'would_fall_back']) {
+    shadowRuns.labels('awf_shadow', outcome).inc(0);
+  }
+  const shadowDropped = new Counter({
+    name: METRIC_NAMES.shadowDropped,
+    help: 'Sampled turns whose shadow run was dropped, by reason (queue_full, rate_cap, shutdown, error).',
+    labelNames: ['pipeline', 'reason'],
+    registers: [registry],
+  });
+  for (const reason of SHADOW_DROP_REASONS) shadowDropped.labels('awf_shadow', reason).inc(0);
+  const shadowCompared = new Counter({
+    name: METRIC_NAMES.shadowCompared,
+    help: 'Shadow runs with valid output, compared with the answer that was served.',
+    labelNames: ['pipeline'],
+    registers: [registry],
+  });
+  shadowCompared.labels('awf_shadow').inc(0);
+  const shadowAgreement = new Counter({
+    name: METRIC_NAMES.shadowAgreement,
+    help: 'Compared shadow runs that agreed with the served answer, by aspect (scene, scene_change, acts).',
+    labelNames: ['pipeline', 'aspect'],
+    registers: [registry],
+  });
+  for (const aspect of ['scene', 'scene_change', 'acts']) shadowAgreement.labels('awf_shadow', aspect).inc(0);
   for (const reason of FALLBACK_REASONS) fallbacks.labels(reason).inc(0);
   retries.inc(0);
 
@@ -250,7 +305,7 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     collect() {
       const report = options.sloReport?.();
       if (!report) return;
-      for (const result of report.slos) {
+      for (const result of [...report.slos, ...(report.shadowSlos ?? [])]) {
         for (const state of SLO_STATES)
           sloState.labels(result.slo, state).set(result.state === state ? 1 : 0);
       }
@@ -264,7 +319,7 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
     collect() {
       const report = options.sloReport?.();
       if (!report) return;
-      for (const result of report.slos) {
+      for (const result of [...report.slos, ...(report.shadowSlos ?? [])]) {
         if (result.value !== null && result.threshold > 0) {
           thresholdRatio.labels(result.slo).set(result.value / result.threshold);
         }
@@ -291,6 +346,11 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
       const guarded = report.slos.some((result) => result.slo === FEEDBACK_GUARDRAIL.name);
       for (const definition of guarded ? [...SLO_DEFINITIONS, FEEDBACK_GUARDRAIL] : SLO_DEFINITIONS) {
         const isOpen = report.alerts.some((alert) => alert.slo === definition.name);
+        alertFiring.labels(definition.name, definition.severity).set(isOpen ? 1 : 0);
+      }
+      if (!report.shadowSlos) return;
+      for (const definition of SHADOW_SLO_DEFINITIONS) {
+        const isOpen = (report.shadowAlerts ?? []).some((alert) => alert.slo === definition.name);
         alertFiring.labels(definition.name, definition.severity).set(isOpen ? 1 : 0);
       }
     },
@@ -326,6 +386,23 @@ export function createTurnMetrics(options: TurnMetricsOptions): TurnMetrics {
       onFeedback({ pipeline, previous, current }) {
         feedback.labels(pipeline, current.rating, current.reason ?? 'none').inc();
         if (previous) feedbackReplaced.labels(pipeline, previous.rating, previous.reason ?? 'none').inc();
+      },
+    },
+    shadowObserver: {
+      onShadowRun(run) {
+        shadowSeries.latency.observe(run.latencyMs / 1000);
+        shadowSeries.turns.inc();
+        if (run.tokens.in > 0) shadowSeries.tokensIn.inc(run.tokens.in);
+        if (run.tokens.out > 0) shadowSeries.tokensOut.inc(run.tokens.out);
+        shadowRuns.labels('awf_shadow', run.outcome).inc();
+        if (!run.agreement) return;
+        shadowCompared.labels('awf_shadow').inc();
+        if (run.agreement.sameScene) shadowAgreement.labels('awf_shadow', 'scene').inc();
+        if (run.agreement.sameSceneChange) shadowAgreement.labels('awf_shadow', 'scene_change').inc();
+        if (run.agreement.sameActs) shadowAgreement.labels('awf_shadow', 'acts').inc();
+      },
+      onShadowDropped(reason) {
+        shadowDropped.labels('awf_shadow', reason).inc();
       },
     },
     async scrape() {

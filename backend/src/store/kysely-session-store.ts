@@ -61,6 +61,7 @@ export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionSto
 
     async listTurns(sessionId, options) {
       let query = db.selectFrom('turns').selectAll().where('session_id', '=', sessionId);
+      if (options?.beforeTurnNo !== undefined) query = query.where('turn_no', '<', options.beforeTurnNo);
       if (options?.last !== undefined) query = query.orderBy('turn_no', 'desc').limit(options.last);
       const rows = await query.execute();
       return rows.map(toTurnRecord).sort((a, b) => a.turnNo - b.turnNo);

@@ -50,6 +50,8 @@ export interface RolloutConfigTable {
   global_enabled: 0 | 1 | null;
   /** The percent × 100 (0–10000), so two decimals are exact. */
   percent_hundredths: number | null;
+  /** The shadow rate × 100 (0–10000), migration 012: legacy-routed turns that also run AWF unseen. */
+  shadow_hundredths: number;
   /** Bumped by every change to the config or the overrides; pollers reload when it moves. */
   version: BigIntColumn;
   updated_at: string | null;
@@ -125,7 +127,8 @@ export interface AuthTokensTable {
 export interface SloMinutesTable {
   minute: number;
   instance_id: string;
-  pipeline: 'awf' | 'legacy';
+  /** `awf_shadow` since migration 012: AWF runs on legacy-routed turns that no player saw. */
+  pipeline: 'awf' | 'legacy' | 'awf_shadow';
   turns: number;
   retries: number;
   fallbacks: number;
@@ -143,6 +146,19 @@ export interface SloMinutesTable {
   feedback_down: number;
   /** Down ratings by reason, as JSON text. */
   feedback_down_reasons: string;
+  /** Shadow runs only (migration 012): valid after the retry, agreement with the served answer, spend. */
+  shadow_valid_after_retry: number;
+  shadow_compared: number;
+  shadow_same_scene: number;
+  shadow_same_scene_change: number;
+  shadow_same_acts: number;
+  shadow_choice_shared: number;
+  shadow_choice_union: number;
+  shadow_tokens_in: number;
+  shadow_tokens_out: number;
+  shadow_bundle_bytes: number;
+  /** Shadow runs dropped by reason (queue_full, rate_cap, shutdown, error), as JSON text. */
+  shadow_drop_reasons: string;
   updated_at: string;
 }
 

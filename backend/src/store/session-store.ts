@@ -11,6 +11,9 @@ export interface SessionStore {
    * on the same session won), and then nothing is written.
    */
   commitTurn(session: Session, expectedTurnCount: number, record: TurnRecord): Promise<void>;
-  /** Turns of a session in order; with `last`, only the most recent that many (still oldest first). */
-  listTurns(sessionId: string, options?: { last?: number }): Promise<TurnRecord[]>;
+  /**
+   * Turns of a session in order; with `last`, only the most recent that many (still oldest first); with
+   * `beforeTurnNo`, only turns numbered below it (a shadow run replays a turn the session has moved past).
+   */
+  listTurns(sessionId: string, options?: { last?: number; beforeTurnNo?: number }): Promise<TurnRecord[]>;
 }

@@ -5,7 +5,24 @@ import type { Database } from '../store/database.js';
 import { createKyselySessionStore } from '../store/kysely-session-store.js';
 import { runAwfTurn } from './awf/awf-turn.js';
 import { runLegacyTurn } from './legacy/legacy-turn.js';
-import { createTurnService, type TurnObserver, type TurnService } from './turn-service.js';
+import {
+  createShadowRunner,
+  type ShadowObserver,
+  type ShadowRunner,
+  type ShadowSettings,
+} from './shadow/shadow-runner.js';
+import { createTurnService, RECENT_TURNS, type TurnObserver, type TurnService } from './turn-service.js';
+
+/** Shadow turns (issue 11): AWF also runs, unseen, on a sampled share of legacy-routed turns. */
+export interface ShadowWiring {
+  settings: ShadowSettings;
+  /** The stored shadow rate from the rollout snapshot (in memory). */
+  shadowPercent(): number;
+  /** Who counts the runs and drops (SLO aggregates, metrics). */
+  observers: readonly ShadowObserver[];
+  now?: () => number;
+  onError?: (error: unknown) => void;
+}
 
 export interface TurnsWiring {
   content: Content;
@@ -16,18 +33,41 @@ export interface TurnsWiring {
   router: Router;
   observers?: readonly TurnObserver[];
   clock?: () => Date;
+  /** Run shadow turns on the AWF provider; absent: none. */
+  shadow?: ShadowWiring;
 }
 
+/** The turn service, and its shadow runner when shadow turns are wired (close it before the store). */
+export type Turns = TurnService & { readonly shadow: ShadowRunner | undefined };
+
 /** The turns capability: sessions, routing through the router, each pipeline on its own provider. */
-export function createTurns(wiring: TurnsWiring): TurnService {
+export function createTurns(wiring: TurnsWiring): Turns {
   const { content, providers } = wiring;
-  return createTurnService({
+  const sessions = createKyselySessionStore(wiring.database.db);
+  const runAwf: Parameters<typeof createTurnService>[0]['runAwfTurn'] = (request) =>
+    runAwfTurn({ content, provider: providers.awf }, request);
+  const shadow = wiring.shadow
+    ? createShadowRunner({
+        settings: wiring.shadow.settings,
+        shadowPercent: wiring.shadow.shadowPercent,
+        runAwfTurn: runAwf,
+        async recentTurns(sessionId, beforeTurnNo) {
+          const turns = await sessions.listTurns(sessionId, { last: RECENT_TURNS, beforeTurnNo });
+          return turns.map((turn) => ({ turn: turn.turnNo, input: turn.input, txt: turn.result.txt }));
+        },
+        observers: wiring.shadow.observers,
+        ...(wiring.shadow.now ? { now: wiring.shadow.now } : {}),
+        ...(wiring.shadow.onError ? { onError: wiring.shadow.onError } : {}),
+      })
+    : undefined;
+  const service = createTurnService({
     content: wiring.content,
-    sessions: createKyselySessionStore(wiring.database.db),
+    sessions,
     router: wiring.router,
-    runAwfTurn: (request) => runAwfTurn({ content, provider: providers.awf }, request),
+    runAwfTurn: runAwf,
     runLegacyTurn: (request) => runLegacyTurn({ content, provider: providers.legacy }, request),
-    observers: wiring.observers ?? [],
+    observers: [...(wiring.observers ?? []), ...(shadow ? [shadow.observer] : [])],
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });
+  return { ...service, shadow };
 }

@@ -24,8 +24,17 @@ export interface FailedTurn {
 
 /** Something that wants to know about every turn (metrics, SLO aggregation). */
 export interface TurnObserver {
-  /** A committed turn. */
-  onTurn(event: { result: TurnResult; decision: RouteDecision; session: Session }): void;
+  /**
+   * A committed turn. `input` (as stored) and `before` (the session before the turn) let a shadow run
+   * replay the turn; callers that synthesise events may leave them out.
+   */
+  onTurn(event: {
+    result: TurnResult;
+    decision: RouteDecision;
+    session: Session;
+    input?: string;
+    before?: Session;
+  }): void;
   /** A turn that failed outright, so the worst outages still reach the SLOs. */
   onTurnFailed?(event: FailedTurn): void;
 }
@@ -60,7 +69,7 @@ export interface Opening {
 }
 
 /** How many earlier turns the AWF bundle shows the model. */
-const RECENT_TURNS = 3;
+export const RECENT_TURNS = 3;
 
 export interface TurnService {
   startSession(request: StartSessionRequest): Promise<Opening>;
@@ -234,7 +243,9 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         result: final,
         createdAt: now,
       });
-      notify((observer) => observer.onTurn({ result: final, decision, session: updated }));
+      notify((observer) =>
+        observer.onTurn({ result: final, decision, session: updated, input, before: session }),
+      );
       return final;
     },
 

@@ -16,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['009-audit-integrity', () => import('./009-audit-integrity.js')],
   ['010-retention-policy', () => import('./010-retention-policy.js')],
   ['011-golden-run-provider', () => import('./011-golden-run-provider.js')],
+  ['012-shadow-turns', () => import('./012-shadow-turns.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
