@@ -5,8 +5,8 @@ import {
   type DriveResult,
   driveLoad,
   type Histogram,
+  histogramOf,
   type LoadProgress,
-  latencyHistogram,
   verifyAcknowledged,
 } from './load-driver.js';
 import {
@@ -187,9 +187,7 @@ async function runLoad(options: LoadOptions, cli: CliContext<LoadDeps>): Promise
     for (const turn of drive.acknowledged) {
       const reason = verification.routeReasons.get(`${turn.sessionId}:${turn.turnNo}`);
       if (reason === undefined) continue;
-      let histogram = byRouteReason.get(reason);
-      if (!histogram) byRouteReason.set(reason, (histogram = latencyHistogram()));
-      histogram.recordValue(turn.wallUs);
+      histogramOf(byRouteReason, reason).recordValue(turn.wallUs);
     }
     const mode =
       options.rate !== undefined

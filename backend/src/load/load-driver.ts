@@ -23,6 +23,21 @@ export function latencyHistogram(): Histogram {
   });
 }
 
+/** The histogram kept under `key`, created empty on first use. */
+export function histogramOf(histograms: Map<string, Histogram>, key: string): Histogram {
+  const existing = histograms.get(key);
+  if (existing) return existing;
+  const created = latencyHistogram();
+  histograms.set(key, created);
+  return created;
+}
+
+function tally(counts: Record<string, Record<string, number>>, route: string, status: string): void {
+  const byStatus = counts[route] ?? {};
+  byStatus[status] = (byStatus[status] ?? 0) + 1;
+  counts[route] = byStatus;
+}
+
 /** One acknowledged (200) turn, as the client saw it. */
 export interface AcknowledgedTurn {
   sessionId: string;
@@ -107,8 +122,7 @@ export async function driveLoad(options: DriveOptions): Promise<DriveResult> {
   let status5xx = 0;
   let nextUrl = 0;
   const count = (route: string, status: string) => {
-    const byStatus = (result.statusCodes[route] ??= {});
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    tally(result.statusCodes, route, status);
     if (/^5\d\d$/.test(status)) status5xx += 1;
   };
 
@@ -192,9 +206,7 @@ export async function driveLoad(options: DriveOptions): Promise<DriveResult> {
       wallUs,
     });
     const pipeline = turn.fallback ? 'awf→legacy fallback' : turn.pipeline;
-    let histogram = result.byPipeline.get(pipeline);
-    if (!histogram) result.byPipeline.set(pipeline, (histogram = latencyHistogram()));
-    histogram.recordValue(wallUs);
+    histogramOf(result.byPipeline, pipeline).recordValue(wallUs);
     player.choices = turn.choices;
     return player.turnsLeft > 0;
   };
@@ -306,8 +318,7 @@ export async function verifyAcknowledged(
         } catch (error) {
           status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network';
         }
-        const byStatus = (statusCodes[route] ??= {});
-        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        tally(statusCodes, route, status);
         if (status !== '200') {
           verification.readFailures += 1;
           for (const turn of turns) lose(turn, `GET /api/sessions/${sessionId} answered ${status}`);
