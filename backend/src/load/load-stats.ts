@@ -32,7 +32,7 @@ export function upperNormalTail(z: number): number {
 }
 
 /**
- * The central 99 % range of Binomial(n, p): the smallest lo and largest hi with
+ * The central 99 % range of Binomial(n, p): the largest lo and smallest hi with
  * P(X < lo) ≤ 0.5 % and P(X > hi) ≤ 0.5 %, computed exactly from the probability mass function.
  */
 export function binomialRange99(n: number, p: number): { lo: number; hi: number } {
