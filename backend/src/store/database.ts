@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { AppError } from '../shared/errors.js';
 import { migrateToLatest } from './migrations/migrator.js';
 import type { DatabaseSchema } from './schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type DatabaseDialect = 'sqlite' | 'postgres';
 
@@ -83,7 +84,9 @@ function openSqlite(path: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return { db, dialect: 'sqlite', close: closeOnce(() => db.destroy()) };
 }
 
