@@ -10,7 +10,7 @@ const STOP_DEADLINE_MS = 4500;
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const services = await createServices(config);
-  const app = await buildApp({ services, logger: { level: config.logLevel } });
+  const app = await buildApp({ services, logger: { level: config.logLevel }, requestLog: config.requestLog });
   app.addHook('onClose', async () => services.close());
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const store = config.store.databaseUrl ? 'PostgreSQL' : `SQLite ${config.store.sqlitePath}`;

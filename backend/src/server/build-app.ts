@@ -32,6 +32,12 @@ export interface BuildAppOptions {
   services: HttpServices;
   /** `stream` lets a test read the log lines (one JSON object each). */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /**
+   * AWF_REQUEST_LOG: `all` (default) logs each request as it comes and goes (two info lines);
+   * `errors` logs one line per request answered 4xx (info) or 5xx (error) and nothing for the rest.
+   * Error logs (the error handler's) are written either way.
+   */
+  requestLog?: 'all' | 'errors';
 }
 
 /**
@@ -46,7 +52,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     frameworkErrors: answerFrameworkError,
     // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    disableRequestLogging: options.requestLog === 'errors',
   });
+  if (options.requestLog === 'errors') registerFailedRequestLog(app);
   registerErrorHandler(app);
   registerInputGuards(app);
   declarePrincipal(app);
@@ -60,4 +68,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(feedbackRoutes, { feedback: options.services.feedback });
   await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
   return app;
+}
+
+/** With AWF_REQUEST_LOG=errors: one line per request that was answered with an error status. */
+function registerFailedRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400) return;
+    const line = {
+      req: { method: request.method, url: request.url },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.info(line, 'request refused');
+  });
 }
