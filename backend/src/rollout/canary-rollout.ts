@@ -6,6 +6,8 @@ import {
   BUCKETS,
   bucketOf,
   createEnvironmentRouter,
+  type Instant,
+  instantMs,
   isBucketEnabled,
   type RolloutSnapshot,
   type Router,
@@ -141,9 +143,10 @@ export function buildRolloutSnapshot(state: StoredRolloutState, env: RolloutEnvi
     };
     (override.kind === 'user' ? users : sessions).set(override.subjectId, entry);
   }
-  const lookup = (map: typeof users, id: string, now: number): Pipeline | undefined => {
+  const lookup = (map: typeof users, id: string, now: Instant): Pipeline | undefined => {
+    if (map.size === 0) return undefined; // the usual case: no override of this kind at all
     const entry = map.get(id);
-    return entry !== undefined && now < entry.expiresAtMs ? entry.pipeline : undefined;
+    return entry !== undefined && instantMs(now) < entry.expiresAtMs ? entry.pipeline : undefined;
   };
   return {
     globalEnabled: effective.globalEnabled.value,

@@ -33,9 +33,21 @@ export interface RolloutSnapshot {
   globalEnabled: boolean;
   /** 0–100 with up to two decimals. */
   percent: number;
-  /** The unexpired override for a session or user at `now`, if any. */
-  sessionOverride(sessionId: string, now: number): Pipeline | undefined;
-  userOverride(userId: string, now: number): Pipeline | undefined;
+  /**
+   * The unexpired override for a session or user at `now`, if any. `now` may be the clock itself, read
+   * only when the subject has an override: a decision without one then reads no clock and allocates
+   * nothing beyond its result (a ms timestamp is a boxed number).
+   */
+  sessionOverride(sessionId: string, now: Instant): Pipeline | undefined;
+  userOverride(userId: string, now: Instant): Pipeline | undefined;
+}
+
+/** Milliseconds since the epoch, or a clock that gives them when asked. */
+export type Instant = number | (() => number);
+
+/** The instant's milliseconds (reads the clock when given one). */
+export function instantMs(now: Instant): number {
+  return typeof now === 'number' ? now : now();
 }
 
 export interface RouteSubject {
@@ -63,7 +75,7 @@ export function decideRoute(
   switches: RoutingSwitches,
   snapshot: RolloutSnapshot | undefined,
   subject: RouteSubject,
-  now: number,
+  now: Instant,
 ): RouteDecision {
   if (switches.emergencyFallback) return { pipeline: 'legacy', reason: 'emergency_fallback' };
   if (switches.legacyTurnEnabled) return { pipeline: 'legacy', reason: 'legacy_forced' };
@@ -111,7 +123,7 @@ export interface RouterDeps {
 export function createRouter(deps: RouterDeps): Router {
   const { switches, snapshot } = deps;
   const now = deps.now ?? Date.now;
-  return { decide: (subject) => decideRoute(switches, snapshot(), subject, now()) };
+  return { decide: (subject) => decideRoute(switches, snapshot(), subject, now) };
 }
 
 /** A router over the environment alone (switches, AWF_BUNDLE_ON, AWF_PERCENT_ROLLOUT; no store, no overrides). */
