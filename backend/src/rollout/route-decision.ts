@@ -1,5 +1,5 @@
 import type { Pipeline } from '../game/game-types.js';
-import { murmurhash3Prefixed } from '../shared/murmurhash3.js';
+import { murmurhash3PrefixedMod } from '../shared/murmurhash3.js';
 
 export type { Pipeline };
 
@@ -59,7 +59,7 @@ export const BUCKETS = 10_000;
 
 /** `murmurhash3_x86_32("awf:" + key, 0) mod 10000`, the player's stable rollout bucket. */
 export function bucketOf(key: string): number {
-  return murmurhash3Prefixed('awf:', key, 0) % BUCKETS;
+  return murmurhash3PrefixedMod('awf:', key, 0, BUCKETS);
 }
 
 /** AWF iff bucket < percent × 100: raising the percent only ever adds buckets. */
