@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AuditLogger } from '../audit/audit-logger.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
@@ -52,7 +52,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     frameworkErrors: answerFrameworkError,
     // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    disableRequestLogging: options.requestLog === 'errors',
+    ...(options.requestLog === 'errors'
+      ? { logController: new LogController({ disableRequestLogging: true }) }
+      : {}),
   });
   if (options.requestLog === 'errors') registerFailedRequestLog(app);
   registerErrorHandler(app);
