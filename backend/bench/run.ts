@@ -1,185 +1,91 @@
 /**
- * npm run bench — the SLO latency sketch against prom-client's Summary, measured in the same run so
- * only ratios are compared (never absolute times, which depend on the machine).
+ * npm run bench [-- --json] [--quick] [--only decision,latency,http,propagation,start]: every figure a
+ * ratio to a baseline measured in the same run, the cases interleaved round by round, median and worst
+ * round printed. Exit 1 when a stated goal is missed, 2 on a bad flag.
  *
- * Sample: 1 000 000 seeded, heavy-tailed latencies: 98 % log-normal around 1200 ms, 2 % uniform 5–20 s.
- * Reported: recording cost per observation (sketch alone, and the whole per-turn hot path of the SLO
- * service) against a plain Summary and a windowed one (maxAgeSeconds + ageBuckets, what a windowed SLO
- * would need); p95 relative error of each against the exact p95; the merge of 8 instances' sketches
- * against the exact combined p95, beside the average of the 8 per-instance p95s.
- *
- * Targets (issue 4): ≥ 20× cheaper per observation than the plain Summary, p95 error ≤ 1 %, merged
- * p95 within 1 %. Exit 1 when a target is missed.
+ * PostgreSQL propagation needs AWF_BENCH_DATABASE_URL (or AWF_TEST_DATABASE_URL): an admin URL under
+ * which a fresh database is created and dropped; without it that part is skipped and says so.
  */
-import { Summary } from 'prom-client';
-import { seededRandom } from '../src/shared/seeded-random.js';
-import { LatencySketch } from '../src/slos/latency-sketch.js';
-import { TurnAggregator } from '../src/slos/turn-aggregates.js';
+import { decisionBench } from './decision-bench.js';
+import { type BenchResult, formatTable } from './harness.js';
+import { httpTurnBench } from './http-turn-bench.js';
+import { latencyRecordBench } from './latency-record.js';
+import { propagationBench } from './propagation-bench.js';
+import { scriptStartBench } from './script-start-bench.js';
 
-const SAMPLE_SIZE = 1_000_000;
-const INSTANCES = 8;
-const REPEATS = 5;
-const SEED = 20_260_101;
+const PARTS = ['decision', 'latency', 'http', 'propagation', 'start'] as const;
+type Part = (typeof PARTS)[number];
 
-/** The issue's sample; `instanceOf[i]` routes value i to an instance, the slow tail unevenly. */
-function heavyTailedSample(): { values: Float64Array; instanceOf: Uint8Array } {
-  const random = seededRandom(SEED);
-  const values = new Float64Array(SAMPLE_SIZE);
-  const instanceOf = new Uint8Array(SAMPLE_SIZE);
-  // Instances differ as real ones do (a noisy neighbour, a slower zone): the tail lands on some more.
-  const tailWeights = [1, 1, 1, 2, 2, 4, 6, 8];
-  const tailTotal = tailWeights.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < SAMPLE_SIZE; i++) {
-    if (random.next() < 0.98) {
-      values[i] = 1200 * Math.exp(0.5 * random.normal());
-      instanceOf[i] = random.int(INSTANCES);
-    } else {
-      values[i] = 5000 + 15000 * random.next();
-      let pick = random.next() * tailTotal;
-      let instance = 0;
-      while (pick >= (tailWeights[instance] as number)) pick -= tailWeights[instance++] as number;
-      instanceOf[i] = instance;
-    }
+function parseArgs(argv: readonly string[]): { json: boolean; quick: boolean; only: Set<Part> } | string {
+  let json = false;
+  let quick = false;
+  let only = new Set<Part>(PARTS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--json') json = true;
+    else if (arg === '--quick') quick = true;
+    else if (arg === '--only') {
+      const parts = (argv[++i] ?? '').split(',');
+      const unknown = parts.find((part) => !(PARTS as readonly string[]).includes(part));
+      if (unknown !== undefined)
+        return `--only: unknown part ${JSON.stringify(unknown)} (parts: ${PARTS.join(', ')})`;
+      only = new Set(parts as Part[]);
+    } else return `unknown flag ${JSON.stringify(arg)} (flags: --json, --quick, --only)`;
   }
-  return { values, instanceOf };
+  return { json, quick, only };
 }
-
-/** Nearest-rank p95 of exact values. */
-function exactP95(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
-}
-
-/** Median ns per observation over REPEATS runs, each on a fresh recorder; returns the last recorder. */
-function timePerObservation<T>(
-  make: () => T,
-  record: (recorder: T, value: number) => void,
-  values: Float64Array,
-) {
-  let recorder = make();
-  for (let i = 0; i < 200_000; i++) record(recorder, values[i] as number); // warm-up (JIT)
-  const runs: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    recorder = make();
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < values.length; i++) record(recorder, values[i] as number);
-    runs.push(Number(process.hrtime.bigint() - started) / values.length);
-  }
-  runs.sort((a, b) => a - b);
-  return { nsPerObservation: runs[Math.floor(runs.length / 2)] as number, recorder };
-}
-
-async function summaryP95(summary: Summary): Promise<number> {
-  const { values } = await summary.get();
-  const p95 = values.find((value) => value.labels.quantile === 0.95);
-  if (!p95) throw new Error('the Summary has no 0.95 quantile');
-  return p95.value;
-}
-
-const relativeError = (estimate: number, exact: number) => Math.abs(estimate - exact) / exact;
-const pct = (ratio: number) => `${(ratio * 100).toFixed(3)} %`;
 
 async function main(): Promise<number> {
-  const { values, instanceOf } = heavyTailedSample();
-  const exact = exactP95(values);
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    console.error(`error: ${args}; usage: npm run bench -- [--json] [--quick] [--only ${PARTS.join(',')}]`);
+    return 2;
+  }
+  const { quick, only } = args;
+  const log = (line: string) => {
+    if (!args.json) console.log(line);
+  };
+  const results: BenchResult[] = [];
+  const skipped: string[] = [];
+  const part = async (name: Part, title: string, measure: () => Promise<BenchResult[]>) => {
+    if (!only.has(name)) return;
+    log(`${title}…`);
+    results.push(...(await measure()));
+  };
+  await part('decision', 'decision vs unleash-client 6 and murmur3', () =>
+    decisionBench({ rounds: quick ? 3 : 7, iterations: quick ? 100_000 : 1_000_000 }),
+  );
+  await part('latency', 'latency record vs prom-client and hdr-histogram-js', () =>
+    latencyRecordBench({ rounds: quick ? 3 : 5, size: quick ? 100_000 : 1_000_000 }),
+  );
+  await part('http', 'HTTP turns vs Fastify baselines (autocannon)', () =>
+    httpTurnBench({ rounds: quick ? 2 : 3, seconds: quick ? 1 : 3 }),
+  );
+  await part('propagation', 'propagation across 3 servers on PostgreSQL', async () => {
+    const adminUrl = process.env.AWF_BENCH_DATABASE_URL ?? process.env.AWF_TEST_DATABASE_URL;
+    if (!adminUrl) skipped.push('propagation: set AWF_BENCH_DATABASE_URL to a PostgreSQL admin URL');
+    return propagationBench({ changes: quick ? 4 : 20, adminUrl });
+  });
+  await part('start', 'admin script start vs node -e 0', () => scriptStartBench({ rounds: quick ? 3 : 7 }));
 
-  const sketch = timePerObservation(
-    () => new LatencySketch(),
-    (s, v) => s.add(v),
-    values,
-  );
-  const startMs = Date.UTC(2026, 0, 1);
-  const hotPath = timePerObservation(
-    () => new TurnAggregator(),
-    (a, v) => a.record({ pipeline: 'awf', latencyMs: v, retried: false, fallback: false }, startMs),
-    values,
-  );
-  let summaryId = 0;
-  const plain = timePerObservation(
-    () =>
-      new Summary({ name: `bench_plain_${summaryId++}`, help: 'plain', percentiles: [0.95], registers: [] }),
-    (s, v) => s.observe(v),
-    values,
-  );
-  const windowed = timePerObservation(
-    () =>
-      new Summary({
-        name: `bench_windowed_${summaryId++}`,
-        help: 'windowed',
-        percentiles: [0.95],
-        maxAgeSeconds: 600,
-        ageBuckets: 5,
-        registers: [],
-      }),
-    (s, v) => s.observe(v),
-    values,
-  );
-
-  const sketchP95 = sketch.recorder.quantile(0.95) ?? Number.NaN;
-  const plainP95 = await summaryP95(plain.recorder);
-  const windowedP95 = await summaryP95(windowed.recorder);
-
-  // Eight instances, each with its own sketch, merged as the store merges them.
-  const perInstance = Array.from({ length: INSTANCES }, () => new LatencySketch());
-  for (let i = 0; i < values.length; i++) perInstance[instanceOf[i] as number]?.add(values[i] as number);
-  const merged = new LatencySketch();
-  for (const instance of perInstance) merged.mergeEncoded(instance.encode());
-  const mergedP95 = merged.quantile(0.95) ?? Number.NaN;
-  const averagedP95 =
-    perInstance.reduce((sum, instance) => sum + (instance.quantile(0.95) ?? 0), 0) / perInstance.length;
-  const encodedBytes = Buffer.from(merged.encode(), 'base64').length;
-
-  const vs = (baseline: number, ns: number) => `${(baseline / ns).toFixed(baseline >= ns ? 1 : 2)}x`;
-  const row = (name: string, ns: number, p95: string): string[] => [
-    name,
-    ns.toFixed(1),
-    vs(plain.nsPerObservation, ns),
-    vs(windowed.nsPerObservation, ns),
-    p95,
-  ];
-  const rows: string[][] = [
-    ['recorder', 'ns / observation', 'cheaper than plain', 'cheaper than windowed', 'p95 rel. error'],
-    row('LatencySketch.add', sketch.nsPerObservation, pct(relativeError(sketchP95, exact))),
-    row('SLO hot path (TurnAggregator.record)', hotPath.nsPerObservation, '(same sketch)'),
-    row('prom-client Summary, plain', plain.nsPerObservation, pct(relativeError(plainP95, exact))),
-    row(
-      'prom-client Summary, maxAgeSeconds 600 + ageBuckets 5',
-      windowed.nsPerObservation,
-      pct(relativeError(windowedP95, exact)),
-    ),
-  ];
-  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((cells) => cells[c]?.length ?? 0)));
-  console.log(
-    `AWF SLO latency sketch benchmark: ${SAMPLE_SIZE.toLocaleString('en')} seeded latencies (seed ${SEED}), ` +
-      `98 % log-normal around 1200 ms + 2 % uniform 5-20 s; median of ${REPEATS} runs; exact p95 ${exact.toFixed(1)} ms\n`,
-  );
-  for (const cells of rows)
-    console.log(
-      cells
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
+  const missed = results.filter((result) => result.met === false);
+  if (args.json) {
+    console.log(JSON.stringify({ results, ...(skipped.length > 0 ? { skipped } : {}) }, null, 2));
+  } else {
+    log('');
+    log(formatTable(results));
+    for (const line of skipped) log(`skipped: ${line}`);
+    const notes = results.filter((result) => result.note);
+    if (notes.length > 0) log('');
+    for (const result of notes) log(`${result.name}: ${result.note}`);
+    log('');
+    log(
+      missed.length === 0
+        ? 'every stated goal met'
+        : `goals missed: ${missed.map((result) => result.name).join('; ')}`,
     );
-  console.log(
-    `\nmerge of ${INSTANCES} instances' sketches (tail spread unevenly): p95 ${mergedP95.toFixed(1)} ms, ` +
-      `error ${pct(relativeError(mergedP95, exact))}; averaging the ${INSTANCES} per-instance p95s gives ` +
-      `${averagedP95.toFixed(1)} ms, error ${pct(relativeError(averagedP95, exact))}; merged sketch ${encodedBytes} bytes`,
-  );
-
-  const targets: Array<[string, boolean]> = [
-    [
-      'sketch >= 20x cheaper per observation than the plain Summary',
-      plain.nsPerObservation / sketch.nsPerObservation >= 20,
-    ],
-    ['sketch p95 relative error <= 1 %', relativeError(sketchP95, exact) <= 0.01],
-    [
-      `merge of ${INSTANCES} instances within 1 % of the combined p95`,
-      relativeError(mergedP95, exact) <= 0.01,
-    ],
-  ];
-  console.log('');
-  for (const [target, isMet] of targets) console.log(`${isMet ? 'PASS' : 'FAIL'}  ${target}`);
-  return targets.every(([, isMet]) => isMet) ? 0 : 1;
+  }
+  return missed.length === 0 ? 0 : 1;
 }
 
 main().then(
@@ -188,6 +94,6 @@ main().then(
   },
   (error: unknown) => {
     console.error(error);
-    process.exitCode = 1;
+    process.exitCode = 3;
   },
 );

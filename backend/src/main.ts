@@ -16,7 +16,7 @@ const STOP_DEADLINE_MS = 4500;
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const services = await createServices(config);
-  const app = await buildApp({ services, logger: { level: config.logLevel } });
+  const app = await buildApp({ services, logger: { level: config.logLevel }, requestLog: config.requestLog });
   app.addHook('onClose', async () => services.close());
   // What this process routes by, and where each value comes from: an AWF_BUNDLE_ON exported after the
   // start, or a stored value the env shadows, is otherwise invisible. Printed before listening, so it

@@ -103,6 +103,8 @@ export interface Config {
    */
   legacyModel: ModelSettings;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** AWF_REQUEST_LOG: `all` logs every request (two info lines); `errors` only those answered 4xx/5xx. */
+  requestLog: 'all' | 'errors';
 }
 
 /** Start-up stops on this: one line per bad variable. */
@@ -214,6 +216,7 @@ export function parseConfig(env: Env): Config {
     model,
     legacyModel: readLegacyModel(read, model),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    requestLog: read.oneOf('AWF_REQUEST_LOG', ['all', 'errors'], 'all'),
   };
   const isAwfKeyMissing = provider === 'openai' && model.openai.apiKey === '' && !env.AWF_MODEL_BASE_URL;
   if (isAwfKeyMissing) {

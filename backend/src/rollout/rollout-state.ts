@@ -1,5 +1,5 @@
 import type { Pipeline } from '../game/game-types.js';
-import type { RolloutSnapshot } from './route-decision.js';
+import { type Instant, instantMs, type RolloutSnapshot } from './route-decision.js';
 
 /*
  * The stored rollout state and how a process resolves it against its environment: the model every
@@ -152,9 +152,10 @@ export function buildRolloutSnapshot(state: StoredRolloutState, env: RolloutEnvi
     };
     (override.kind === 'user' ? users : sessions).set(override.subjectId, entry);
   }
-  const lookup = (map: typeof users, id: string, now: number): Pipeline | undefined => {
+  const lookup = (map: typeof users, id: string, now: Instant): Pipeline | undefined => {
+    if (map.size === 0) return undefined; // the usual case: no override of this kind at all
     const entry = map.get(id);
-    return entry !== undefined && now < entry.expiresAtMs ? entry.pipeline : undefined;
+    return entry !== undefined && instantMs(now) < entry.expiresAtMs ? entry.pipeline : undefined;
   };
   return {
     globalEnabled: effective.globalEnabled.value,

@@ -1,5 +1,5 @@
 import type { Pipeline } from '../game/game-types.js';
-import { murmurhash3Prefixed } from '../shared/murmurhash3.js';
+import { murmurhash3PrefixedMod } from '../shared/murmurhash3.js';
 
 export type { Pipeline };
 
@@ -35,9 +35,21 @@ export interface RolloutSnapshot {
   percent: number;
   /** The shadow rate, 0–100 with up to two decimals (issue 11); absent: 0. Read by the shadow runner. */
   shadowPercent?: number;
-  /** The unexpired override for a session or user at `now`, if any. */
-  sessionOverride(sessionId: string, now: number): Pipeline | undefined;
-  userOverride(userId: string, now: number): Pipeline | undefined;
+  /**
+   * The unexpired override for a session or user at `now`, if any. `now` may be the clock itself, read
+   * only when the subject has an override: a decision without one then reads no clock and allocates
+   * nothing beyond its result (a ms timestamp is a boxed number).
+   */
+  sessionOverride(sessionId: string, now: Instant): Pipeline | undefined;
+  userOverride(userId: string, now: Instant): Pipeline | undefined;
+}
+
+/** Milliseconds since the epoch, or a clock that gives them when asked. */
+export type Instant = number | (() => number);
+
+/** The instant's milliseconds (reads the clock when given one). */
+export function instantMs(now: Instant): number {
+  return typeof now === 'number' ? now : now();
 }
 
 export interface RouteSubject {
@@ -49,7 +61,7 @@ export const BUCKETS = 10_000;
 
 /** `murmurhash3_x86_32("awf:" + key, 0) mod 10000`, the player's stable rollout bucket. */
 export function bucketOf(key: string): number {
-  return murmurhash3Prefixed('awf:', key, 0) % BUCKETS;
+  return murmurhash3PrefixedMod('awf:', key, 0, BUCKETS);
 }
 
 /** AWF iff bucket < percent × 100: raising the percent only ever adds buckets. */
@@ -65,7 +77,7 @@ export function decideRoute(
   switches: RoutingSwitches,
   snapshot: RolloutSnapshot | undefined,
   subject: RouteSubject,
-  now: number,
+  now: Instant,
 ): RouteDecision {
   if (switches.emergencyFallback) return { pipeline: 'legacy', reason: 'emergency_fallback' };
   if (switches.legacyTurnEnabled) return { pipeline: 'legacy', reason: 'legacy_forced' };
@@ -113,7 +125,7 @@ export interface RouterDeps {
 export function createRouter(deps: RouterDeps): Router {
   const { switches, snapshot } = deps;
   const now = deps.now ?? Date.now;
-  return { decide: (subject) => decideRoute(switches, snapshot(), subject, now()) };
+  return { decide: (subject) => decideRoute(switches, snapshot(), subject, now) };
 }
 
 /** A router over the environment alone (switches, AWF_BUNDLE_ON, AWF_PERCENT_ROLLOUT; no store, no overrides). */

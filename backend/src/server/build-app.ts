@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AuditLogger } from '../audit/audit-logger.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
@@ -37,6 +37,12 @@ export interface BuildAppOptions {
   services: HttpServices;
   /** `stream` lets a test read the log lines (one JSON object each). */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /**
+   * AWF_REQUEST_LOG: `all` (default) logs each request as it comes and goes (two info lines);
+   * `errors` logs one line per request answered 4xx (info) or 5xx (error) and nothing for the rest.
+   * Error logs (the error handler's) are written either way.
+   */
+  requestLog?: 'all' | 'errors';
 }
 
 /**
@@ -51,7 +57,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     frameworkErrors: answerFrameworkError,
     // Reject rather than coerce or strip: a wrong type or an unknown field is the client's mistake to hear about.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ...(options.requestLog === 'errors'
+      ? { logController: new LogController({ disableRequestLogging: true }) }
+      : {}),
   });
+  if (options.requestLog === 'errors') registerFailedRequestLog(app);
   registerErrorHandler(app);
   registerInputGuards(app);
   declarePrincipal(app);
@@ -70,4 +80,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
   });
   return app;
+}
+
+/** With AWF_REQUEST_LOG=errors: one line per request that was answered with an error status. */
+function registerFailedRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400) return;
+    const line = {
+      req: { method: request.method, url: request.url },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else request.log.info(line, 'request refused');
+  });
 }

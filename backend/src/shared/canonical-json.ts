@@ -4,6 +4,7 @@
  * byte-identical bundles and the audit hash chain rely on.
  */
 export function canonicalJson(value: unknown): string {
+  if (value instanceof CanonicalFragment) return value.json;
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new TypeError('canonical JSON cannot encode a non-finite number');
@@ -17,4 +18,17 @@ export function canonicalJson(value: unknown): string {
     .filter(([, child]) => child !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
+}
+
+/**
+ * A value already written as canonical JSON, inserted verbatim where it appears in a larger value:
+ * static parts (the content of a bundle) are canonicalized once and reused, instead of having their
+ * keys sorted again for every document they are part of.
+ */
+export class CanonicalFragment {
+  /** `canonicalJson(value)`, computed once. */
+  readonly json: string;
+  constructor(value: unknown) {
+    this.json = canonicalJson(value);
+  }
 }

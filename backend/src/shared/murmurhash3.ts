@@ -59,8 +59,26 @@ export function murmurhash3Prefixed(prefix: string, text: string, seed = 0): num
   return murmurhash3Bytes(scratch, length, seed);
 }
 
+/** 2^32: `hash % UINT32_RANGE` is the hash itself. */
+const UINT32_RANGE = 4294967296;
+
+/**
+ * `murmurhash3Prefixed(prefix, text, seed) % modulus`, reduced before it leaves the hash function: a
+ * uint32 above 2^30 is a heap-allocated number in V8 once returned, a bucket below 10000 is not, so
+ * bucketing allocates nothing.
+ */
+export function murmurhash3PrefixedMod(prefix: string, text: string, seed: number, modulus: number): number {
+  const length = encodeToScratch(prefix, text); // first: it may replace the scratch buffer
+  return murmurhash3BytesMod(scratch, length, seed, modulus);
+}
+
 /** MurmurHash3 x86 32 of the first `length` bytes. */
 export function murmurhash3Bytes(bytes: Uint8Array, length: number, seed = 0): number {
+  return murmurhash3BytesMod(bytes, length, seed, UINT32_RANGE);
+}
+
+/** MurmurHash3 x86 32 of the first `length` bytes, mod `modulus` (1 to 2^32). */
+function murmurhash3BytesMod(bytes: Uint8Array, length: number, seed: number, modulus: number): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
@@ -101,5 +119,5 @@ export function murmurhash3Bytes(bytes: Uint8Array, length: number, seed = 0): n
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return (h >>> 0) % modulus;
 }

@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations/migrator.js';
 import { createPostgresDialectAdapter } from './postgres-dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
 import { createSqliteDialectAdapter } from './sqlite-dialect-adapter.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type { DatabaseDialect } from './dialect-adapter.js';
 
@@ -105,7 +106,9 @@ function openSqlite(path: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     dialect: 'sqlite',

@@ -3,7 +3,7 @@ import type { Content, Scene } from '../../content/content-types.js';
 import type { GameState } from '../../game/game-types.js';
 import { ModelProviderError, ModelTimeoutError } from '../../shared/errors.js';
 import { deriveSeed, type SeededRandom, seededRandom } from '../../shared/seeded-random.js';
-import { type AwfBundle, AwfBundleSchema } from '../../turns/awf/awf-bundle.js';
+import type { AwfBundle } from '../../turns/awf/awf-bundle.js';
 import { parseLegacyPrompt, renderLegacyAnswer } from '../../turns/legacy/legacy-format.js';
 import type { ModelProvider, ModelRequest, ModelResponse } from '../model-provider.js';
 import { type Narration, narrate } from './narrator.js';
@@ -111,17 +111,57 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
   };
 }
 
+/**
+ * The bundle among the request's messages. The local model reads only the fields it narrates from and
+ * checks just those (the assembler built the bundle from validated content; re-validating all of it
+ * with the bundle schema on every call was a measurable share of a turn).
+ */
 function findBundle(request: ModelRequest): AwfBundle {
   for (const message of request.messages) {
     if (message.role !== 'user' || !message.content.trimStart().startsWith('{')) continue;
     try {
-      const parsed = AwfBundleSchema.safeParse(JSON.parse(message.content));
-      if (parsed.success) return parsed.data;
+      const parsed: unknown = JSON.parse(message.content);
+      if (hasNarratedFields(parsed)) return parsed;
     } catch {
       // not the bundle; keep looking
     }
   }
   throw new ModelProviderError('local model: the request carries no AWF bundle');
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The fields `narrate` reads, with the types it reads them as. */
+function hasNarratedFields(value: unknown): value is AwfBundle {
+  if (!isObject(value)) return false;
+  const { meta, contract, world, scene, neighbors, npcs, items, state, input } = value;
+  return (
+    isObject(meta) &&
+    Number.isInteger(meta.rngSeed) &&
+    isObject(contract) &&
+    isObject(contract.output) &&
+    Number.isInteger(contract.output.maxChoices) &&
+    isObject(world) &&
+    Array.isArray(world.atmosphere) &&
+    world.atmosphere.every((line) => typeof line === 'string') &&
+    isObject(scene) &&
+    typeof scene.id === 'string' &&
+    Array.isArray(scene.exits) &&
+    Array.isArray(scene.interactions) &&
+    Array.isArray(neighbors) &&
+    neighbors.every(isObject) &&
+    Array.isArray(npcs) &&
+    npcs.every(isObject) &&
+    Array.isArray(items) &&
+    items.every(isObject) &&
+    isObject(state) &&
+    typeof state.scene === 'string' &&
+    isObject(state.flags) &&
+    Array.isArray(state.inventory) &&
+    isObject(state.relationships) &&
+    typeof input === 'string'
+  );
 }
 
 /** Output that breaks the contract in one of the ways real models do. */

@@ -1,6 +1,6 @@
 import type { Content, Scene } from '../../content/content-types.js';
 import type { GameState } from '../../game/game-types.js';
-import { canonicalJson } from '../../shared/canonical-json.js';
+import { CanonicalFragment, canonicalJson } from '../../shared/canonical-json.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
 import type { AwfBundle } from './awf-bundle.js';
 
@@ -29,15 +29,83 @@ export interface AssembledBundle {
 
 const RECENT_TURNS_KEPT = 3;
 
-/** Assemble the turn's bundle. Pure: no clock, no randomness beyond the derived seed. */
-export function assembleBundle(request: BundleRequest): AssembledBundle {
-  const { content, state } = request;
-  const scene = content.scenesById.get(state.scene);
-  if (!scene) throw new Error(`session is in unknown scene "${state.scene}"`);
+/** What a bundle takes from one scene's content: the same for every turn played there. */
+interface SceneParts {
+  scene: Scene;
+  neighbors: Scene[];
+  npcs: Content['world']['npcs'];
+  /** Their canonical JSON, computed once. */
+  json: { scene: CanonicalFragment; neighbors: CanonicalFragment; npcs: CanonicalFragment };
+}
+
+/** The static parts of bundles, canonical once per loaded content (one content hash). */
+interface StaticParts {
+  contract: AwfBundle['contract'];
+  world: AwfBundle['world'];
+  json: { contract: CanonicalFragment; world: CanonicalFragment; items: CanonicalFragment };
+  scenes: Map<string, SceneParts>;
+}
+
+const staticPartsByContent = new WeakMap<Content, StaticParts>();
+
+function staticPartsOf(content: Content): StaticParts {
+  let parts = staticPartsByContent.get(content);
+  if (!parts) {
+    const contract = { output: content.contract.output, acts: content.contract.acts };
+    const world = {
+      name: content.world.name,
+      description: content.world.description,
+      tone: content.world.tone,
+      atmosphere: content.world.atmosphere,
+    };
+    parts = {
+      contract,
+      world,
+      json: {
+        contract: new CanonicalFragment(contract),
+        world: new CanonicalFragment(world),
+        items: new CanonicalFragment(content.world.items),
+      },
+      scenes: new Map(),
+    };
+    staticPartsByContent.set(content, parts);
+  }
+  return parts;
+}
+
+function scenePartsOf(content: Content, parts: StaticParts, sceneId: string): SceneParts {
+  const known = parts.scenes.get(sceneId);
+  if (known) return known;
+  const scene = content.scenesById.get(sceneId);
+  if (!scene) throw new Error(`session is in unknown scene "${sceneId}"`);
   const neighbors = uniqueSorted(
     scene.exits.map((exit) => content.scenesById.get(exit.to)).filter((s): s is Scene => s !== undefined),
   );
   const npcIds = new Set([...scene.npcs, ...neighbors.flatMap((neighbor) => neighbor.npcs)]);
+  const npcs = content.world.npcs.filter((npc) => npcIds.has(npc.id));
+  const sceneParts: SceneParts = {
+    scene,
+    neighbors,
+    npcs,
+    json: {
+      scene: new CanonicalFragment(scene),
+      neighbors: new CanonicalFragment(neighbors),
+      npcs: new CanonicalFragment(npcs),
+    },
+  };
+  parts.scenes.set(sceneId, sceneParts);
+  return sceneParts;
+}
+
+/**
+ * Assemble the turn's bundle. Pure: no clock, no randomness beyond the derived seed. The content's
+ * parts (contract, world, scene, neighbours, NPCs, items) are canonicalized once per content and
+ * scene; each turn writes only its own parts (meta, state, recent turns, input) around them.
+ */
+export function assembleBundle(request: BundleRequest): AssembledBundle {
+  const { content, state } = request;
+  const parts = staticPartsOf(content);
+  const sceneParts = scenePartsOf(content, parts, state.scene);
   const bundle: AwfBundle = {
     meta: {
       awfVersion: content.contract.awfVersion,
@@ -46,16 +114,11 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
       turn: request.turnNo,
       rngSeed: deriveSeed(request.sessionSeed, 'turn', request.turnNo),
     },
-    contract: { output: content.contract.output, acts: content.contract.acts },
-    world: {
-      name: content.world.name,
-      description: content.world.description,
-      tone: content.world.tone,
-      atmosphere: content.world.atmosphere,
-    },
-    scene,
-    neighbors,
-    npcs: content.world.npcs.filter((npc) => npcIds.has(npc.id)),
+    contract: parts.contract,
+    world: parts.world,
+    scene: sceneParts.scene,
+    neighbors: sceneParts.neighbors,
+    npcs: sceneParts.npcs,
     items: content.world.items,
     state: {
       scene: state.scene,
@@ -66,7 +129,15 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
     recent: request.recent.slice(-RECENT_TURNS_KEPT).map(({ turn, input, txt }) => ({ turn, input, txt })),
     input: request.input,
   };
-  const json = canonicalJson(bundle);
+  const json = canonicalJson({
+    ...bundle,
+    contract: parts.json.contract,
+    world: parts.json.world,
+    scene: sceneParts.json.scene,
+    neighbors: sceneParts.json.neighbors,
+    npcs: sceneParts.json.npcs,
+    items: parts.json.items,
+  });
   return { bundle, json, bytes: Buffer.byteLength(json, 'utf8') };
 }
 
