@@ -389,7 +389,8 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const rollout = report.rollout;
     for (const result of [...report.slos, ...(report.shadowSlos ?? [])]) {
       const openAlert = open.get(result.slo);
-      if (rollout?.routesNobodyToAwf) {
+      // Shadow runs happen precisely while nobody is routed to AWF: a rollback does not touch their SLOs.
+      if (rollout?.routesNobodyToAwf && !result.slo.startsWith('shadow_')) {
         // The alert's traffic is gone: resolve at once instead of waiting for no_data, and fire
         // nothing over the window's turns from before the rollback.
         noDataStreaks.delete(result.slo);
