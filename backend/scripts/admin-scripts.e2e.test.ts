@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,55 +16,9 @@ import type { Principal } from '../src/auth/auth-service.js';
 import { parseConfig } from '../src/config/config.js';
 import { controlPlaneFingerprint, wireControlPlane } from '../src/rollout/testing/control-plane.js';
 import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
+import { type Run, runAll, runScript } from './testing/run-script.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** When the process exited (Date.now()). */
-  exitedAt: number;
-}
-
-/** `tsx backend/scripts/<script>.ts ...args` in one process (node --import tsx), with only `env`. */
-function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'backend/scripts', `${script}.ts`), ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: Date.now() }));
-  });
-}
-
-/** Runs several at a time (each spawn costs most of a second of CPU). */
-async function runAll<T>(jobs: Array<() => Promise<T>>, concurrency = 3): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await (jobs[index] as () => Promise<T>)();
-      }
-    }),
-  );
-  return results;
-}
+const _ROOT = path.resolve(import.meta.dirname, '../..');
 
 function assertUsageError(run: Run, pattern: RegExp, what: string): void {
   assert.equal(run.code, 2, `${what}: exit ${run.code}\n${run.stderr}`);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,50 +9,9 @@ import {
   wireControlPlane,
 } from '../src/rollout/testing/control-plane.js';
 import { type Database, openDatabase } from '../src/store/database.js';
+import { type Run, runAll, runTsx as runScript } from './testing/run-script.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tsx <script> ...args` in one process (node --import tsx), from the repository root, with only `env`. */
-function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs a few at a time: each spawn costs most of a second of CPU. */
-async function runAll<T>(jobs: Array<() => Promise<T>>, concurrency = 3): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await (jobs[index] as () => Promise<T>)();
-      }
-    }),
-  );
-  return results;
-}
+const _ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Exactly one stderr line matching `line`, nothing on stdout, exit `code`. */
 function assertOneLine(run: Run, code: number, line: RegExp, what: string): void {

@@ -1,54 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServices, type Services } from '../src/app/create-services.js';
 import { parseConfig } from '../src/config/config.js';
 import { type SeededActors, seedActors } from '../src/rollout/testing/control-plane.js';
 import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
+import { runTsx as run, runAll } from './testing/run-script.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx <file> ...args` with only PATH and `env`. */
-function run(file: string, args: readonly string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs a few at a time (each spawn costs most of a second of CPU). */
-async function runAll<T>(jobs: Array<() => Promise<T>>, concurrency = 3): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await (jobs[index] as () => Promise<T>)();
-      }
-    }),
-  );
-  return results;
-}
+const _ROOT = path.resolve(import.meta.dirname, '../..');
 
 const script = (name: string) => `backend/scripts/${name}.ts`;
 const SNIPPET = 'backend/scripts/testing/seed-snippet.ts';

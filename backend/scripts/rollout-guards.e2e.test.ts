@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../src/app/testing/test-services.js';
@@ -9,35 +8,11 @@ import {
   seedActors,
 } from '../src/rollout/testing/control-plane.js';
 import { createKyselySloStore } from '../src/slos/kysely-slo-store.js';
+import { runScript as runSeedScript } from './testing/run-script.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tsx backend/scripts/<script>.ts ...args` (node --import tsx) on `sqlitePath` with `token`, nothing else. */
-function runScript(script: string, args: readonly string[], sqlitePath: string, token: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'backend/scripts', `${script}.ts`), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', AWF_DB_PATH: sqlitePath, AWF_ADMIN_TOKEN: token } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runScript = (script: string, args: readonly string[], sqlitePath: string, token: string) =>
+  runSeedScript(script, args, { AWF_DB_PATH: sqlitePath, AWF_ADMIN_TOKEN: token });
+const _ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The rollout at 25 % with the flag on, and the process's services and actors. */
 async function startAt25(): Promise<{ services: TestServices; actors: SeededActors }> {

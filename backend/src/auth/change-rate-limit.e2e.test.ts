@@ -1,40 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type Run, runScript } from '../../scripts/testing/run-script.js';
 import { createTestServices } from '../app/testing/test-services.js';
 import { parseConfig } from '../config/config.js';
 import { type SeededActors, seedActors, wireControlPlane } from '../rollout/testing/control-plane.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tsx backend/scripts/<script>.ts ...args` in one process, with only `env`. */
-function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'backend/scripts', `${script}.ts`), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const _ROOT = path.resolve(import.meta.dirname, '../../..');
 
 /** What a caller who wants a higher limit for themselves puts in the script's environment. */
 const RAISED = { AWF_CHANGE_RATE_LIMIT: '100000', AWF_CHANGE_RATE_WINDOW_S: '1' };
