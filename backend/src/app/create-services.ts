@@ -18,6 +18,7 @@ import { createOfrep, type Ofrep } from '../rollout/ofrep/create-ofrep.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
 import type { Router } from '../rollout/route-decision.js';
+import type { SloLog } from '../slos/alert-delivery.js';
 import type { SloService } from '../slos/awf-slos.js';
 import { createSlos } from '../slos/create-slos.js';
 import type { TurnMetrics } from '../slos/turn-metrics.js';
@@ -87,6 +88,8 @@ export interface CreateServicesOptions {
    * stored (default true: the server). Scripts never do: their caller's environment sets no limit.
    */
   seedRateLimit?: boolean;
+  /** Where SLO alert lines go (default: the console). */
+  sloLog?: SloLog;
 }
 
 /**
@@ -130,6 +133,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...(clock ? { now: nowMs } : {}),
     rolloutGauges: () => rollout.state.summary(nowMs()),
     rolloutTraffic: { readTraffic: () => rollout.service.awfTraffic() },
+    ...(options.sloLog ? { log: options.sloLog } : {}),
   });
   const turns = createTurns({
     content,

@@ -49,6 +49,7 @@ import {
   type ShadowSample,
   type TurnAggregate,
   TurnAggregator,
+  type TurnBatch,
   type TurnSample,
 } from './turn-aggregates.js';
 
@@ -223,6 +224,8 @@ export interface SloService {
   readonly shadowObserver: ShadowObserver;
   /** The hot path: in memory, no I/O. */
   recordTurn(sample: TurnSample, atMs?: number): void;
+  /** Many turns of one pipeline in one minute at once (the simulator); the same as recording each. */
+  recordTurns(batch: TurnBatch, atMs?: number): void;
   /** A rating change into its minute's aggregate, in memory. */
   recordFeedback(sample: FeedbackSample, atMs?: number): void;
   /**
@@ -572,6 +575,9 @@ export function createSloService(deps: SloServiceDeps): SloService {
       },
     },
     recordTurn,
+    recordTurns(batch, atMs = now()) {
+      aggregator.recordBatch(batch, atMs);
+    },
     recordFeedback(sample, atMs = now()) {
       aggregator.recordFeedback(sample, atMs);
     },

@@ -1,6 +1,7 @@
 import type { AuditAppender } from '../audit/audit-types.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../store/database.js';
+import type { SloLog } from './alert-delivery.js';
 import { createSloService, type RolloutTrafficReader, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
 import { createTurnMetrics, type RolloutGauges, type TurnMetrics } from './turn-metrics.js';
@@ -15,6 +16,8 @@ export interface SlosWiring {
   rolloutGauges: () => Omit<RolloutGauges, 'emergencyFallback' | 'legacyTurnEnabled'> | undefined;
   /** The rollout's AWF traffic: a rollback resolves open alerts as rolled_back. */
   rolloutTraffic: RolloutTrafficReader;
+  /** Where alert lines go (default: the console); the simulator keeps them out of its --json stdout. */
+  log?: SloLog;
 }
 
 /** The SLO capability: the monitor (aggregates, evaluation, alerts) and this instance's Prometheus metrics. */
@@ -46,6 +49,7 @@ export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
     instanceId: config.instanceId,
     rollout: wiring.rolloutTraffic,
     ...(wiring.now ? { now: wiring.now } : {}),
+    ...(wiring.log ? { log: wiring.log } : {}),
   });
   const metrics = createTurnMetrics({
     turnP95Ms: config.slo.turnP95Ms,

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { minuteOf, TurnAggregator } from './turn-aggregates.js';
+import { seededRandom } from '../shared/seeded-random.js';
+import {
+  failedTurnSample,
+  type MinuteAggregate,
+  minuteOf,
+  TurnAggregator,
+  type TurnBatch,
+  type TurnSample,
+} from './turn-aggregates.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const awf = { pipeline: 'awf' as const, latencyMs: 100, retried: false, fallback: false };
@@ -54,6 +62,108 @@ describe('TurnAggregator', () => {
         aggregator.drain().map((aggregate) => aggregate.turns),
         [2, 1],
       );
+    });
+  });
+
+  describe('.recordBatch()', () => {
+    /** 2 000 turns of one pipeline with random outcomes, as single samples and as one batch. */
+    function randomTurns(
+      pipeline: 'awf' | 'legacy',
+      seed: number,
+    ): { samples: TurnSample[]; batch: TurnBatch } {
+      const random = seededRandom(seed);
+      const samples: TurnSample[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        const latencyMs = Math.exp(7 + random.normal() * 0.6);
+        const roll = random.next();
+        if (roll < 0.01) {
+          samples.push(
+            failedTurnSample({ decision: { pipeline, reason: 'percent_bucket' }, latencyMs, errorCode: 'X' }),
+          );
+        } else {
+          const fallback = pipeline === 'awf' && roll < 0.05;
+          samples.push({
+            pipeline,
+            latencyMs,
+            retried: random.next() < 0.1,
+            fallback,
+            fallbackReason: fallback ? (roll < 0.03 ? 'invalid_output' : 'timeout') : undefined,
+          });
+        }
+      }
+      const fallbackReasons: Record<string, number> = {};
+      for (const sample of samples) {
+        if (sample.fallback) {
+          const reason = sample.fallbackReason ?? 'unknown';
+          fallbackReasons[reason] = (fallbackReasons[reason] ?? 0) + 1;
+        }
+      }
+      const batch: TurnBatch = {
+        pipeline,
+        turns: samples.length,
+        retries: samples.filter((sample) => sample.retried).length,
+        fallbacks: samples.filter((sample) => sample.fallback).length,
+        fallbackReasons,
+        failures: samples.filter((sample) => sample.failed).length,
+        latenciesMs: samples.map((sample) => sample.latencyMs),
+      };
+      return { samples, batch };
+    }
+
+    const comparable = (aggregate: MinuteAggregate | undefined) => ({
+      ...aggregate,
+      latency: aggregate?.latency.encode(),
+    });
+
+    it('counts a batch exactly as recording each of its turns, sketch included', () => {
+      for (const [pipeline, seed] of [
+        ['awf', 1],
+        ['legacy', 2],
+      ] as const) {
+        const { samples, batch } = randomTurns(pipeline, seed);
+        const oneByOne = new TurnAggregator();
+        for (const sample of samples) oneByOne.record(sample, T0 + 10_000);
+        const batched = new TurnAggregator();
+        batched.recordBatch(batch, T0 + 10_000);
+        const [expected] = oneByOne.drain();
+        const [actual] = batched.drain();
+        assert.ok((expected?.fallbacks ?? 0) > 0 || pipeline === 'legacy');
+        assert.deepEqual(comparable(actual), comparable(expected));
+        assert.equal(actual?.latency.quantile(0.95), expected?.latency.quantile(0.95));
+      }
+    });
+
+    it('adds to what single turns already counted in the same minute', () => {
+      const { samples, batch } = randomTurns('awf', 3);
+      const aggregator = new TurnAggregator();
+      aggregator.record(samples[0] as TurnSample, T0);
+      aggregator.recordBatch(batch, T0 + 59_000);
+      const [minute] = aggregator.drain();
+      assert.equal(minute?.turns, 2_001);
+      assert.equal(minute?.latency.count, 2_001);
+    });
+
+    it('refuses an inconsistent batch and counts nothing of it', () => {
+      const base: TurnBatch = {
+        pipeline: 'awf',
+        turns: 2,
+        retries: 0,
+        fallbacks: 1,
+        fallbackReasons: { timeout: 1 },
+        failures: 0,
+        latenciesMs: [100, 200],
+      };
+      const aggregator = new TurnAggregator();
+      for (const bad of [
+        { ...base, retries: 3 },
+        { ...base, fallbackReasons: { timeout: 2 } },
+        { ...base, latenciesMs: [100] },
+        { ...base, turns: 1.5 },
+        { ...base, latenciesMs: [100, -1] },
+      ]) {
+        assert.throws(() => aggregator.recordBatch(bad, T0), RangeError);
+      }
+      assert.equal(aggregator.hasPending, false);
     });
   });
 

@@ -138,6 +138,24 @@ export interface FeedbackSample extends FeedbackCounts {
   pipeline: Pipeline;
 }
 
+/**
+ * Many turns of one pipeline within one minute, as counts and one latency per turn: what `record()`
+ * would have counted one sample at a time (the simulator's batch path, where a call per turn would
+ * cost more than the weeks of traffic it stands for). Failed turns are among `turns`; for AWF they
+ * are fallbacks too, as `failedTurnSample` counts them.
+ */
+export interface TurnBatch {
+  pipeline: Pipeline;
+  turns: number;
+  retries: number;
+  fallbacks: number;
+  /** Fallback reason → count; the counts add up to `fallbacks`. */
+  fallbackReasons: Readonly<Record<string, number>>;
+  failures: number;
+  /** One latency (ms) per turn. */
+  latenciesMs: ArrayLike<number>;
+}
+
 /** Turns of one pipeline, counted and sketched: one minute of one instance, or a merged window. */
 export interface TurnAggregate {
   turns: number;
@@ -234,6 +252,26 @@ export class TurnAggregator {
   }
 
   /**
+   * Adds a batch of turns at `atMs` (epoch ms) to its minute: the same aggregate as recording each of
+   * its turns there. An inconsistent batch (counts above the turns, reasons not adding up, a latency
+   * per turn missing) is refused before anything is counted.
+   */
+  recordBatch(batch: TurnBatch, atMs: number): void {
+    assertConsistentBatch(batch);
+    if (batch.turns === 0) return;
+    const aggregate = this.aggregateFor(Math.floor(atMs / MINUTE_MS), batch.pipeline);
+    aggregate.turns += batch.turns;
+    aggregate.retries += batch.retries;
+    aggregate.fallbacks += batch.fallbacks;
+    for (const [reason, count] of Object.entries(batch.fallbackReasons)) {
+      if (count > 0) aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + count;
+    }
+    aggregate.failures += batch.failures;
+    const { latenciesMs } = batch;
+    for (let i = 0; i < latenciesMs.length; i++) aggregate.latency.add(latenciesMs[i] as number);
+  }
+
+  /**
    * Adds one shadow run at `atMs` to its minute's `awf_shadow` aggregate: counted like an AWF turn
    * (retry, fallback with its reason, latency), plus agreement and spend. Off the request path.
    */
@@ -306,5 +344,33 @@ export class TurnAggregator {
       this.pending.set(key, aggregate);
     }
     return aggregate;
+  }
+}
+
+function assertConsistentBatch(batch: TurnBatch): void {
+  const { turns, retries, fallbacks, failures } = batch;
+  const isCount = (n: number) => Number.isInteger(n) && n >= 0;
+  if (![turns, retries, fallbacks, failures].every(isCount)) {
+    throw new RangeError('a turn batch counts whole numbers >= 0');
+  }
+  if (retries > turns || fallbacks > turns || failures > turns) {
+    throw new RangeError(
+      `a turn batch of ${turns} turns cannot have ${retries} retries, ${fallbacks} fallbacks, ${failures} failures`,
+    );
+  }
+  const reasons = Object.values(batch.fallbackReasons);
+  if (!reasons.every(isCount) || reasons.reduce((sum, count) => sum + count, 0) !== fallbacks) {
+    throw new RangeError(`a turn batch's fallback reasons must add up to its ${fallbacks} fallbacks`);
+  }
+  if (batch.latenciesMs.length !== turns) {
+    throw new RangeError(
+      `a turn batch of ${turns} turns needs ${turns} latencies, got ${batch.latenciesMs.length}`,
+    );
+  }
+  for (let i = 0; i < turns; i++) {
+    const latency = batch.latenciesMs[i] as number;
+    if (!(latency >= 0) || latency === Number.POSITIVE_INFINITY) {
+      throw new RangeError(`a latency must be a finite number >= 0, got ${latency}`);
+    }
   }
 }
