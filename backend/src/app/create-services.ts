@@ -10,6 +10,7 @@ import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
 import type { ModelProvider } from '../model/model-provider.js';
+import { createPlan, type Plan } from '../plan/create-plan.js';
 import { createRetention } from '../retention/create-retention.js';
 import type { RetentionService } from '../retention/retention-service.js';
 import { processRouter } from '../rollout/canary-rollout.js';
@@ -60,6 +61,8 @@ export interface Services {
   ofrep: Ofrep;
   /** The data-retention policy and the pruning that enforces it (retention/retention-service.ts). */
   retention: RetentionService;
+  /** The staged rollout plan (issue 12): the operators' service and the controller (plan/create-plan.ts). */
+  plan: Pick<Plan, 'service' | 'controller'>;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,11 @@ export interface CreateServicesOptions {
   retentionTimer?: boolean;
   /** Keep the rollout snapshot fresh by polling (and LISTEN on PostgreSQL); default true. */
   watchRollout?: boolean;
+  /**
+   * Run the staged plan's controller timer (default: as sloTimers, so the server runs it and scripts
+   * do not; on PostgreSQL only the holder of the leader lock evaluates).
+   */
+  planController?: boolean;
   /** Run the audit interval checkpoint and witness timers (default true); scripts pass false. */
   auditTimers?: boolean;
   /**
@@ -121,6 +129,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
     rateLimiter: auth,
     // The SLO monitor is wired below; the guard asks it only when a change would raise the rollout.
     alerts: { openCriticalAlerts: () => slos.openCriticalAlerts() },
+    // The plan is wired below too; a manual percentage asks it inside the change's transaction.
+    plan: { onManualPercentChange: (trx, input) => plan.service.onManualPercentChange(trx, input) },
     ...timing,
   });
   const retention = createRetention(config, { database, audit, rateLimiter: auth, ...timing });
@@ -156,10 +166,19 @@ export async function createServices(config: Config, options: CreateServicesOpti
     retention: slos,
     ...timing,
   });
+  const plan = createPlan(config, {
+    database,
+    audit,
+    rollout: rollout.service,
+    slos,
+    contentHash: content.hash,
+    ...timing,
+  });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
   if (options.auditTimers ?? true) audit.keeper.start();
+  if (options.planController ?? options.sloTimers ?? true) plan.controller.start();
   if (options.retentionTimer ?? options.sloTimers ?? true) retention.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);
@@ -182,12 +201,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     router: rollout.router,
     ofrep,
     retention,
+    plan: { service: plan.service, controller: plan.controller },
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);
       // Before the SLO flush and the store: queued shadow runs are dropped, running ones get a bounded wait.
       await turns.shadow?.close();
+      await plan.controller.close();
       await rollout.state.stop();
       await retention.close();
       await slos.close();

@@ -41,6 +41,8 @@ export interface Config {
    * waiting, AWF_SHADOW_MAX_PER_MINUTE admitted per minute; beyond either bound a run is dropped.
    */
   shadow: { concurrency: number; queueSize: number; maxPerMinute: number };
+  /** The staged rollout plan's controller (issue 12): AWF_PLAN_INTERVAL_MS between evaluations. */
+  plan: { intervalMs: number };
   auth: {
     /**
      * AWF_CHANGE_RATE_LIMIT / AWF_CHANGE_RATE_WINDOW_S when either is set: the server stores them as the
@@ -158,6 +160,9 @@ export function parseConfig(env: Env): Config {
       concurrency: read.number('AWF_SHADOW_CONCURRENCY', 2, { min: 1, max: 256, integer: true }),
       queueSize: read.number('AWF_SHADOW_QUEUE', 100, { min: 0, max: 100_000, integer: true }),
       maxPerMinute: read.number('AWF_SHADOW_MAX_PER_MINUTE', 600, { min: 0, max: 1_000_000, integer: true }),
+    },
+    plan: {
+      intervalMs: read.number('AWF_PLAN_INTERVAL_MS', 60_000, { min: 100, max: 3_600_000, integer: true }),
     },
     auth: { changeRateSeed: readChangeRateSeed(read) },
     ofrep: {

@@ -15,6 +15,8 @@ export interface RolloutWiring {
   rateLimiter: RolloutServiceDeps['rateLimiter'];
   /** The SLO monitor's open critical alerts, which block raising the rollout. */
   alerts: RolloutServiceDeps['alerts'];
+  /** The staged plan's guard against manual percentage changes while it runs. */
+  plan?: RolloutServiceDeps['plan'];
   clock?: () => Date;
   /** Where the state cache reports that the stored state became unreadable, and readable again. */
   warn?: (message: string) => void;
@@ -74,6 +76,7 @@ export function createRollout(config: Config['rollout'], wiring: RolloutWiring):
     rateLimiter: wiring.rateLimiter,
     turnsReadModel: createKyselyTurnsReadModel(database.db),
     alerts: wiring.alerts,
+    plan: wiring.plan,
     env: config,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });

@@ -102,6 +102,18 @@ export interface OpenCriticalAlertsReader {
   openCriticalAlerts(): Promise<readonly BlockingAlert[]>;
 }
 
+/**
+ * What a manual percentage change asks the staged plan (issue 12), inside the change's transaction:
+ * refuse while a plan runs (PLAN_RUNNING), or, with force, pause the plan (its own audit entry). The
+ * wiring hands the plan's guard in, so the rollout never reads plan tables itself.
+ */
+export interface RunningPlanGuard {
+  onManualPercentChange(
+    trx: Executor,
+    input: { actor: string; force: boolean; reason: string | undefined },
+  ): Promise<void>;
+}
+
 /** The canary rollout control plane: global flag, percentage, overrides and the distribution. */
 export interface RolloutService {
   readState(): Promise<StoredRolloutState>;
@@ -126,6 +138,16 @@ export interface RolloutService {
    * the AWF pipeline also runs after the answer was sent, never shown. One audit entry `rollout.shadow.set`.
    */
   setShadow(by: Principal, percent: number): Promise<RolloutChange<number>>;
+  /**
+   * The staged plan's step, inside the plan's own write transaction: stores the percentage, bumps the
+   * version and notifies other instances. No audit entry and no rate limit here: the plan's decision
+   * is the one audit entry (with its evidence) for the step.
+   */
+  applyPlanPercent(
+    trx: Executor,
+    by: string,
+    percent: number,
+  ): Promise<{ previous: number | null; version: number }>;
   setOverride(by: Principal, input: OverrideInput): Promise<RolloutChange<OverrideValue | null>>;
   clearOverride(
     by: Principal,
@@ -207,6 +229,8 @@ export interface RolloutServiceDeps {
   turnsReadModel: TurnsReadModel;
   /** The open critical SLO alerts that block a raise. */
   alerts: OpenCriticalAlertsReader;
+  /** The staged plan's guard against manual percentage changes (absent: no plan capability wired). */
+  plan?: RunningPlanGuard | undefined;
   env: RolloutEnvironment;
   clock?: () => Date;
 }
@@ -280,6 +304,13 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
         globalEnabled: input.globalEnabled ?? previous.globalEnabled,
         percent: input.percent ?? previous.percent,
       };
+      if (setsPercent) {
+        await deps.plan?.onManualPercentChange(trx, {
+          actor: by.actor,
+          force: guard.force,
+          reason: guard.reason,
+        });
+      }
       const raise = describeRaise(before, input, env);
       const blocked = raise !== undefined && openCritical.length > 0;
       if (blocked && !guard.force) throw new RolloutBlockedByAlertError(raise, openCritical);
@@ -400,6 +431,19 @@ export function createRolloutService(deps: RolloutServiceDeps): RolloutService {
     },
 
     setRollout,
+
+    async applyPlanPercent(trx, by, percent) {
+      assertPercent(percent);
+      const before = await store.readState(trx);
+      const version = await store.updateConfig(
+        trx,
+        { percentHundredths: percentToHundredths(percent) },
+        by,
+        clock().toISOString(),
+      );
+      await database.adapter.notify(trx, ROLLOUT_CHANNEL, String(version));
+      return { previous: before.percent, version };
+    },
 
     async setShadow(by, percent) {
       assertPercent(percent);
@@ -567,7 +611,9 @@ function checkGuardInput(input: RaiseGuardInput): { force: boolean; reason: stri
     throw new InvalidInputError('a forced change needs a reason: say why the rollout is raised anyway');
   }
   if (input.force !== true && input.reason !== undefined) {
-    throw new InvalidInputError('a reason goes with force (a raise past open critical SLO alerts)');
+    throw new InvalidInputError(
+      'a reason goes with force (a raise past open critical SLO alerts, or a percentage set while a staged plan runs)',
+    );
   }
   if (reason !== undefined && reason.length > MAX_REASON) {
     throw new InvalidInputError(`the reason must be at most ${MAX_REASON} characters`);

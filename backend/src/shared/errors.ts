@@ -65,6 +65,17 @@ export const ERROR_CODES = {
     'A rollout percentage outside 0–100 or with more than two decimals; nothing changed.',
   ROLLOUT_BLOCKED_BY_ALERT:
     'Raising the rollout while a critical SLO alert is open, without force and a reason; nothing changed.',
+  PLAN_RUNNING:
+    'A manual rollout percentage while a staged plan runs (409), without force and a reason; with them the plan is paused (audited) and the percentage set.',
+  PLAN_ACTIVE:
+    'Starting a staged plan while another is running or paused (409); abort it first. Nothing changed.',
+  PLAN_NOT_FOUND:
+    'No running or paused staged plan to pause, resume, approve or abort (404). Nothing changed.',
+  PLAN_STATE_CONFLICT:
+    'The plan is not in a state that allows this (e.g. resume while running, pause while paused) (409). Nothing changed.',
+  PLAN_APPROVAL_BY_STARTER:
+    'The actor who started the plan tried to approve it: a second actor with rollout.write must approve (403). Nothing changed.',
+  PLAN_DECISION_NOT_FOUND: 'No plan decision with that id (replay) (404).',
   OVERRIDE_EXPIRY_IN_PAST:
     'An override expiry (--ttl / --expires-at) that is not in the future; nothing changed.',
   OVERRIDE_NOT_FOUND: 'No override for that user or session; nothing changed.',

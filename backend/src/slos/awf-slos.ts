@@ -235,6 +235,11 @@ export interface SloService {
   onPrune(task: (beforeMinute: number) => Promise<unknown>): () => void;
   /** Writes pending minutes to the store (merging with what is there). */
   flush(): Promise<void>;
+  /**
+   * Every instance's stored minutes within [fromMinute, toMinute], after flushing this instance's
+   * pending ones: the read model the staged plan judges its gates over (issue 12).
+   */
+  minutes(fromMinute: number, toMinute: number): Promise<StoredMinute[]>;
   /** Judges the SLOs over `window` without changing any alert (slo-status, the dashboard). */
   status(window: SloWindow): Promise<SloReport>;
   /** The timer's job, on demand: judge the evaluation window, fire/resolve alerts, write history. */
@@ -523,7 +528,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
 
   return {
     observer: {
-      onTurn({ result, decision }) {
+      onTurn({ result, decision, session }) {
         aggregator.record(
           {
             pipeline: decision.pipeline,
@@ -531,6 +536,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
             retried: result.retried,
             fallback: result.fallback,
             fallbackReason: result.fallbackReason,
+            newBucketedSession: isNewBucketedSession(decision, session),
           },
           now(),
         );
@@ -586,6 +592,10 @@ export function createSloService(deps: SloServiceDeps): SloService {
       return () => pruneTasks.delete(task);
     },
     flush,
+    async minutes(fromMinute, toMinute) {
+      await flush();
+      return store.listMinutes(fromMinute, toMinute);
+    },
     status,
     evaluate,
     openCriticalAlerts: () => listOpenCriticalAlerts(store),
@@ -741,6 +751,7 @@ export function mergeMinutes(rows: readonly StoredMinute[]): {
     into.retries += row.retries;
     into.fallbacks += row.fallbacks;
     into.failures += row.failures;
+    into.newSessions += row.newSessions ?? 0;
     for (const [reason, count] of Object.entries(row.fallbackReasons)) {
       into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
     }
@@ -833,4 +844,9 @@ function auditEventOf(
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A session's first turn routed by the percentage bucket: the unit the plan's SRM check counts. */
+function isNewBucketedSession(decision: { reason: string }, session: { turnCount: number }): boolean {
+  return session.turnCount === 1 && decision.reason === 'percent_bucket';
 }

@@ -246,6 +246,7 @@ function toMinuteColumns(aggregate: TurnAggregate) {
     shadow_tokens_out: aggregate.shadow.tokensOut,
     shadow_bundle_bytes: aggregate.shadow.bundleBytes,
     shadow_drop_reasons: JSON.stringify(aggregate.shadow.dropReasons),
+    new_sessions: aggregate.newSessions,
   };
 }
 
@@ -259,6 +260,7 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     latency: LatencySketch.decode(row.latency_sketch),
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
+    newSessions: row.new_sessions,
   };
 }
 
@@ -275,6 +277,7 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     latencySketch: row.latency_sketch,
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
+    newSessions: row.new_sessions,
   };
 }
 

@@ -19,6 +19,8 @@ export interface StoredMinute {
   feedback: FeedbackCounts;
   /** Shadow runs' agreement, spend and drops (pipeline awf_shadow; absent or zero elsewhere). */
   shadow?: ShadowCounts;
+  /** Sessions whose first turn the percentage bucket routed to this pipeline (migration 014). */
+  newSessions?: number;
 }
 
 /** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */

@@ -92,6 +92,11 @@ export interface TurnSample {
   fallbackReason?: string | undefined;
   /** The turn produced no answer (the pipeline, and for AWF its fallback, failed). */
   failed?: boolean;
+  /**
+   * The session's first turn, routed by the percentage bucket (not an override or a switch): what the
+   * staged plan's sample-ratio-mismatch check counts against the target share (issue 12).
+   */
+  newBucketedSession?: boolean;
 }
 
 /** Fallback reasons of AWF turns that failed outright: the legacy fallback failed too, or something else did. */
@@ -170,6 +175,8 @@ export interface TurnAggregate {
   feedback: FeedbackCounts;
   /** Shadow runs only (pipeline awf_shadow); zero elsewhere. */
   shadow: ShadowCounts;
+  /** Sessions whose first turn the percentage bucket routed here (migration 014; the plan's SRM check). */
+  newSessions: number;
 }
 
 /** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
@@ -194,6 +201,7 @@ export function emptyAggregate(): TurnAggregate {
     latency: new LatencySketch(),
     feedback: { up: 0, down: 0, downReasons: {} },
     shadow: emptyShadowCounts(),
+    newSessions: 0,
   };
 }
 
@@ -212,6 +220,7 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
   into.retries += from.retries;
   into.fallbacks += from.fallbacks;
   into.failures += from.failures;
+  into.newSessions += from.newSessions;
   for (const [reason, count] of Object.entries(from.fallbackReasons)) {
     into.fallbackReasons[reason] = (into.fallbackReasons[reason] ?? 0) + count;
   }
@@ -248,6 +257,7 @@ export class TurnAggregator {
       aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + 1;
     }
     if (sample.failed) aggregate.failures += 1;
+    if (sample.newBucketedSession) aggregate.newSessions += 1;
     aggregate.latency.add(sample.latencyMs);
   }
 

@@ -53,6 +53,24 @@ export interface DialectAdapter {
    * listening; SQLite: a listener that never hears anything (callers poll as well).
    */
   listen(channel: string, onNotify: (payload: string) => void, options?: ListenOptions): ChannelListener;
+
+  /**
+   * Tries once to take the session lock named `key`, held until released or until this process's
+   * connection ends (so a killed holder frees it at once): one leader among many processes.
+   * PostgreSQL: a session advisory lock (pg_try_advisory_lock) on a dedicated connection; undefined
+   * when another session holds it. SQLite: always granted (one server process runs the file).
+   */
+  tryAcquireSessionLock(key: TransactionLockKey): Promise<SessionLock | undefined>;
+}
+
+/** A held session lock from `DialectAdapter.tryAcquireSessionLock`. */
+export interface SessionLock {
+  /** False once released or once its connection was lost (another process may hold it now). */
+  isHeld(): boolean;
+  /** Called once if the connection holding the lock is lost. */
+  onLost(callback: (error: unknown) => void): void;
+  /** Releases the lock and its connection; calling it again is a no-op. */
+  release(): Promise<void>;
 }
 
 /** A lock name every process on one database agrees on: a PostgreSQL advisory lock key (64-bit). */

@@ -4,6 +4,7 @@ import type {
   ChannelListener,
   DialectAdapter,
   ListenOptions,
+  SessionLock,
   TransactionLockKey,
 } from './dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
@@ -28,6 +29,7 @@ export function createPostgresDialectAdapter(
   url: string,
 ): PostgresDialectAdapter {
   const listeners = new Set<ChannelListener>();
+  const locks = new Set<SessionLock>();
   return {
     name: 'postgres',
     writeTransaction: (work) => db.transaction().execute(work),
@@ -49,8 +51,69 @@ export function createPostgresDialectAdapter(
       listeners.add(listener);
       return listener;
     },
+    async tryAcquireSessionLock(key) {
+      const lock = await trySessionLock(url, lockKeyText(key));
+      if (lock) {
+        locks.add(lock);
+        lock.onLost(() => locks.delete(lock));
+      }
+      return lock;
+    },
     async closeListeners() {
       await Promise.all([...listeners].map((listener) => listener.close()));
+      await Promise.all([...locks].map((lock) => lock.release()));
+    },
+  };
+}
+
+/**
+ * A session advisory lock on its own connection: a pooled connection would go back to the pool with
+ * the lock. The lock lives exactly as long as this connection, so a killed holder frees it at once.
+ */
+async function trySessionLock(url: string, key: string): Promise<SessionLock | undefined> {
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'awf-leader',
+  });
+  let isHeld = false;
+  let lostCallbacks: Array<(error: unknown) => void> = [];
+  const lose = (error: unknown) => {
+    if (!isHeld) return;
+    isHeld = false;
+    client.end().catch(() => {});
+    const callbacks = lostCallbacks;
+    lostCallbacks = [];
+    for (const callback of callbacks) callback(error);
+  };
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('the leader lock connection ended')));
+  try {
+    await client.connect();
+    const result = await client.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock($1::bigint) as locked',
+      [key],
+    );
+    if (result.rows[0]?.locked !== true) {
+      await client.end().catch(() => {});
+      return undefined;
+    }
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
+  isHeld = true;
+  return {
+    isHeld: () => isHeld,
+    onLost(callback) {
+      if (isHeld) lostCallbacks.push(callback);
+    },
+    async release() {
+      if (!isHeld) return;
+      isHeld = false;
+      lostCallbacks = [];
+      await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch(() => {});
+      await client.end().catch(() => {});
     },
   };
 }

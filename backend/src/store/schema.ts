@@ -159,6 +159,8 @@ export interface SloMinutesTable {
   shadow_bundle_bytes: number;
   /** Shadow runs dropped by reason (queue_full, rate_cap, shutdown, error), as JSON text. */
   shadow_drop_reasons: string;
+  /** Sessions whose first turn the percentage bucket routed to this pipeline (migration 014). */
+  new_sessions: Generated<number>;
   updated_at: string;
 }
 
@@ -242,6 +244,8 @@ export interface DatabaseSchema {
   golden_runs: GoldenRunsTable;
   feedback: FeedbackTable;
   retention_policy: RetentionPolicyTable;
+  rollout_plans: RolloutPlansTable;
+  rollout_plan_decisions: RolloutPlanDecisionsTable;
 }
 
 /** One row per scenario per golden run; `full_run` marks runs of every scenario at its own pipeline. */
@@ -286,6 +290,49 @@ export interface RetentionPolicyTable {
   turn_days: number | null;
   updated_at: string | null;
   updated_by: string | null;
+}
+
+/** A staged rollout plan (migration 014); `version` guards every step against a second controller. */
+export interface RolloutPlansTable {
+  id: string;
+  version: number;
+  state: 'running' | 'paused' | 'completed' | 'aborted' | 'rolled_back';
+  /** The stages as JSON: [{ percent: number | 'shadow', bakeMs, minSample, approval }]. */
+  stages: string;
+  on_failure: 'rollback' | 'previous' | 'pause';
+  /** Failing evaluations in a row that trigger on_failure. */
+  fail_after: number;
+  current_stage: number;
+  stage_started_at: string;
+  started_by: string;
+  started_at: string;
+  /** The stage an approval was given for, and by whom. */
+  approved_stage: number | null;
+  approved_by: string | null;
+  /** Failing evaluations in a row so far in this stage. */
+  failing_streak: Generated<number>;
+  /** Why the plan is paused or ended, in words. */
+  state_reason: string | null;
+  /** The latest decision (every evaluation, holds included) as JSON. */
+  last_decision: string | null;
+  updated_at: string;
+  updated_by: string;
+  ended_at: string | null;
+}
+
+/** A plan decision with its evidence (migration 014): every change, and each hold once per version and reason. */
+export interface RolloutPlanDecisionsTable {
+  id: string;
+  plan_id: string;
+  plan_version: number;
+  at: string;
+  stage: number;
+  /** The stage's percent as text, or 'shadow'. */
+  stage_percent: string;
+  action: 'advance' | 'hold' | 'rollback' | 'previous' | 'pause';
+  reason: string;
+  evidence: string;
+  audit_seq: number | null;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ChannelListener, DialectAdapter } from './dialect-adapter.js';
+import type { ChannelListener, DialectAdapter, SessionLock } from './dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
 
 const SILENT_LISTENER: ChannelListener = { close: async () => {} };
@@ -27,5 +27,18 @@ export function createSqliteDialectAdapter(db: Kysely<DatabaseSchema>): DialectA
     lockRowsForUpdate: (select) => select,
     notify: async () => {},
     listen: () => SILENT_LISTENER,
+    tryAcquireSessionLock: async () => processLock(),
+  };
+}
+
+/** SQLite's session lock: the one process that writes the file holds it. */
+function processLock(): SessionLock {
+  let isHeld = true;
+  return {
+    isHeld: () => isHeld,
+    onLost: () => {},
+    release: async () => {
+      isHeld = false;
+    },
   };
 }

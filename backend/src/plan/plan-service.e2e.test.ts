@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+const MINUTE = 60_000;
+
+for (const target of testDatabaseTargets()) {
+  describe(`the staged plan on ${target.name}`, () => {
+    let database: TestDatabase;
+    let services: TestServices;
+    let now = T0;
+
+    /** `count` AWF turns (each a new session routed by the bucket) and the legacy ones beside them. */
+    const feed = (awf: number, legacy: number, fallbacks = 0) => {
+      for (let i = 0; i < awf; i++) {
+        services.slos.recordTurn(
+          {
+            pipeline: 'awf',
+            latencyMs: 900,
+            retried: false,
+            fallback: i < fallbacks,
+            newBucketedSession: true,
+          },
+          now,
+        );
+      }
+      for (let i = 0; i < legacy; i++) {
+        services.slos.recordTurn(
+          { pipeline: 'legacy', latencyMs: 700, retried: false, fallback: false, newBucketedSession: true },
+          now,
+        );
+      }
+    };
+
+    /** A passing full golden verify run on the served content. */
+    const storePassingGoldens = async () => {
+      await database.db
+        .insertInto('golden_runs')
+        .values({
+          run_id: 'golden-run-1',
+          scenario: 'opening',
+          pipeline: 'awf',
+          mode: 'verify',
+          status: 'passed',
+          turns: 3,
+          duration_ms: 10,
+          failure: null,
+          full_run: 1,
+          content_hash: services.content.hash,
+          harness_version: '1',
+          started_at: new Date(T0 - MINUTE).toISOString(),
+          passes: null,
+          pass_rate_threshold: null,
+          tokens_in: null,
+          tokens_out: null,
+        })
+        .execute();
+    };
+
+    before(async () => {
+      database = await target.open();
+      const env: Record<string, string> = { AWF_BUNDLE_ON: 'true' };
+      if (database.url) env.DATABASE_URL = database.url;
+      services = await createTestServices(env, {
+        clock: () => new Date(now),
+        sloTimers: false,
+        auditTimers: false,
+        watchRollout: false,
+        ...(database.sqlitePath ? { sqlitePath: database.sqlitePath } : {}),
+      });
+      await storePassingGoldens();
+    });
+    after(async () => {
+      await services.dispose();
+      await database.close();
+    });
+
+    it('start applies the first stage, and a healthy stage advances after its bake and sample with one audit entry', async () => {
+      const view = await services.plan.service.start({
+        stages: [5, 25],
+        bakeMs: 2 * MINUTE,
+        minSample: 50,
+        actor: 'alice',
+      });
+      assert.equal(view.state, 'running');
+      assert.equal((await services.rollout.readState()).percent, 5);
+
+      feed(40, 760);
+      now += MINUTE;
+      const early = await services.plan.controller.evaluateOnce();
+      assert.equal(early?.action, 'hold');
+      assert.equal(early?.reason, 'min_sample');
+
+      // Zero fallbacks in 440 turns: the upper 95 % bound (≈ 0.86 %) is below the 1 % threshold.
+      feed(200, 3800);
+      now += MINUTE;
+      feed(200, 3800);
+      now += MINUTE;
+      const advanced = await services.plan.controller.evaluateOnce();
+      assert.equal(advanced?.action, 'advance', JSON.stringify(advanced?.evidence?.gates));
+      assert.equal((await services.rollout.readState()).percent, 25);
+      const entries = await services.audit.query({ action: 'plan.advanced' });
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0]?.details.decisionId, advanced?.id);
+      const replay = await services.plan.service.replay(advanced?.id as string);
+      assert.equal(replay.agrees, true, JSON.stringify(replay));
+    });
+
+    it('a manual percent while the plan runs is refused with PLAN_RUNNING, and force pauses the plan', async () => {
+      const alice = { actor: 'alice', role: 'operator' as const, tokenId: null };
+      await assert.rejects(services.rollout.setPercent(alice, 50), { code: 'PLAN_RUNNING' });
+      assert.equal((await services.rollout.readState()).percent, 25);
+      await services.rollout.setPercent(alice, 10, { force: true, reason: 'hand-tuning' });
+      const status = await services.plan.service.status();
+      assert.equal(status.plan?.state, 'paused');
+      assert.equal((await services.rollout.readState()).percent, 10);
+      assert.equal((await services.audit.query({ action: 'plan.paused' })).length, 1);
+      await services.plan.service.abort({ actor: 'alice' });
+    });
+
+    it('a bad canary is rolled back at once on a confirmed critical breach, and replay agrees', async () => {
+      await services.plan.service.start({
+        stages: [5, 25, 50],
+        bakeMs: 60 * MINUTE,
+        minSample: 50,
+        actor: 'alice',
+      });
+      now += MINUTE;
+      feed(60, 1140, 12);
+      now += MINUTE;
+      const decision = await services.plan.controller.evaluateOnce();
+      assert.equal(decision?.action, 'rollback');
+      assert.equal(decision?.reason, 'gate_failed:fallback_rate');
+      assert.equal((await services.rollout.readState()).percent, 0);
+      assert.equal((await services.plan.service.status()).plan?.state, 'rolled_back');
+      const replay = await services.plan.service.replay(decision?.id as string);
+      assert.equal(replay.agrees, true);
+      assert.equal(await services.plan.controller.evaluateOnce(), undefined);
+    });
+  });
+}
