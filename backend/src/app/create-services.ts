@@ -96,8 +96,8 @@ export interface CreateServicesOptions {
    * stored (default true: the server). Scripts never do: their caller's environment sets no limit.
    */
   seedRateLimit?: boolean;
-  /** Where SLO alert lines go (default: the console). */
-  sloLog?: SloLog;
+  /** Where the SLO monitor's alert lines and the plan controller's step lines go (default: the console). */
+  log?: SloLog;
 }
 
 /**
@@ -143,7 +143,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...(clock ? { now: nowMs } : {}),
     rolloutGauges: () => rollout.state.summary(nowMs()),
     rolloutTraffic: { readTraffic: () => rollout.service.awfTraffic() },
-    ...(options.sloLog ? { log: options.sloLog } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const turns = createTurns({
     content,
@@ -173,6 +173,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     slos,
     contentHash: content.hash,
     ...timing,
+    ...(options.log ? { log: options.log } : {}),
   });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();

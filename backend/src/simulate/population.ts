@@ -1,31 +1,49 @@
+import type { Pipeline } from '../game/game-types.js';
 import type { RolloutSnapshot, Router } from '../rollout/route-decision.js';
 
-/** Players the simulated turns come from; enough that the share the router sends to AWF is close to its percent. */
-export const SIMULATED_PLAYERS = 10_000;
+/** Returning players the simulated turns of ongoing sessions come from. */
+export const RETURNING_PLAYERS = 100_000;
 
-/**
- * The share of the simulated players the real router sends to AWF. Each player's bucket is its own
- * (the router hashes its id), so the share is the router's answer over the whole population; it is
- * asked again only when the router's snapshot was replaced (a rollout change it picked up).
- */
-export function createRoutedShare(
+/** The players of the simulation, every one routed by the real router. */
+export interface SimulatedPlayers {
+  /**
+   * The share of the returning players the router sends to AWF now: each player's bucket is its own
+   * (the router hashes its id), so this is the router's answer over the whole population, asked again
+   * only when the router's snapshot was replaced (a rollout change it picked up).
+   */
+  awfShare(): number;
+  /** A new player's first turn, routed by the router as it stands: where it went and whether the percentage bucket decided. */
+  routeNewSession(): { pipeline: Pipeline; isBucketed: boolean };
+}
+
+export function createSimulatedPlayers(
   router: Router,
   currentSnapshot: () => RolloutSnapshot | undefined,
-  players = SIMULATED_PLAYERS,
-): () => number {
+  options: { seed: number; returningPlayers?: number },
+): SimulatedPlayers {
+  const players = options.returningPlayers ?? RETURNING_PLAYERS;
   let seen: RolloutSnapshot | undefined | null = null;
   let share = 0;
-  return () => {
-    const snapshot = currentSnapshot();
-    if (snapshot !== seen) {
-      seen = snapshot;
-      let awf = 0;
-      for (let i = 0; i < players; i++) {
-        const id = `sim-player-${i}`;
-        if (router.decide({ sessionId: `${id}-session`, userId: id }).pipeline === 'awf') awf += 1;
+  let newPlayers = 0;
+  return {
+    awfShare() {
+      const snapshot = currentSnapshot();
+      if (snapshot !== seen) {
+        seen = snapshot;
+        let awf = 0;
+        for (let i = 0; i < players; i++) {
+          const id = `sim-player-${i}`;
+          if (router.decide({ sessionId: `${id}-session`, userId: id }).pipeline === 'awf') awf += 1;
+        }
+        share = awf / players;
       }
-      share = awf / players;
-    }
-    return share;
+      return share;
+    },
+    routeNewSession() {
+      newPlayers += 1;
+      const id = `sim-${options.seed}-new-${newPlayers}`;
+      const decision = router.decide({ sessionId: `${id}-session`, userId: id });
+      return { pipeline: decision.pipeline, isBucketed: decision.reason === 'percent_bucket' };
+    },
   };
 }

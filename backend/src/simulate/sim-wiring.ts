@@ -4,15 +4,14 @@ import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
 import type { Router } from '../rollout/route-decision.js';
 import type { SloLog } from '../slos/alert-delivery.js';
 import type { SloService, SloThresholds } from '../slos/awf-slos.js';
-import type { SimDecision, SimulationServices } from './simulation.js';
+import type { PlanController } from '../plan/plan-controller.js';
+import type { PlanService } from '../plan/plan-service.js';
+import type { SimulationServices } from './simulation.js';
 
-/** The plan capability as the simulator uses it: the service's start and approve, one controller evaluation. */
+/** The plan capability as the simulator uses it: the operators' start and approve, one controller evaluation. */
 export interface SimulatedPlan {
-  service: {
-    start(input: { stages: number[]; bakeMs: number; actor: string }): Promise<unknown>;
-    approve(input: { actor: string }): Promise<unknown>;
-  };
-  controller: { evaluateOnce(): Promise<SimDecision | undefined> };
+  service: Pick<PlanService, 'start' | 'approve'>;
+  controller: Pick<PlanController, 'evaluateOnce'>;
 }
 
 /** The parts of the process's services the simulator drives (the app's Services has them all). */
@@ -21,6 +20,7 @@ export interface SimulatedProcess {
     slo: SloThresholds;
     sloMonitoring: { evaluationIntervalSeconds: number };
     rollout: { pollIntervalMs: number };
+    plan: { intervalMs: number };
   };
   slos: SloService;
   rollout: Pick<RolloutService, 'setRollout'>;
@@ -37,16 +37,13 @@ export type OpenSimulatedProcess = (input: {
   clock: () => Date;
   /** Settings from the caller's environment the simulation honours (SLO_*). */
   env: Record<string, string>;
-  /** Where SLO alert lines go: the timeline shows the alerts, so not to stdout. */
-  sloLog: SloLog;
+  /** Where the SLO alert and plan step lines go: the timeline shows them, so not to stdout. */
+  log: SloLog;
 }) => Promise<SimulatedProcess>;
 
 /** The operator who starts the plan, and the second one who approves (not the one who started it). */
 export const SIM_OPERATOR = 'sim-operator';
 export const SIM_APPROVER = 'sim-approver';
-
-/** The plan controller's evaluation interval in the server (every minute, DESIGN §8). */
-export const PLAN_EVALUATION_INTERVAL_MS = 60_000;
 
 /** The simulator's view of a process: its timers' intervals, its operators acting through the real services. */
 export function simulationServicesOf(process: SimulatedProcess): SimulationServices {
@@ -58,7 +55,7 @@ export function simulationServicesOf(process: SimulatedProcess): SimulationServi
     evaluatePlan: () => process.plan.controller.evaluateOnce(),
     intervals: {
       sloEvaluationMs: process.config.sloMonitoring.evaluationIntervalSeconds * 1000 || 60_000,
-      planEvaluationMs: PLAN_EVALUATION_INTERVAL_MS,
+      planEvaluationMs: process.config.plan.intervalMs,
       rolloutPollMs: process.config.rollout.pollIntervalMs,
     },
     fallbackThresholdPct: process.config.slo.fallbackRatePct,

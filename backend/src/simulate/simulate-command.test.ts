@@ -13,6 +13,10 @@ async function run(argv: string[]) {
       opened += 1;
       throw new Error('a rejected command must not open anything');
     },
+    runGoldens: () => {
+      opened += 1;
+      throw new Error('a rejected command must not run anything');
+    },
   };
   const code = await runCli(simulateCommand, () => ({ deps }), {
     argv,

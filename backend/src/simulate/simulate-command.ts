@@ -22,6 +22,8 @@ const DAY_MS = 86_400_000;
 /** What the simulator needs wired: a way to open the real services on a store and a clock it gives. */
 export interface SimulateDeps {
   openProcess: OpenSimulatedProcess;
+  /** Runs the full golden suite into the store at `sqlitePath`; resolves with its summary line. */
+  runGoldens(sqlitePath: string): Promise<string>;
 }
 
 /**
@@ -58,12 +60,15 @@ export async function simulate(
   const clock = () => new Date(nowMs);
   let run: Awaited<ReturnType<typeof runSimulation>>;
   try {
+    const sqlitePath = path.join(storeDir, 'simulation.db');
+    // Before the plan starts, as an operator would: the plan's goldens gate judges this run.
+    const goldens = await deps.runGoldens(sqlitePath);
     const process = await deps.openProcess({
-      sqlitePath: path.join(storeDir, 'simulation.db'),
+      sqlitePath,
       clock,
       env: sloEnvironment(env),
       // Alerts are in the timeline; a failure of the SLO engine itself is worth a line on stderr.
-      sloLog: { info: () => {}, warn: () => {}, error: (line) => note(`SLO engine: ${line}`) },
+      log: { info: () => {}, warn: () => {}, error: (line) => note(`SLO engine: ${line}`) },
     });
     try {
       run = await runSimulation(simulationServicesOf(process), {
@@ -76,6 +81,7 @@ export async function simulate(
           nowMs = ms;
         },
         ...(onProgress ? { onProgress } : {}),
+        operatorEvents: [{ atMs: SIMULATION_START, what: `operator ran the golden suite: ${goldens}` }],
       });
     } finally {
       await process.close();

@@ -19,7 +19,7 @@ async function scriptedRun(
   let now = START;
   const services = await createTestServices(
     {},
-    { clock: () => new Date(now), sloTimers: false, watchRollout: false, auditTimers: false, sloLog: quiet },
+    { clock: () => new Date(now), sloTimers: false, watchRollout: false, auditTimers: false, log: quiet },
   );
   const admin = await services.auth.addFirstAdmin({ name: 'scripted-operator', via: 'cli' });
   const operator = { actor: admin.actor, role: admin.role, tokenId: admin.tokenId };

@@ -1,23 +1,15 @@
 import type { Pipeline } from '../game/game-types.js';
+import type { PlanDecision } from '../plan/plan-types.js';
 import type { RolloutSnapshot, Router } from '../rollout/route-decision.js';
 import type { SloAlertCallback, SloService } from '../slos/awf-slos.js';
 import { MINUTE_MS } from '../slos/turn-aggregates.js';
-import { createRoutedShare } from './population.js';
+import { createSimulatedPlayers } from './population.js';
 import type { Scenario, SimMoment } from './scenarios.js';
 import { simRandom } from './sim-random.js';
 import { drawRatings, drawTurnBatch } from './synthetic-turns.js';
 
-/** A plan decision as the simulator records it (the plan controller's PlanDecision). */
-export interface SimDecision {
-  id: string;
-  /** ISO 8601. */
-  at: string;
-  stage: number;
-  stagePercent: number | 'shadow';
-  action: 'advance' | 'hold' | 'rollback' | 'previous' | 'pause';
-  reason: string;
-  evidence: Record<string, unknown>;
-}
+/** A plan decision as the simulator records it (what the controller's evaluateOnce returned). */
+export type SimDecision = Pick<PlanDecision, 'id' | 'at' | 'stage' | 'stagePercent' | 'action' | 'reason' | 'evidence'>;
 
 /** What the simulated operators do through the real services (start the plan, approve a stage). */
 export interface SimOperators {
@@ -51,6 +43,8 @@ export interface SimulationOptions {
   /** Advances the fake clock the services read. */
   setClock(ms: number): void;
   onProgress?(progress: SimProgress): void;
+  /** What happened before the run (e.g. the golden suite the operator ran), for the timeline. */
+  operatorEvents?: OperatorEvent[];
 }
 
 export interface SimProgress {
@@ -110,6 +104,8 @@ export interface SimulationRun {
 
 /** Traffic is drawn a second at a time: the router's percent and the faults apply per second. */
 const SLICE_MS = 1_000;
+/** The share of turns that start a session (sessions of ten turns on average). */
+const NEW_SESSION_SHARE = 0.1;
 
 type EventKind = 'refresh' | 'slo' | 'plan';
 
@@ -126,11 +122,11 @@ export async function runSimulation(
   const { scenario, seed, ratePerSecond, durationMs, startMs } = options;
   const endMs = startMs + durationMs;
   const random = simRandom(seed);
-  const routedShare = createRoutedShare(services.router, services.rolloutState.current);
+  const players = createSimulatedPlayers(services.router, services.rolloutState.current, { seed });
   const decisions: SimDecision[] = [];
   const applied: AppliedChange[] = [];
   const alerts: AlertEventRecord[] = [];
-  const operatorEvents: OperatorEvent[] = [];
+  const operatorEvents: OperatorEvent[] = [...(options.operatorEvents ?? [])];
   const firstApplied = new Map<number, number>();
   const totalMinutes = Math.ceil(durationMs / MINUTE_MS);
   const minutes: MinuteSeries = {
@@ -237,14 +233,30 @@ export async function runSimulation(
       const arriving = Math.floor(carry);
       carry -= arriving;
       if (arriving > 0) {
-        const awfTurns = random.binomial(arriving, routedShare());
+        // A tenth of the turns start a session (a new player, routed one by one: the sample-ratio
+        // check counts these); the rest continue one, routed as the returning players are.
+        const starting = random.binomial(arriving, NEW_SESSION_SHARE);
+        const newSessions = { awf: 0, legacy: 0 };
+        let startingOnAwf = 0;
+        for (let i = 0; i < starting; i++) {
+          const route = players.routeNewSession();
+          if (route.isBucketed) newSessions[route.pipeline] += 1;
+          if (route.pipeline === 'awf') startingOnAwf += 1;
+        }
+        const awfTurns = startingOnAwf + random.binomial(arriving - starting, players.awfShare());
         const answered = { awf: 0, legacy: 0 };
         for (const [pipeline, count] of [
           ['awf', awfTurns],
           ['legacy', arriving - awfTurns],
         ] as Array<[Pipeline, number]>) {
           if (count === 0) continue;
-          const batch = drawTurnBatch(random, pipeline, count, scenario.outcomes(pipeline, moment));
+          const batch = drawTurnBatch(
+            random,
+            pipeline,
+            count,
+            scenario.outcomes(pipeline, moment),
+            newSessions[pipeline],
+          );
           services.slos.recordTurns(batch, slice);
           turns[pipeline] += count;
           if (pipeline === 'awf') {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRouter, environmentSnapshot } from '../rollout/route-decision.js';
-import { createRoutedShare, SIMULATED_PLAYERS } from './population.js';
+import { createSimulatedPlayers, RETURNING_PLAYERS } from './population.js';
 import { HEALTHY } from './scenarios.js';
 import { simRandom } from './sim-random.js';
 import { drawRatings, drawTurnBatch, SYNTHETIC_FALLBACK_REASON } from './synthetic-turns.js';
@@ -72,20 +72,28 @@ describe('drawRatings()', () => {
   });
 });
 
-describe('createRoutedShare()', () => {
-  it('is the share of the simulated players the real router sends to AWF: about 5 % at 5 %, all at 100 %, none with the flag off', () => {
+describe('createSimulatedPlayers()', () => {
+  it('routes by the real router: about 5 % of players and of new sessions at 5 %, all at 100 %, none with the flag off', () => {
     let snapshot = environmentSnapshot(true, 5);
     const router = createRouter({
       switches: { emergencyFallback: false, legacyTurnEnabled: false },
       snapshot: () => snapshot,
     });
-    const share = createRoutedShare(router, () => snapshot);
-    // Each player's bucket is a hash: the share is a binomial proportion around 5 % (99.9 % range).
-    const range = 3.29 * Math.sqrt((0.05 * 0.95) / SIMULATED_PLAYERS);
-    assert.ok(Math.abs(share() - 0.05) <= range, `share ${share()}`);
+    const players = createSimulatedPlayers(router, () => snapshot, { seed: 1 });
+    // Each player's bucket is a hash: the shares are binomial proportions around 5 % (99.9 % ranges).
+    const range = (n: number) => 3.29 * Math.sqrt((0.05 * 0.95) / n);
+    assert.ok(Math.abs(players.awfShare() - 0.05) <= range(RETURNING_PLAYERS), `share ${players.awfShare()}`);
+    let awf = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const route = players.routeNewSession();
+      assert.equal(route.isBucketed, true);
+      if (route.pipeline === 'awf') awf += 1;
+    }
+    assert.ok(Math.abs(awf / 20_000 - 0.05) <= range(20_000), `new sessions on AWF ${awf}`);
     snapshot = environmentSnapshot(true, 100);
-    assert.equal(share(), 1);
+    assert.equal(players.awfShare(), 1);
     snapshot = environmentSnapshot(false, 100);
-    assert.equal(share(), 0);
+    assert.equal(players.awfShare(), 0);
+    assert.deepEqual(players.routeNewSession(), { pipeline: 'legacy', isBucketed: false });
   });
 });

@@ -31,13 +31,15 @@ const FAILED_AWF_REASON = 'legacy_unavailable';
 
 /**
  * `turns` turns of one pipeline drawn from its outcomes: failures first, then among the answered turns
- * fallbacks (AWF) and retries, each an exact binomial count; one latency per turn.
+ * fallbacks (AWF) and retries, each an exact binomial count; one latency per turn. `newSessions` of
+ * them were a new session's first turn, routed by the percentage bucket.
  */
 export function drawTurnBatch(
   random: SimRandom,
   pipeline: Pipeline,
   turns: number,
   outcomes: PipelineOutcomes,
+  newSessions = 0,
 ): TurnBatch {
   const failures = random.binomial(turns, outcomes.failedPct / 100);
   const answered = turns - failures;
@@ -57,6 +59,7 @@ export function drawTurnBatch(
     fallbacks: fallbacksAnswered + failedAwf,
     fallbackReasons,
     failures,
+    newSessions,
     latenciesMs,
   };
 }

@@ -88,6 +88,7 @@ describe('TurnAggregator', () => {
             retried: random.next() < 0.1,
             fallback,
             fallbackReason: fallback ? (roll < 0.03 ? 'invalid_output' : 'timeout') : undefined,
+            newBucketedSession: random.next() < 0.1,
           });
         }
       }
@@ -105,6 +106,7 @@ describe('TurnAggregator', () => {
         fallbacks: samples.filter((sample) => sample.fallback).length,
         fallbackReasons,
         failures: samples.filter((sample) => sample.failed).length,
+        newSessions: samples.filter((sample) => sample.newBucketedSession).length,
         latenciesMs: samples.map((sample) => sample.latencyMs),
       };
       return { samples, batch };
@@ -151,6 +153,7 @@ describe('TurnAggregator', () => {
         fallbacks: 1,
         fallbackReasons: { timeout: 1 },
         failures: 0,
+        newSessions: 1,
         latenciesMs: [100, 200],
       };
       const aggregator = new TurnAggregator();
@@ -160,6 +163,7 @@ describe('TurnAggregator', () => {
         { ...base, latenciesMs: [100] },
         { ...base, turns: 1.5 },
         { ...base, latenciesMs: [100, -1] },
+        { ...base, newSessions: 3 },
       ]) {
         assert.throws(() => aggregator.recordBatch(bad, T0), RangeError);
       }

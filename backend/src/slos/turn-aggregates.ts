@@ -157,6 +157,8 @@ export interface TurnBatch {
   /** Fallback reason → count; the counts add up to `fallbacks`. */
   fallbackReasons: Readonly<Record<string, number>>;
   failures: number;
+  /** Turns that were a session's first, routed by the percentage bucket (`newBucketedSession`). */
+  newSessions: number;
   /** One latency (ms) per turn. */
   latenciesMs: ArrayLike<number>;
 }
@@ -277,6 +279,7 @@ export class TurnAggregator {
       if (count > 0) aggregate.fallbackReasons[reason] = (aggregate.fallbackReasons[reason] ?? 0) + count;
     }
     aggregate.failures += batch.failures;
+    aggregate.newSessions += batch.newSessions;
     const { latenciesMs } = batch;
     for (let i = 0; i < latenciesMs.length; i++) aggregate.latency.add(latenciesMs[i] as number);
   }
@@ -358,14 +361,14 @@ export class TurnAggregator {
 }
 
 function assertConsistentBatch(batch: TurnBatch): void {
-  const { turns, retries, fallbacks, failures } = batch;
+  const { turns, retries, fallbacks, failures, newSessions } = batch;
   const isCount = (n: number) => Number.isInteger(n) && n >= 0;
-  if (![turns, retries, fallbacks, failures].every(isCount)) {
+  if (![turns, retries, fallbacks, failures, newSessions].every(isCount)) {
     throw new RangeError('a turn batch counts whole numbers >= 0');
   }
-  if (retries > turns || fallbacks > turns || failures > turns) {
+  if (retries > turns || fallbacks > turns || failures > turns || newSessions > turns) {
     throw new RangeError(
-      `a turn batch of ${turns} turns cannot have ${retries} retries, ${fallbacks} fallbacks, ${failures} failures`,
+      `a turn batch of ${turns} turns cannot have ${retries} retries, ${fallbacks} fallbacks, ${failures} failures, ${newSessions} new sessions`,
     );
   }
   const reasons = Object.values(batch.fallbackReasons);
