@@ -32,6 +32,9 @@ export function failureAction(context: DecisionContext): PlanAction {
   return context.onFailure === 'rollback' ? 'rollback' : context.onFailure;
 }
 
+/** The SLO gates' hold when AWF breaches a threshold but legacy is as bad in the same window. */
+const AWF_NO_WORSE_THAN_LEGACY = 'awf_no_worse_than_legacy';
+
 export function decide(gates: readonly GateResult[], context: DecisionContext): Verdict {
   const noTraffic = gates.find((gate) => gate.reason === 'no_traffic');
   const failing = gates.filter((gate) => gate.status === 'fail');
@@ -54,7 +57,10 @@ export function decide(gates: readonly GateResult[], context: DecisionContext): 
       decidedBy: failing.map((gate) => gate.name),
     };
   }
-  const hold = gates.find((gate) => gate.status === 'hold');
+  // A fault both pipelines show alike explains a critical alert it fired: say so rather than "alert open".
+  const hold =
+    gates.find((gate) => gate.status === 'hold' && gate.reason === AWF_NO_WORSE_THAN_LEGACY) ??
+    gates.find((gate) => gate.status === 'hold');
   if (hold) {
     return { action: 'hold', reason: hold.reason ?? hold.name, failingStreak: 0, decidedBy: [hold.name] };
   }
