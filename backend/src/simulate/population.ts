@@ -1,5 +1,6 @@
 import type { Pipeline } from '../game/game-types.js';
 import type { RolloutSnapshot, Router } from '../rollout/route-decision.js';
+import { deriveSeed, seededRandom } from '../shared/seeded-random.js';
 
 /** Returning players the simulated turns of ongoing sessions come from. */
 export const RETURNING_PLAYERS = 100_000;
@@ -24,7 +25,9 @@ export function createSimulatedPlayers(
   const players = options.returningPlayers ?? RETURNING_PLAYERS;
   let seen: RolloutSnapshot | undefined | null = null;
   let share = 0;
-  let newPlayers = 0;
+  // New players get random UUIDs as real ones do: ids counted up (`player-1`, `player-2`, …) hash
+  // with a measurable skew under murmur3, enough to trip the sample-ratio check over a day of sessions.
+  const ids = seededRandom(deriveSeed(options.seed, 'new-players'));
   return {
     awfShare() {
       const snapshot = currentSnapshot();
@@ -40,10 +43,20 @@ export function createSimulatedPlayers(
       return share;
     },
     routeNewSession() {
-      newPlayers += 1;
-      const id = `sim-${options.seed}-new-${newPlayers}`;
+      const id = randomUuid(ids.next);
       const decision = router.decide({ sessionId: `${id}-session`, userId: id });
       return { pipeline: decision.pipeline, isBucketed: decision.reason === 'percent_bucket' };
     },
   };
+}
+
+/** A version-4 UUID from a seeded stream. */
+function randomUuid(next: () => number): string {
+  const hex = (digits: number) => {
+    let text = '';
+    for (let i = 0; i < digits; i++) text += Math.floor(next() * 16).toString(16);
+    return text;
+  };
+  const variant = (8 + Math.floor(next() * 4)).toString(16);
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
 }

@@ -1,11 +1,11 @@
 import type { AuthService, Principal } from '../auth/auth-service.js';
+import type { PlanController } from '../plan/plan-controller.js';
+import type { PlanService } from '../plan/plan-service.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
 import type { Router } from '../rollout/route-decision.js';
 import type { SloLog } from '../slos/alert-delivery.js';
 import type { SloService, SloThresholds } from '../slos/awf-slos.js';
-import type { PlanController } from '../plan/plan-controller.js';
-import type { PlanService } from '../plan/plan-service.js';
 import type { SimulationServices } from './simulation.js';
 
 /** The plan capability as the simulator uses it: the operators' start and approve, one controller evaluation. */

@@ -9,7 +9,10 @@ import { simRandom } from './sim-random.js';
 import { drawRatings, drawTurnBatch } from './synthetic-turns.js';
 
 /** A plan decision as the simulator records it (what the controller's evaluateOnce returned). */
-export type SimDecision = Pick<PlanDecision, 'id' | 'at' | 'stage' | 'stagePercent' | 'action' | 'reason' | 'evidence'>;
+export type SimDecision = Pick<
+  PlanDecision,
+  'id' | 'at' | 'stage' | 'stagePercent' | 'action' | 'reason' | 'evidence'
+>;
 
 /** What the simulated operators do through the real services (start the plan, approve a stage). */
 export interface SimOperators {
