@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { runCli } from '../cli/cli-runner.js';
-import { type SimulateDeps, simulateCommand, sloEnvironment } from './simulate-command.js';
+import { type SimulateDeps, simulateCommand, simulatedEnvironment } from './simulate-command.js';
 
 async function run(argv: string[]) {
   let opened = 0;
@@ -69,18 +69,19 @@ describe('npm run simulate', () => {
   });
 });
 
-describe('sloEnvironment()', () => {
-  it('passes the SLO settings only: never a database, a webhook or the rollout variables', () => {
+describe('simulatedEnvironment()', () => {
+  it('passes the SLO settings and the plan interval only: never a database, a webhook or the rollout variables', () => {
     assert.deepEqual(
-      sloEnvironment({
+      simulatedEnvironment({
         SLO_FALLBACK_RATE: '2',
         SLO_MIN_SAMPLE: '50',
         SLO_ALERT_WEBHOOK_URL: 'https://hooks.example/x',
         DATABASE_URL: 'postgres://prod',
         AWF_DB_PATH: '/var/awf.db',
         AWF_PERCENT_ROLLOUT: '100',
+        AWF_PLAN_INTERVAL_MS: '300000',
       }),
-      { SLO_FALLBACK_RATE: '2', SLO_MIN_SAMPLE: '50' },
+      { SLO_FALLBACK_RATE: '2', SLO_MIN_SAMPLE: '50', AWF_PLAN_INTERVAL_MS: '300000' },
     );
   });
 });

@@ -66,7 +66,7 @@ export async function simulate(
     const process = await deps.openProcess({
       sqlitePath,
       clock,
-      env: sloEnvironment(env),
+      env: simulatedEnvironment(env),
       // Alerts are in the timeline; a failure of the SLO engine itself is worth a line on stderr.
       log: { info: () => {}, warn: () => {}, error: (line) => note(`SLO engine: ${line}`) },
     });
@@ -115,7 +115,7 @@ function progressLine(stream: OutputStream): { update(progress: SimProgress): vo
   const line = (p: SimProgress) => {
     const fraction = p.durationMs === 0 ? 1 : p.elapsedMs / p.durationMs;
     const filled = Math.round(fraction * 30);
-    return `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${formatDuration(p.elapsedMs) || '0s'} of ${formatDuration(p.durationMs)} simulated  AWF ${p.percent} %  ${p.decisions} evaluations`;
+    return `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${formatDuration(p.elapsedMs) || '0s'} of ${formatDuration(p.durationMs)} simulated  AWF ${p.percent} %  ${p.decisions} decisions`;
   };
   return {
     update(progress) {

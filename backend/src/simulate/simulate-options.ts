@@ -43,8 +43,11 @@ Options:
   --json            print one JSON object {scenario, seed, decisions, summary, plot} instead of the timeline
   --help, -h        this text
 
-The SLO thresholds and monitoring settings come from SLO_* in the environment, as the server's do;
-nothing else of the environment is read (the store is always a fresh temporary SQLite file).
+The SLO thresholds and monitoring settings come from SLO_* in the environment and the controller's
+interval from AWF_PLAN_INTERVAL_MS, as the server's do; nothing else of the environment is read (the
+store is always a fresh temporary SQLite file). The controller reads the whole stage at each evaluation,
+so a run with week-long bakes at the default 1-minute cadence takes tens of minutes; an hourly cadence
+(SLO_EVALUATION_WINDOW=1h SLO_EVALUATION_INTERVAL_SECONDS=3600 AWF_PLAN_INTERVAL_MS=3600000) about one.
 
 Exit codes: 0 the simulation ran; 2 a flag is unknown, repeated or malformed; 3 it could not run.`;
 

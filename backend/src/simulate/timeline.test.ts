@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import { fallbackBuckets, renderPlotSvg } from './plot-svg.js';
 import { SCENARIOS } from './scenarios.js';
 import type { SimDecision, SimulationRun } from './simulation.js';
-import { buildReport, formatTimeline, sinceStart, summariseDecisions, summariseRun } from './timeline.js';
+import {
+  buildReport,
+  describeEvidence,
+  formatTimeline,
+  sinceStart,
+  summariseDecisions,
+  summariseRun,
+} from './timeline.js';
 
 const START = Date.parse('2026-01-05T00:00:00.000Z');
 const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
@@ -121,6 +128,19 @@ describe('buildReport() and formatTimeline()', () => {
     assert.match(table[5] ?? '', /alert fired\s+fallback_rate/);
     assert.ok(lines.some((line) => line.includes('rollback decided 59.75 s and applied 60 s after it')));
     assert.equal(lines.at(-1), 'plot: /tmp/plot.svg');
+  });
+
+  it("words a decision by the summaries of the gates its verdict names", () => {
+    const evidence = {
+      planId: 'p1',
+      gates: [
+        { name: 'bake', status: 'pass', summary: 'baked 7d of 7d' },
+        { name: 'slo:fallback_rate', status: 'fail', summary: 'fallback_rate: lower 95 % bound above 1 %' },
+      ],
+      verdict: { action: 'rollback', reason: 'gate_failed:fallback_rate', decidedBy: ['slo:fallback_rate'] },
+    };
+    assert.equal(describeEvidence(evidence), 'fallback_rate: lower 95 % bound above 1 %');
+    assert.equal(describeEvidence({ seconds: 3, note: 'x' }), 'seconds 3, note x');
   });
 
   it('reads simulated time as days and a clock', () => {

@@ -137,7 +137,7 @@ export function formatTimeline(run: SimulationRun, report: SimulationReport): st
     const atMs = Date.parse(row.at);
     const span =
       row.action === 'hold' && row.until !== undefined
-        ? `${row.evaluations} evaluation${row.evaluations === 1 ? '' : 's'} until ${sinceStart(run.startMs, Date.parse(row.until))}`
+        ? `${row.evaluations} evaluation${row.evaluations === 1 ? '' : 's'} until ${sinceStart(run.startMs, Date.parse(row.until))}: ${describeEvidence(row.evidence)}`
         : describeEvidence(row.evidence);
     rows.push({
       atMs,
@@ -206,8 +206,17 @@ export function formatTimeline(run: SimulationRun, report: SimulationReport): st
   return lines;
 }
 
-/** The evidence in one short line: its scalar fields, the first few. */
-function describeEvidence(evidence: Record<string, unknown>): string {
+/**
+ * The evidence in one short line: the summaries of the gates the verdict names (the plan controller's
+ * evidence), else its first scalar fields.
+ */
+export function describeEvidence(evidence: Record<string, unknown>): string {
+  const gates = Array.isArray(evidence.gates) ? (evidence.gates as Array<Record<string, unknown>>) : [];
+  const verdict = evidence.verdict as { decidedBy?: unknown } | undefined;
+  const decidedBy = Array.isArray(verdict?.decidedBy) ? (verdict.decidedBy as unknown[]) : [];
+  const named = gates.filter((gate) => decidedBy.includes(gate.name) && typeof gate.summary === 'string');
+  if (named.length > 0 && named.length <= 3) return named.map((gate) => gate.summary as string).join('; ');
+  if (named.length > 3) return `${named.length} gates pass`;
   const parts: string[] = [];
   for (const [key, value] of Object.entries(evidence)) {
     if (typeof value === 'number') parts.push(`${key} ${round(value)}`);
