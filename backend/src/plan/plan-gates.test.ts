@@ -85,10 +85,7 @@ describe('the minimum sample derived from a threshold', () => {
       const p1 = 2 * p0;
       // One-sided 95 % test at the threshold, with 95 % power at twice it.
       const critical = p0 + Z * Math.sqrt((p0 * (1 - p0)) / n);
-      assert.ok(
-        p1 - Z * Math.sqrt((p1 * (1 - p1)) / n) >= critical - 1e-9,
-        `n = ${n} at ${thresholdPct} %`,
-      );
+      assert.ok(p1 - Z * Math.sqrt((p1 * (1 - p1)) / n) >= critical - 1e-9, `n = ${n} at ${thresholdPct} %`);
       const smaller = n - 1;
       assert.ok(
         p1 - Z * Math.sqrt((p1 * (1 - p1)) / smaller) < p0 + Z * Math.sqrt((p0 * (1 - p0)) / smaller),
