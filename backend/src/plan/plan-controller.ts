@@ -57,6 +57,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
   let inFlight: Promise<unknown> | undefined;
   let isStarted = false;
   let isClosed = false;
+  let hasStoodBy = false;
 
   const evaluateOnce = async (): Promise<PlanDecision | undefined> => {
     const now = clock();
@@ -180,11 +181,12 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       return;
     }
     if (!acquired) {
+      hasStoodBy = true;
       standBy();
       return;
     }
     lock = acquired;
-    if (database.dialect === 'postgres') log.info('plan controller: leading (holding the leader lock)');
+    if (hasStoodBy) log.info('plan controller: took over as leader (holding the leader lock)');
     acquired.onLost((error) => {
       log.warn(`plan controller: lost the leader lock (${(error as Error).message}); standing by`);
       if (evaluationTimer) clearInterval(evaluationTimer);

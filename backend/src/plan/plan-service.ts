@@ -83,7 +83,7 @@ export interface MinSampleDerivation {
 }
 
 export interface PlanService extends RunningPlanGuard {
-  start(input: StartPlanInput & { actor: PlanActor }): Promise<PlanView>;
+  start(input: Omit<StartPlanInput, 'actor'> & { actor: PlanActor }): Promise<PlanView>;
   status(): Promise<{ plan: PlanView | null }>;
   pause(input: { actor: PlanActor; reason: string }): Promise<PlanView>;
   resume(input: { actor: PlanActor }): Promise<PlanView>;

@@ -6,6 +6,8 @@ import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { feedbackRoutes } from '../feedback/feedback-routes.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
+import { planRoutes } from '../plan/plan-routes.js';
+import type { PlanService } from '../plan/plan-service.js';
 import type { Ofrep } from '../rollout/ofrep/create-ofrep.js';
 import { ofrepRoutes } from '../rollout/ofrep/ofrep-routes.js';
 import { rolloutRoutes } from '../rollout/rollout-routes.js';
@@ -30,6 +32,8 @@ export interface HttpServices {
   feedback: FeedbackService;
   ofrep: Ofrep;
   slos: SloService;
+  /** The staged rollout plan's operators' service (issue 12). */
+  plan: { service: PlanService };
   config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
@@ -69,6 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(playerRoutes, { turns });
   await app.register(rolloutRoutes, { auth, rollout });
+  await app.register(planRoutes, { auth, plan: options.services.plan.service });
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
