@@ -98,12 +98,18 @@ export async function simulate(
   return { report, lines: formatTimeline(run, report) };
 }
 
-/** Only the SLO settings pass from the caller's environment: the store and everything else are the simulator's. */
-export function sloEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+/**
+ * Only the settings of what is simulated pass from the caller's environment — the SLO thresholds and
+ * monitoring (SLO_*, no webhook) and the plan controller's interval (AWF_PLAN_INTERVAL_MS); the store
+ * and everything else are the simulator's.
+ */
+export function simulatedEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith('SLO_') && value !== undefined && name !== 'SLO_ALERT_WEBHOOK_URL')
-      picked[name] = value;
+    if (value === undefined || name === 'SLO_ALERT_WEBHOOK_URL') continue;
+    if (name.startsWith('SLO_') || name === 'AWF_PLAN_INTERVAL_MS') picked[name] = value;
   }
   return picked;
 }

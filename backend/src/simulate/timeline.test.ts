@@ -130,7 +130,7 @@ describe('buildReport() and formatTimeline()', () => {
     assert.equal(lines.at(-1), 'plot: /tmp/plot.svg');
   });
 
-  it("words a decision by the summaries of the gates its verdict names", () => {
+  it('words a decision by the summaries of the gates its verdict names', () => {
     const evidence = {
       planId: 'p1',
       gates: [
