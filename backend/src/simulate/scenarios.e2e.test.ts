@@ -16,6 +16,18 @@ import { runSimulation, type SimulationRun } from './simulation.js';
 import { summariseDecisions, summariseRun } from './timeline.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/**
+ * The controller re-reads the whole stage at every evaluation, so week-long stages evaluated every
+ * minute would take an hour of wall time; the healthy runs evaluate hourly (the SLOs over the 1 h
+ * window, so every minute is still judged once). Advancing is judged over whole stages, so the
+ * cadence moves the steps by at most an hour.
+ */
+const HOURLY = {
+  SLO_EVALUATION_WINDOW: '1h',
+  SLO_EVALUATION_INTERVAL_SECONDS: '3600',
+  AWF_PLAN_INTERVAL_MS: '3600000',
+};
 const quiet = { info: () => {}, warn: () => {}, error: (line: string) => console.error(line) };
 
 let templateDir: string;
@@ -34,25 +46,22 @@ after(() => {
 
 async function simulateScenario(
   name: ScenarioName,
-  options: { seed: number; hours: number; rate?: number },
+  options: { seed: number; hours: number; rate?: number; env?: Record<string, string> },
   inspect?: (services: TestServices, run: SimulationRun) => Promise<void>,
 ): Promise<SimulationRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'awf-simulate-test-'));
   const sqlitePath = path.join(dir, 'simulation.db');
   copyFileSync(template, sqlitePath);
   let now = SIMULATION_START;
-  const services = await createTestServices(
-    {},
-    {
-      sqlitePath,
-      clock: () => new Date(now),
-      sloTimers: false,
-      watchRollout: false,
-      auditTimers: false,
-      planController: false,
-      log: quiet,
-    },
-  );
+  const services = await createTestServices(options.env ?? {}, {
+    sqlitePath,
+    clock: () => new Date(now),
+    sloTimers: false,
+    watchRollout: false,
+    auditTimers: false,
+    planController: false,
+    log: quiet,
+  });
   try {
     const scenario = SCENARIOS[name];
     const run = await runSimulation(simulationServicesOf(services), {
@@ -162,4 +171,37 @@ describe('npm run simulate: the plan on simulated traffic', () => {
     );
     assert.equal(summary.rollbacks, 1);
   });
+});
+
+describe('npm run simulate: a healthy rollout with 7-day bakes', { timeout: 15 * 60_000 }, () => {
+  for (const rate of [1, 20]) {
+    it(`at ${rate} turn(s)/s reaches 100 % after the bakes, completes after the fourth, 0 rollbacks, 0 pauses, and 7 more days at 100 % raise no alert`, async () => {
+      const run = await simulateScenario('healthy', { seed: 6, hours: 35 * 24, rate, env: HOURLY });
+      const summary = summariseRun(run);
+      assert.deepEqual([summary.rollbacks, summary.pauses, summary.finalPercent], [0, 0, 100]);
+      const hundred = run.applied.find((change) => change.percent === 100);
+      assert.ok(hundred, 'never reached 100 %');
+      // Three 7-day bakes (5, 25, 50 %) before 100 %, a fourth before the plan completes.
+      assert.ok(
+        hundred.atMs >= SIMULATION_START + 21 * DAY,
+        `100 % at ${new Date(hundred.atMs).toISOString()}`,
+      );
+      const completed = run.decisions.find((decision) => decision.reason === 'completed');
+      assert.ok(completed, 'the plan did not complete');
+      const completedAt = Date.parse(completed.at);
+      // The bake counts from the step; the router applied it one poll interval (well under a second) later.
+      assert.ok(
+        completedAt >= hundred.atMs - 1_000 + 7 * DAY &&
+          completedAt <= SIMULATION_START + 28 * DAY + 2 * HOUR,
+        `100 % applied at ${new Date(hundred.atMs).toISOString()}, completed at ${completed.at}`,
+      );
+      assert.equal(summary.advances, 4);
+      // Seven more days at 100 %: no SLO alert fires.
+      assert.ok(run.endMs - completedAt >= 7 * DAY - 2 * HOUR, `completed at ${completed.at}`);
+      assert.deepEqual(
+        run.alerts.filter((alert) => alert.kind === 'fired' && alert.atMs >= completedAt),
+        [],
+      );
+    });
+  }
 });
