@@ -55,6 +55,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
   let evaluationTimer: NodeJS.Timeout | undefined;
   let standbyTimer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> | undefined;
+  let leading: Promise<void> | undefined;
   let isStarted = false;
   let isClosed = false;
   let hasStoodBy = false;
@@ -204,7 +205,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
     start() {
       if (isStarted || isClosed) return;
       isStarted = true;
-      void tryToLead();
+      leading = tryToLead();
     },
     async close() {
       isClosed = true;
@@ -212,6 +213,8 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       if (standbyTimer) clearTimeout(standbyTimer);
       evaluationTimer = undefined;
       standbyTimer = undefined;
+      // An attempt to take the lock in flight releases what it got once it sees isClosed.
+      await leading;
       await inFlight;
       await lock?.release();
       lock = undefined;
