@@ -16,6 +16,7 @@ import { PlanVersionConflict } from './plan-errors.js';
 import type { PlanStore } from './plan-store.js';
 import { applyTransition, auditActionOf, describeStage, stepChange } from './plan-transitions.js';
 import type { PlanDecision, PlanStage } from './plan-types.js';
+import { createGateWindowCache } from './plan-window-cache.js';
 
 /** The advisory lock every instance agrees on for plan leadership ('awfplan' in ASCII). */
 export const PLAN_LEADER_LOCK_KEY = 0x6177_6670_6c61_6eb0n;
@@ -59,6 +60,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
   let isStarted = false;
   let isClosed = false;
   let hasStoodBy = false;
+  const windows = createGateWindowCache(deps.reader);
 
   const evaluateOnce = async (): Promise<PlanDecision | undefined> => {
     const now = clock();
@@ -68,6 +70,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       reader: deps.reader,
       thresholds: deps.thresholds,
       contentHash: deps.contentHash,
+      readData: (ranges) => windows.read(ranges),
     });
     const { verdict } = assessment;
     const stage = plan.stages[plan.currentStage] as PlanStage;
