@@ -249,8 +249,9 @@ for (const target of testDatabaseTargets()) {
       now += MINUTE;
       const decision = await services.plan.controller.evaluateOnce();
       assert.deepEqual([decision?.action, decision?.reason], ['hold', 'sample_ratio_mismatch']);
-      const gates = (decision?.evidence as { gates: Array<{ name: string; evidence: { pValue: number } }> })
-        .gates;
+      const { gates } = (decision?.evidence ?? { gates: [] }) as {
+        gates: Array<{ name: string; evidence: { pValue: number } }>;
+      };
       assert.ok((gates.find((gate) => gate.name === 'sample_ratio')?.evidence.pValue as number) < 0.001);
       await services.plan.service.abort({ actor: 'alice' });
     });
