@@ -255,5 +255,29 @@ for (const target of testDatabaseTargets()) {
       assert.ok((gates.find((gate) => gate.name === 'sample_ratio')?.evidence.pValue as number) < 0.001);
       await services.plan.service.abort({ actor: 'alice' });
     });
+    it('starts with the shadow stage only when a shadow rate is set, routing nobody to AWF there', async () => {
+      await assert.rejects(services.plan.service.start({ stages: ['shadow', 5], actor: 'alice' }), {
+        code: 'INVALID_INPUT',
+      });
+      const alice = { actor: 'alice', role: 'operator' as const, tokenId: null };
+      await services.rollout.setShadow(alice, 10);
+      const view = await services.plan.service.start({ actor: 'alice' });
+      assert.deepEqual(
+        view.stages.map((stage) => stage.percent),
+        ['shadow', 5, 25, 50, 100],
+      );
+      assert.equal(view.stages[0]?.bakeMs, 7 * 24 * 3600 * 1000);
+      // The default minimum sample: enough turns to tell 2 % from 1 % (the fallback threshold).
+      assert.ok(view.sample.required > 1000, String(view.sample.required));
+      assert.equal((await services.rollout.readState()).percent, 0);
+      now += MINUTE;
+      const decision = await services.plan.controller.evaluateOnce();
+      assert.deepEqual(
+        [decision?.stagePercent, decision?.action, decision?.reason],
+        ['shadow', 'hold', 'no_traffic'],
+      );
+      await services.plan.service.abort({ actor: 'alice' });
+      await services.rollout.setShadow(alice, 0);
+    });
   });
 }
