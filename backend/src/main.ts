@@ -15,7 +15,8 @@ const STOP_DEADLINE_MS = 4500;
 /** Process entry: parse config, wire services, listen, and close cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const services = await createServices(config);
+  // The server runs the staged plan's controller (scripts and tests do not).
+  const services = await createServices(config, { planController: true });
   const app = await buildApp({ services, logger: { level: config.logLevel }, requestLog: config.requestLog });
   app.addHook('onClose', async () => services.close());
   // What this process routes by, and where each value comes from: an AWF_BUNDLE_ON exported after the

@@ -85,8 +85,8 @@ export interface CreateServicesOptions {
   /** Keep the rollout snapshot fresh by polling (and LISTEN on PostgreSQL); default true. */
   watchRollout?: boolean;
   /**
-   * Run the staged plan's controller timer (default: as sloTimers, so the server runs it and scripts
-   * do not; on PostgreSQL only the holder of the leader lock evaluates).
+   * Run the staged plan's controller timer (default false: only the server, main.ts, runs it; on
+   * PostgreSQL only the holder of the leader lock evaluates). Tests and the simulator call evaluateOnce().
    */
   planController?: boolean;
   /** Run the audit interval checkpoint and witness timers (default true); scripts pass false. */
@@ -179,7 +179,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
   if (options.auditTimers ?? true) audit.keeper.start();
-  if (options.planController ?? options.sloTimers ?? true) plan.controller.start();
+  if (options.planController ?? false) plan.controller.start();
   if (options.retentionTimer ?? options.sloTimers ?? true) retention.start();
   processRouter.fill(rollout.router);
   processTurns.fill(turns);

@@ -115,11 +115,17 @@ export async function readGateData(
 export async function assessPlan(
   plan: StoredPlan,
   nowMs: number,
-  deps: { reader: PlanInputsReader; thresholds: SloThresholds; contentHash: string },
+  deps: {
+    reader: PlanInputsReader;
+    thresholds: SloThresholds;
+    contentHash: string;
+    /** How the windows' aggregates are read (the controller's incremental cache); default: in full. */
+    readData?: (windows: AssessmentEvidence['windows']) => Promise<GateData>;
+  },
 ): Promise<Assessment> {
   const windows = windowsAt(plan, nowMs);
   const [data, openCriticalAlerts, switches, goldenRun] = await Promise.all([
-    readGateData(deps.reader, windows),
+    deps.readData ? deps.readData(windows) : readGateData(deps.reader, windows),
     deps.reader.openCriticalAlerts(),
     deps.reader.switches(),
     deps.reader.latestGoldenRun(),

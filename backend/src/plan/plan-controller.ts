@@ -16,6 +16,7 @@ import { PlanVersionConflict } from './plan-errors.js';
 import type { PlanStore } from './plan-store.js';
 import { applyTransition, auditActionOf, describeStage, stepChange } from './plan-transitions.js';
 import type { PlanDecision, PlanStage } from './plan-types.js';
+import { createGateWindowCache } from './plan-window-cache.js';
 
 /** The advisory lock every instance agrees on for plan leadership ('awfplan' in ASCII). */
 export const PLAN_LEADER_LOCK_KEY = 0x6177_6670_6c61_6eb0n;
@@ -55,9 +56,11 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
   let evaluationTimer: NodeJS.Timeout | undefined;
   let standbyTimer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> | undefined;
+  let leading: Promise<void> | undefined;
   let isStarted = false;
   let isClosed = false;
   let hasStoodBy = false;
+  const windows = createGateWindowCache(deps.reader);
 
   const evaluateOnce = async (): Promise<PlanDecision | undefined> => {
     const now = clock();
@@ -67,6 +70,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       reader: deps.reader,
       thresholds: deps.thresholds,
       contentHash: deps.contentHash,
+      readData: (ranges) => windows.read(ranges),
     });
     const { verdict } = assessment;
     const stage = plan.stages[plan.currentStage] as PlanStage;
@@ -204,7 +208,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
     start() {
       if (isStarted || isClosed) return;
       isStarted = true;
-      void tryToLead();
+      leading = tryToLead();
     },
     async close() {
       isClosed = true;
@@ -212,6 +216,8 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       if (standbyTimer) clearTimeout(standbyTimer);
       evaluationTimer = undefined;
       standbyTimer = undefined;
+      // An attempt to take the lock in flight releases what it got once it sees isClosed.
+      await leading;
       await inFlight;
       await lock?.release();
       lock = undefined;

@@ -118,6 +118,13 @@ describe('an SLO gate', () => {
     assert.equal(bad.critical, true);
   });
 
+  it('counts a breach seen at 95 % but not confirmed at 99.9 % towards N in a row instead of acting at once', () => {
+    // 4 of 100 = 4 %: the 95 % lower bound (≈ 1.6 %) is above 1 %, the 99.9 % one (≈ 0.97 %) is not.
+    const unconfirmed = sloGate('fallback_rate', CONTEXT, data(aggregate(100, 4), aggregate(1900)));
+    assert.equal(unconfirmed.status, 'fail');
+    assert.equal(unconfirmed.critical, false);
+  });
+
   it('holds with awf_no_worse_than_legacy when legacy fails alike in the same window', () => {
     const outage = sloGate(
       'fallback_rate',

@@ -9,6 +9,7 @@ import { feedbackSignal } from '../slos/feedback-signal.js';
 import type { SloName, SloThresholds } from '../slos/slo-definitions.js';
 import type { TurnAggregate } from '../slos/turn-aggregates.js';
 import {
+  confirmedLowPct,
   newcombeDifference,
   type QuantileBound,
   quantileBound,
@@ -270,6 +271,7 @@ export function sloGate(slo: SloName, context: GateContext, data: GateData): Gat
           differenceLow: comparison.differenceLow,
           awfWorse: comparison.worse,
           breached: value.low !== null && value.low > threshold,
+          confirmedLow: slo === 'fallback_rate' ? confirmedLowPct(awf.fallbacks, awf.turns) : null,
         },
       ];
     }),
@@ -277,6 +279,8 @@ export function sloGate(slo: SloName, context: GateContext, data: GateData): Gat
     RecentWindow,
     {
       breached: boolean;
+      /** The fallback rate's one-sided 99.9 % lower bound: above the threshold in both windows confirms a critical breach. */
+      confirmedLow: number | null;
       awfWorse: boolean | null;
       differenceLow: number | null;
       awf: RateBound | QuantileBound;
@@ -302,7 +306,12 @@ export function sloGate(slo: SloName, context: GateContext, data: GateData): Gat
       name,
       status: 'fail',
       reason: `gate_failed:${slo}`,
-      critical: slo === 'fallback_rate',
+      // A confirmed critical breach (99.9 % lower bound above the threshold in both windows) acts at
+      // once; one at 95 % only counts towards the N failing evaluations in a row.
+      critical: RECENT_WINDOWS.every((window) => {
+        const low = windows[window].confirmedLow;
+        return low !== null && low > threshold;
+      }),
       summary: `${slo}: lower 95 % bound above ${fmt(threshold)} in the 5m (${fmt(measureLow(recent.awf))}) and 1h (${fmt(measureLow(windows['1h'].awf))}) windows, legacy ${fmt(measureValue(recent.legacy))}`,
       evidence,
     };

@@ -108,7 +108,7 @@ export async function planRoutes(app: FastifyInstance, opts: PlanRoutesOptions):
     }),
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get<{ Querystring: { limit?: string } }>(
     '/api/admin/plan/decisions',
     {
       onRequest: allow('rollout.read'),
@@ -116,11 +116,15 @@ export async function planRoutes(app: FastifyInstance, opts: PlanRoutesOptions):
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+          properties: { limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
         },
       },
     },
-    async (request) => ({ decisions: await plan.decisions({ limit: request.query.limit }) }),
+    async (request) => ({
+      decisions: await plan.decisions({
+        limit: request.query.limit === undefined ? undefined : Number(request.query.limit),
+      }),
+    }),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -139,5 +139,145 @@ for (const target of testDatabaseTargets()) {
       assert.equal(replay.agrees, true);
       assert.equal(await services.plan.controller.evaluateOnce(), undefined);
     });
+    it('no traffic for 6 hours holds with no_traffic, audited once, and never rolls back', async () => {
+      await services.plan.service.start({
+        stages: [5, 25],
+        bakeMs: 60 * MINUTE,
+        minSample: 50,
+        actor: 'alice',
+      });
+      const reasons = new Set<string>();
+      for (let step = 0; step < 36; step++) {
+        now += 10 * MINUTE;
+        const decision = await services.plan.controller.evaluateOnce();
+        reasons.add(`${decision?.action}:${decision?.reason}`);
+      }
+      assert.deepEqual([...reasons], ['hold:no_traffic']);
+      const plan = (await services.plan.service.status()).plan;
+      assert.equal(plan?.state, 'running');
+      assert.equal((await services.rollout.readState()).percent, 5);
+      const held = await services.audit.query({ action: 'plan.held', entity: `plan:${plan?.id}` });
+      assert.equal(held.length, 1);
+      assert.equal(held[0]?.details.reason, 'no_traffic');
+      await services.plan.service.abort({ actor: 'alice' });
+    });
+
+    it('a failing retry rate steps back to the previous stage only on the third failing evaluation in a row', async () => {
+      await services.plan.service.start({
+        stages: [5, 25, 50],
+        bakeMs: 2 * MINUTE,
+        minSample: 50,
+        onFailure: 'previous',
+        actor: 'alice',
+      });
+      for (let minute = 0; minute < 3; minute++) {
+        feed(200, 3800);
+        now += MINUTE;
+      }
+      assert.equal((await services.plan.controller.evaluateOnce())?.action, 'advance');
+      assert.equal((await services.rollout.readState()).percent, 25);
+      const actions: string[] = [];
+      for (let evaluation = 0; evaluation < 3; evaluation++) {
+        for (let i = 0; i < 400; i++) {
+          services.slos.recordTurn(
+            { pipeline: 'awf', latencyMs: 900, retried: i < 120, fallback: false },
+            now,
+          );
+        }
+        feed(0, 1200);
+        now += MINUTE;
+        const decision = await services.plan.controller.evaluateOnce();
+        actions.push(`${decision?.action}:${decision?.reason}`);
+      }
+      assert.deepEqual(actions, [
+        'hold:gate_failing:invalid_retry_rate',
+        'hold:gate_failing:invalid_retry_rate',
+        'previous:gate_failed:invalid_retry_rate',
+      ]);
+      assert.equal((await services.rollout.readState()).percent, 5);
+      const plan = (await services.plan.service.status()).plan;
+      assert.deepEqual([plan?.state, plan?.currentStage], ['running', 0]);
+      assert.equal(
+        (await services.audit.query({ action: 'plan.previous', entity: `plan:${plan?.id}` })).length,
+        1,
+      );
+      assert.equal(
+        (await services.audit.query({ action: 'plan.held', entity: `plan:${plan?.id}` })).length,
+        1,
+      );
+      await services.plan.service.abort({ actor: 'alice' });
+    });
+
+    it('a provider outage that hits both pipelines alike holds (awf_no_worse_than_legacy), never rolls back', async () => {
+      await services.plan.service.start({
+        stages: [5, 25],
+        bakeMs: 60 * MINUTE,
+        minSample: 50,
+        actor: 'alice',
+      });
+      feed(200, 3800);
+      now += MINUTE;
+      const reasons = new Set<string>();
+      for (let minute = 0; minute < 5; minute++) {
+        for (let i = 0; i < 200; i++) {
+          services.slos.recordTurn(
+            { pipeline: 'awf', latencyMs: 900, retried: false, fallback: true, failed: true },
+            now,
+          );
+        }
+        for (let i = 0; i < 3800; i++) {
+          services.slos.recordTurn(
+            { pipeline: 'legacy', latencyMs: 900, retried: false, fallback: false, failed: true },
+            now,
+          );
+        }
+        now += MINUTE;
+        const decision = await services.plan.controller.evaluateOnce();
+        reasons.add(`${decision?.action}:${decision?.reason}`);
+      }
+      assert.deepEqual([...reasons], ['hold:awf_no_worse_than_legacy']);
+      assert.equal((await services.plan.service.status()).plan?.state, 'running');
+      await services.plan.service.abort({ actor: 'alice' });
+    });
+
+    it('new sessions split away from the target hold the plan with sample_ratio_mismatch', async () => {
+      await services.plan.service.start({ stages: [5, 25], bakeMs: MINUTE, minSample: 50, actor: 'alice' });
+      // 20 % of new sessions on AWF against a 5 % target.
+      feed(800, 3200);
+      now += MINUTE;
+      feed(800, 3200);
+      now += MINUTE;
+      const decision = await services.plan.controller.evaluateOnce();
+      assert.deepEqual([decision?.action, decision?.reason], ['hold', 'sample_ratio_mismatch']);
+      const { gates } = (decision?.evidence ?? { gates: [] }) as {
+        gates: Array<{ name: string; evidence: { pValue: number } }>;
+      };
+      assert.ok((gates.find((gate) => gate.name === 'sample_ratio')?.evidence.pValue as number) < 0.001);
+      await services.plan.service.abort({ actor: 'alice' });
+    });
+    it('starts with the shadow stage only when a shadow rate is set, routing nobody to AWF there', async () => {
+      await assert.rejects(services.plan.service.start({ stages: ['shadow', 5], actor: 'alice' }), {
+        code: 'INVALID_INPUT',
+      });
+      const alice = { actor: 'alice', role: 'operator' as const, tokenId: null };
+      await services.rollout.setShadow(alice, 10);
+      const view = await services.plan.service.start({ actor: 'alice' });
+      assert.deepEqual(
+        view.stages.map((stage) => stage.percent),
+        ['shadow', 5, 25, 50, 100],
+      );
+      assert.equal(view.stages[0]?.bakeMs, 7 * 24 * 3600 * 1000);
+      // The default minimum sample: enough turns to tell 2 % from 1 % (the fallback threshold).
+      assert.ok(view.sample.required > 1000, String(view.sample.required));
+      assert.equal((await services.rollout.readState()).percent, 0);
+      now += MINUTE;
+      const decision = await services.plan.controller.evaluateOnce();
+      assert.deepEqual(
+        [decision?.stagePercent, decision?.action, decision?.reason],
+        ['shadow', 'hold', 'no_traffic'],
+      );
+      await services.plan.service.abort({ actor: 'alice' });
+      await services.rollout.setShadow(alice, 0);
+    });
   });
 }

@@ -9,6 +9,8 @@ export { newcombeDifference, wilsonInterval };
 
 /** z for a two-sided 95 % interval (each bound one-sided 97.5 %). */
 export const Z_95_TWO_SIDED = 1.959963984540054;
+/** z for a one-sided 99.9 % bound: what confirms a critical breach that acts at once. */
+export const Z_999_ONE_SIDED = 3.090232306167813;
 /** z for a one-sided 95 % test. */
 export const Z_95_ONE_SIDED = 1.6448536269514722;
 
@@ -57,6 +59,16 @@ export function quantileBound(sketch: LatencySketch, p: number): QuantileBound {
   const at = (rank: number) => sketch.quantile(Math.min(1, rank / n)) ?? null;
   // Fewer turns than the upper rank needs: the bound is the largest value seen, which proves nothing.
   return { sample: n, valueMs: at(Math.ceil(n * p)), lowMs: at(lowRank), highMs: at(highRank) };
+}
+
+/**
+ * The lower one-sided 99.9 % bound of a rate, percent (null without turns): a confirmed breach, strict
+ * enough that a healthy rate's random cluster (a few fallbacks in a quiet hour) does not reach it.
+ */
+export function confirmedLowPct(count: number, sample: number): number | null {
+  if (sample <= 0) return null;
+  const interval = wilsonInterval(Math.min(Math.max(0, count), sample), sample, Z_999_ONE_SIDED);
+  return round(interval.low * 100);
 }
 
 /**
