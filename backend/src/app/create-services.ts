@@ -6,6 +6,8 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { createDecommission } from '../decommission/create-decommission.js';
+import type { DecommissionService } from '../decommission/decommission-service.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -59,6 +61,8 @@ export interface Services {
   ofrep: Ofrep;
   /** The data-retention policy and the pruning that enforces it (retention/retention-service.ts). */
   retention: RetentionService;
+  /** The decommission check: the seed's prerequisites judged from stored data (decommission/). */
+  decommission: DecommissionService;
   close(): Promise<void>;
 }
 
@@ -152,6 +156,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     retention: slos,
     ...timing,
   });
+  const decommission = createDecommission(config, {
+    database,
+    rollout: rollout.service,
+    audit,
+    slos,
+    contentHash: content.hash,
+    ...timing,
+  });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
@@ -178,6 +190,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     router: rollout.router,
     ofrep,
     retention,
+    decommission,
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);
