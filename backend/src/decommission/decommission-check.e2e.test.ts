@@ -15,6 +15,7 @@ import {
   DAY,
   type HistoryStore,
   type HistoryTwist,
+  HOUR,
   MINUTE,
   openHistoryStore,
   playTurn,
@@ -79,6 +80,17 @@ const BROKEN: Array<{ name: DecommissionCheckName; what: string; twist: HistoryT
       },
     },
     says: /violated in 1 evaluated minute\(s\): fallback_rate 1 .*1 alert\(s\) open in the period: fallback_rate \(critical\) fired .*, resolved /,
+  },
+  {
+    name: 'slos_healthy',
+    what: 'a day had 1.4 % fallbacks in hours no evaluation looked at (the history is clean)',
+    twist: {
+      async atSlot(store, slotMs, index) {
+        if (index >= 28 && index <= 30) recordAwfTurns(store, slotMs - HOUR, 200, 10);
+        return true;
+      },
+    },
+    says: /^violated over 1 day\(s\) of the period: \S+ fallback_rate \(2200 AWF turns\)$/,
   },
   {
     name: 'goldens_passing',

@@ -22,7 +22,8 @@ each item ✔ or ✘ with its evidence:
                          (since when: replayed from the audit log's flag, percentage and plan steps)
   slos_healthy           no SLO violated in the SLO history of the last N days, no alert of the three
                          SLOs (and no critical one) open at any time in them, and each SLO within its
-                         threshold over the period's AWF turns (at least SLO_MIN_SAMPLE of them)
+                         threshold over the period's AWF turns (at least SLO_MIN_SAMPLE of them) and
+                         over each of its days (from the stored per-minute aggregates)
   goldens_passing        the latest --golden-runs full verify runs against the served content passed
   feedback_not_worse     AWF − legacy down-rate: the 95 % interval not wholly above SLO_FEEDBACK_DOWN_DELTA
                          (0 pp when unset); no ratings at all is "not collected" and passes

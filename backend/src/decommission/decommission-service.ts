@@ -11,7 +11,7 @@ import type { TurnsReadModel } from '../rollout/turns-read-model.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { judgeSlos, mergeMinutes, SLO_NAMES, type SloName, type SloThresholds } from '../slos/awf-slos.js';
 import { feedbackSignal } from '../slos/feedback-signal.js';
-import type { SloAlert, SloStore } from '../slos/slo-store.js';
+import type { SloAlert, SloStore, StoredMinute } from '../slos/slo-store.js';
 import { MINUTE_MS, minuteOf } from '../slos/turn-aggregates.js';
 import type { GoldenRunsReadModel } from './golden-runs-read-model.js';
 import { type RolloutValues, replayFullRollout } from './rollout-history.js';
@@ -131,7 +131,7 @@ export function createDecommissionService(deps: DecommissionServiceDeps): Decomm
       const merged = mergeMinutes(rows);
       const checks: DecommissionCheck[] = [
         fullRolloutCheck(status, changes, period),
-        slosHealthyCheck(merged.awf, history, alerts, period, deps.slo.thresholds, deps.slo.minSample),
+        slosHealthyCheck(rows, history, alerts, period, deps.slo.thresholds, deps.slo.minSample),
         goldensCheck(runs, goldenRuns, deps.contentHash),
         feedbackCheck(feedbackSignal(merged.awf, merged.legacy, deps.slo.thresholds.feedbackDownDeltaPp)),
         legacyOnlyFallbacksCheck(merged, turns, period),
@@ -239,17 +239,20 @@ const overlaps = (alert: SloAlert, period: Period): boolean =>
 
 /**
  * (b) No SLO violated over the period: no evaluated minute in history violated, no alert of the three
- * SLOs and no critical alert open at any time in it, and the three judged over the whole period's AWF
- * turns within their thresholds (with at least SLO_MIN_SAMPLE turns). Shadow SLOs never count.
+ * SLOs and no critical alert open at any time in it, and the three judged from the stored aggregates
+ * within their thresholds over the whole period (with at least SLO_MIN_SAMPLE AWF turns) and over each
+ * of its days (the days judge what the evaluator's history may have missed while no evaluator ran).
+ * Shadow SLOs never count.
  */
 function slosHealthyCheck(
-  awf: ReturnType<typeof mergeMinutes>['awf'],
+  rows: readonly StoredMinute[],
   history: Awaited<ReturnType<SloStore['listHistory']>>,
   alerts: SloAlert[],
   period: Period,
   thresholds: SloThresholds,
   minSample: number,
 ): DecommissionCheck {
+  const awf = mergeMinutes(rows).awf;
   const sloNames = new Set<string>(SLO_NAMES);
   const points = history.filter((point) => sloNames.has(point.slo));
   const perSlo = SLO_NAMES.map((slo: SloName) => {
@@ -282,16 +285,21 @@ function slosHealthyCheck(
     sample: result.sample,
     minSample: result.minSample,
   }));
+  const perDay = judgeEachDay(rows, period, thresholds, minSample);
   const evaluatedMinutes = Math.max(0, ...perSlo.map((slo) => slo.evaluatedMinutes));
   const judgedMinutes = Math.max(0, ...perSlo.map((slo) => slo.judgedMinutes));
   const violatedMinutes = perSlo.reduce((sum, slo) => sum + slo.violatedMinutes, 0);
+  const periodMinutes = minuteOf(period.to.getTime()) - minuteOf(period.from.getTime()) + 1;
   const evidence = {
-    period: {
-      from: period.from.toISOString(),
-      to: period.to.toISOString(),
-      minutes: minuteOf(period.to.getTime()) - minuteOf(period.from.getTime()) + 1,
+    period: { from: period.from.toISOString(), to: period.to.toISOString(), minutes: periodMinutes },
+    history: {
+      evaluatedMinutes,
+      // The share of the period's minutes the evaluator recorded: a gap is minutes nobody judged.
+      coveragePct: fixed2((evaluatedMinutes / periodMinutes) * 100),
+      judgedMinutes,
+      violatedMinutes,
+      perSlo,
     },
-    history: { evaluatedMinutes, judgedMinutes, violatedMinutes, perSlo },
     alerts: inPeriod.map((alert) => ({
       id: alert.id,
       slo: alert.slo,
@@ -304,6 +312,7 @@ function slosHealthyCheck(
       resolvedReason: alert.resolvedReason ?? null,
     })),
     overPeriod,
+    perDay,
   };
   const problems: string[] = [];
   if (violatedMinutes > 0) {
@@ -323,6 +332,12 @@ function slosHealthyCheck(
   if (overLimit.length > 0) {
     problems.push(
       `over the whole period: ${overLimit.map((result) => `${result.slo} ${fixed2(result.value ?? 0)} ${result.unit} > ${result.threshold} ${result.unit}`).join(', ')}`,
+    );
+  }
+  const badDays = perDay.filter((day) => day.violated.length > 0);
+  if (badDays.length > 0) {
+    problems.push(
+      `violated over ${badDays.length} day(s) of the period: ${badDays.map((day) => `${day.from} ${day.violated.join(', ')} (${day.awfTurns} AWF turns)`).join('; ')}`,
     );
   }
   if (overPeriod.some((result) => result.state === 'insufficient_data')) {
@@ -347,6 +362,35 @@ function slosHealthyCheck(
         : problems.join('; '),
     evidence,
   };
+}
+
+/** Each day of the period (from its start, the last one partial) judged over its own AWF turns. */
+function judgeEachDay(
+  rows: readonly StoredMinute[],
+  period: Period,
+  thresholds: SloThresholds,
+  minSample: number,
+): Array<{ from: string; awfTurns: number; violated: string[]; values: Record<string, number | null> }> {
+  const fromMs = period.from.getTime();
+  const dayCount = Math.ceil((period.to.getTime() - fromMs) / DAY_MS);
+  const byDay: StoredMinute[][] = Array.from({ length: dayCount }, () => []);
+  for (const row of rows) {
+    const index = Math.min(dayCount - 1, Math.max(0, Math.floor((row.minute * MINUTE_MS - fromMs) / DAY_MS)));
+    byDay[index]?.push(row);
+  }
+  return byDay.map((dayRows, index) => {
+    const judged = judgeSlos(mergeMinutes(dayRows).awf, thresholds, minSample);
+    return {
+      from: new Date(fromMs + index * DAY_MS).toISOString(),
+      awfTurns: judged[0]?.sample ?? 0,
+      violated: judged
+        .filter((result) => result.state === 'warning' || result.state === 'critical')
+        .map((result) => result.slo),
+      values: Object.fromEntries(
+        judged.map((result) => [result.slo, result.value === null ? null : fixed2(result.value)]),
+      ),
+    };
+  });
 }
 
 /** (c) The latest `required` full golden verify runs against the served content all passed. */
