@@ -67,11 +67,28 @@ describe('replayFullRollout()', () => {
     assert.equal(replayFullRollout([flagOn, advanced, rolledBack]).since, null);
   });
 
-  it('a plan step whose percentage it cannot read restarts the run at its time (never a longer claim)', () => {
+  it('reads the plan’s own record of a percentage change (details.rollout.newPercent); completing moves nothing', () => {
+    const history = replayFullRollout([
+      entry('2026-06-01T00:00:00.000Z', 'rollout.flag.set', { previous: null, new: true }),
+      entry('2026-06-02T00:00:00.000Z', 'plan.advanced', {
+        previous: { state: 'running', stage: 2, version: 3 },
+        new: { state: 'running', stage: 3, version: 4 },
+        rollout: { previousPercent: 50, newPercent: 100, version: 9 },
+      }),
+      entry('2026-06-09T00:00:00.000Z', 'plan.completed', {
+        previous: { state: 'running', stage: 3, version: 4 },
+        new: { state: 'completed', stage: 3, version: 5 },
+      }),
+    ]);
+    assert.equal(history.since, '2026-06-02T00:00:00.000Z');
+    assert.deepEqual(history.replayed, { globalEnabled: true, percent: 100 });
+  });
+
+  it('a plan step that moved the percentage without saying to what restarts the run at its time (never a longer claim)', () => {
     const history = replayFullRollout(
       [
         entry('2026-06-01T00:00:00.000Z', 'rollout.set', { new: { globalEnabled: true, percent: 100 } }),
-        entry('2026-06-09T00:00:00.000Z', 'plan.completed', { note: 'done' }),
+        entry('2026-06-09T00:00:00.000Z', 'plan.advanced', { note: 'stage 4' }),
       ],
       { globalEnabled: true, percent: 100 },
     );
@@ -81,7 +98,8 @@ describe('replayFullRollout()', () => {
 });
 
 describe('planStepPercent()', () => {
-  it('finds the percentage under new, new.percent, percent, toPercent or stagePercent, and not a shadow stage', () => {
+  it('finds the percentage under rollout.newPercent, new, new.percent, percent, toPercent or stagePercent, and not a shadow stage', () => {
+    assert.equal(planStepPercent({ rollout: { previousPercent: 25, newPercent: 50 } }), 50);
     assert.equal(planStepPercent({ new: 25 }), 25);
     assert.equal(planStepPercent({ new: { percent: 50 } }), 50);
     assert.equal(planStepPercent({ percent: 5 }), 5);

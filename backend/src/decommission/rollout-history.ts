@@ -47,8 +47,8 @@ const isFull = (values: RolloutValues): boolean => values.globalEnabled === true
 
 /**
  * Replays `entries` (any order; only the actions above count) and says since when the rollout has been
- * at 100 % with the flag on. A plan step whose new percentage cannot be read (its details carry none of
- * `new`, `percent`, `toPercent`, `stagePercent`) is taken to have set the `stored` percentage (what it
+ * at 100 % with the flag on. A plan step that moves the percentage without one it can read (see
+ * planStepPercent; `plan.completed` without one moves nothing) is taken to have set the `stored` percentage (what it
  * must have led to unless a later entry says otherwise) and restarts the count at its time: the check
  * never claims a longer run than the log proves.
  */
@@ -103,6 +103,8 @@ function valuesAfter(
     default: {
       if (!(PLAN_STEP_ACTIONS as readonly string[]).includes(entry.action)) return undefined;
       const percent = planStepPercent(details);
+      // Completing the last stage moves no percentage: the plan records `rollout` only when it does.
+      if (percent === undefined && entry.action === 'plan.completed') return undefined;
       return percent === undefined
         ? { values: { ...before, percent: stored?.percent ?? before.percent }, unreadable: true }
         : { values: { ...before, percent } };
@@ -110,11 +112,18 @@ function valuesAfter(
   }
 }
 
-/** The percentage a plan step moved to, wherever its details put it; undefined when none is a number. */
+/**
+ * The percentage a plan step moved to: `rollout.newPercent` (what the plan records when a step changes
+ * the percentage), else a number under `new`, `new.percent`, `percent`, `toPercent` or `stagePercent`;
+ * undefined when none is a number.
+ */
 export function planStepPercent(details: Record<string, unknown>): number | undefined {
+  const field = (value: unknown, key: string): unknown =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   const next = details.new;
   const candidates = [
-    typeof next === 'object' && next !== null ? (next as Record<string, unknown>).percent : next,
+    field(details.rollout, 'newPercent'),
+    typeof next === 'object' && next !== null ? field(next, 'percent') : next,
     details.percent,
     details.toPercent,
     details.stagePercent,
