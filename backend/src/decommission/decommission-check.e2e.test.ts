@@ -90,7 +90,7 @@ const BROKEN: Array<{ name: DecommissionCheckName; what: string; twist: HistoryT
         return true;
       },
     },
-    says: /^violated over 1 day\(s\) of the period: \S+ fallback_rate \(2200 AWF turns\)$/,
+    says: /^violated over 1 day\(s\) of the period: \S+ fallback_rate 1\.36 % \(2200 AWF turns\)$/,
   },
   {
     name: 'goldens_passing',

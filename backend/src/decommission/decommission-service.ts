@@ -385,7 +385,7 @@ function judgeEachDay(
       awfTurns: judged[0]?.sample ?? 0,
       violated: judged
         .filter((result) => result.state === 'warning' || result.state === 'critical')
-        .map((result) => result.slo),
+        .map((result) => `${result.slo} ${fixed2(result.value ?? 0)} ${result.unit}`),
       values: Object.fromEntries(
         judged.map((result) => [result.slo, result.value === null ? null : fixed2(result.value)]),
       ),
