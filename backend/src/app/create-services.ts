@@ -6,6 +6,8 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { createDecommission } from '../decommission/create-decommission.js';
+import type { DecommissionService } from '../decommission/decommission-service.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -63,6 +65,8 @@ export interface Services {
   retention: RetentionService;
   /** The staged rollout plan (issue 12): the operators' service and the controller (plan/create-plan.ts). */
   plan: Pick<Plan, 'service' | 'controller'>;
+  /** The decommission check: the seed's prerequisites judged from stored data (decommission/). */
+  decommission: DecommissionService;
   close(): Promise<void>;
 }
 
@@ -175,6 +179,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...timing,
     ...(options.log ? { log: options.log } : {}),
   });
+  const decommission = createDecommission(config, {
+    database,
+    rollout: rollout.service,
+    audit,
+    slos,
+    contentHash: content.hash,
+    ...timing,
+  });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
@@ -203,6 +215,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ofrep,
     retention,
     plan: { service: plan.service, controller: plan.controller },
+    decommission,
     async close() {
       processRouter.release(rollout.router);
       processTurns.release(turns);

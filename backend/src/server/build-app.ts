@@ -4,6 +4,8 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
+import { decommissionRoutes } from '../decommission/decommission-routes.js';
+import type { DecommissionService } from '../decommission/decommission-service.js';
 import { feedbackRoutes } from '../feedback/feedback-routes.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { planRoutes } from '../plan/plan-routes.js';
@@ -34,6 +36,7 @@ export interface HttpServices {
   slos: SloService;
   /** The staged rollout plan's operators' service (issue 12). */
   plan: { service: PlanService };
+  decommission: DecommissionService;
   config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
@@ -84,6 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     slos: options.services.slos,
     defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
   });
+  await app.register(decommissionRoutes, { auth, decommission: options.services.decommission });
   return app;
 }
 
