@@ -246,6 +246,9 @@ function toMinuteColumns(aggregate: TurnAggregate) {
     shadow_tokens_out: aggregate.shadow.tokensOut,
     shadow_bundle_bytes: aggregate.shadow.bundleBytes,
     shadow_drop_reasons: JSON.stringify(aggregate.shadow.dropReasons),
+    tokens_in: aggregate.tokensIn,
+    tokens_out: aggregate.tokensOut,
+    bundle_bytes: aggregate.bundleBytes,
   };
 }
 
@@ -259,6 +262,9 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     latency: LatencySketch.decode(row.latency_sketch),
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    bundleBytes: Number(row.bundle_bytes),
   };
 }
 
@@ -275,6 +281,9 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     latencySketch: row.latency_sketch,
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    bundleBytes: Number(row.bundle_bytes),
   };
 }
 

@@ -19,6 +19,10 @@ export interface StoredMinute {
   feedback: FeedbackCounts;
   /** Shadow runs' agreement, spend and drops (pipeline awf_shadow; absent or zero elsewhere). */
   shadow?: ShadowCounts;
+  /** Tokens and bundle bytes summed over the minute's turns (migration 013; zero on older rows and awf_shadow; absent counts zero). */
+  tokensIn?: number;
+  tokensOut?: number;
+  bundleBytes?: number;
 }
 
 /** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */

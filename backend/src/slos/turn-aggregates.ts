@@ -92,6 +92,10 @@ export interface TurnSample {
   fallbackReason?: string | undefined;
   /** The turn produced no answer (the pipeline, and for AWF its fallback, failed). */
   failed?: boolean;
+  /** Model tokens the turn spent (both pipelines' calls when it fell back); absent counts zero. */
+  tokens?: { in: number; out: number } | undefined;
+  /** The AWF bundle's size in bytes (0 on legacy); absent counts zero. */
+  bundleBytes?: number | undefined;
 }
 
 /** Fallback reasons of AWF turns that failed outright: the legacy fallback failed too, or something else did. */
@@ -152,6 +156,13 @@ export interface TurnAggregate {
   feedback: FeedbackCounts;
   /** Shadow runs only (pipeline awf_shadow); zero elsewhere. */
   shadow: ShadowCounts;
+  /**
+   * What the turns spent, summed (the dashboard's average bundle size and tokens per turn). Shadow
+   * runs keep theirs in `shadow`, so these stay zero on awf_shadow.
+   */
+  tokensIn: number;
+  tokensOut: number;
+  bundleBytes: number;
 }
 
 /** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
@@ -176,6 +187,9 @@ export function emptyAggregate(): TurnAggregate {
     latency: new LatencySketch(),
     feedback: { up: 0, down: 0, downReasons: {} },
     shadow: emptyShadowCounts(),
+    tokensIn: 0,
+    tokensOut: 0,
+    bundleBytes: 0,
   };
 }
 
@@ -200,6 +214,9 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
   into.latency.merge(from.latency);
   mergeFeedback(into.feedback, from.feedback);
   mergeShadowCounts(into.shadow, from.shadow);
+  into.tokensIn += from.tokensIn;
+  into.tokensOut += from.tokensOut;
+  into.bundleBytes += from.bundleBytes;
 }
 
 /**
@@ -231,6 +248,11 @@ export class TurnAggregator {
     }
     if (sample.failed) aggregate.failures += 1;
     aggregate.latency.add(sample.latencyMs);
+    if (sample.tokens) {
+      aggregate.tokensIn += sample.tokens.in;
+      aggregate.tokensOut += sample.tokens.out;
+    }
+    if (sample.bundleBytes) aggregate.bundleBytes += sample.bundleBytes;
   }
 
   /**
