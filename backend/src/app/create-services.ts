@@ -6,6 +6,7 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { createDashboard, type Dashboard } from '../dashboard/create-dashboard.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -59,6 +60,8 @@ export interface Services {
   ofrep: Ofrep;
   /** The data-retention policy and the pruning that enforces it (retention/retention-service.ts). */
   retention: RetentionService;
+  /** The operator dashboard's change feed and golden-run reads (dashboard/create-dashboard.ts). */
+  dashboard: Dashboard;
   close(): Promise<void>;
 }
 
@@ -153,6 +156,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...timing,
   });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
+  const dashboard = createDashboard({ database, audit, rolloutState: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
   if (options.auditTimers ?? true) audit.keeper.start();
@@ -178,7 +182,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
     router: rollout.router,
     ofrep,
     retention,
+    dashboard,
     async close() {
+      dashboard.close();
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);

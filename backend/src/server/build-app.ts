@@ -4,6 +4,8 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { declarePrincipal } from '../auth/auth-http.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
+import type { Dashboard } from '../dashboard/create-dashboard.js';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { feedbackRoutes } from '../feedback/feedback-routes.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import type { Ofrep } from '../rollout/ofrep/create-ofrep.js';
@@ -30,6 +32,7 @@ export interface HttpServices {
   feedback: FeedbackService;
   ofrep: Ofrep;
   slos: SloService;
+  dashboard: Dashboard;
   config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
@@ -72,13 +75,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
-  await app.register(feedbackRoutes, { feedback: options.services.feedback });
+  await app.register(feedbackRoutes, { feedback: options.services.feedback, auth });
   await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
   await app.register(sloRoutes, {
     auth,
     slos: options.services.slos,
+    changes: audit,
     defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
   });
+  await app.register(dashboardRoutes, { auth, dashboard: options.services.dashboard });
   return app;
 }
 
