@@ -210,9 +210,10 @@ function renderAlerts(result) {
 
 function renderPlan(result) {
   const el = $('plan');
+  // Shown only where the server has the plan routes and a plan was started.
   if (!state.features.plan || !result || result.error || !result.plan) {
-    el.hidden = !(result && !result.error && state.features.plan);
-    if (!el.hidden) fill('plan', h('h3', {}, 'Staged plan'), h('p', { class: 'muted' }, 'No plan has been started.'));
+    el.hidden = true;
+    el.replaceChildren();
     return;
   }
   el.hidden = false;
