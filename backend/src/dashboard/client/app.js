@@ -163,7 +163,7 @@ function renderRouting(result) {
       sourced('global flag', effective.globalEnabled),
       sourced('percent', effective.percent),
       h('tr', {}, h('th', { scope: 'row' }, 'shadow percent'), h('td', {}, num(effective.shadowPercent)), h('td', {}, 'store')),
-    ]),
+    ], 'Routing switches and their sources'),
     h('p', { class: 'note' }, `version ${effective.version}, last changed ${time(effective.updatedAt)} by ${effective.updatedBy ?? '—'}`),
     effective.warnings.map((warning) => h('p', { class: 'warn' }, `⚠ ${warning}`)),
   );
@@ -190,7 +190,7 @@ function renderSlos(result) {
   fill(
     'slos',
     h('h3', {}, `SLOs over ${slo.window}`),
-    table(['SLO', { label: 'value', num: true }, { label: 'threshold', num: true }, 'state', { label: 'sample (AWF turns)', num: true }], rows),
+    table(['SLO', { label: 'value', num: true }, { label: 'threshold', num: true }, 'state', { label: 'sample (AWF turns)', num: true }], rows, 'SLOs'),
     h('p', { class: 'note' }, `AWF turns ${slo.awf.turns}, legacy turns ${slo.legacy.turns}. ${slo.result}`),
   );
 }
@@ -392,12 +392,12 @@ function renderDistribution(result, rolloutResult) {
       h('tr', {}, h('th', { scope: 'row' }, 'target (percent)'), h('td', { class: 'num', 'data-testid': 'dist-target' }, pct(dist.percent)), h('td', { class: 'num' }, '—'), h('td', { class: 'num' }, '—')),
       h('tr', {}, h('th', { scope: 'row' }, 'routed'), h('td', { class: 'num', 'data-testid': 'dist-routed' }, pct(dist.routed.turns.awfPct)), h('td', { class: 'num', 'data-testid': 'dist-routed-turns' }, `${dist.routed.turns.awf} / ${dist.routed.turns.legacy}`), h('td', { class: 'num' }, `${dist.routed.users.total}`)),
       h('tr', {}, h('th', { scope: 'row' }, 'answered'), h('td', { class: 'num', 'data-testid': 'dist-answered' }, pct(dist.answered.turns.awfPct)), h('td', { class: 'num', 'data-testid': 'dist-answered-turns' }, `${dist.answered.turns.awf} / ${dist.answered.turns.legacy}`), h('td', { class: 'num' }, `${dist.answered.users.total}`)),
-    ]),
+    ], 'Target, routed and answered'),
     h('p', { class: 'note' }, `Since ${time(dist.since)}; fallbacks ${dist.answered.fallbacks}. Routing reasons: ${Object.entries(dist.routed.byReason).map(([reason, c]) => `${reason} ${c.awf} AWF / ${c.legacy} legacy`).join(', ') || 'none'}.`),
     h('p', { 'data-testid': 'srm' }, 'Sample-ratio check: ', srmText),
     h('h3', {}, 'Users per bucket range'),
     table(['buckets', 'expected', { label: 'users', num: true }, { label: 'on AWF', num: true }, 'users (bar)'],
-      dist.histogram.map((bin) => h('tr', {}, h('td', {}, `${bin.fromBucket}–${bin.toBucket - 1}`), h('td', {}, bin.expected), h('td', { class: 'num' }, `${bin.users}`), h('td', { class: 'num' }, `${bin.awfUsers}`), h('td', {}, bar(bin.users, bin.expected === 'awf' ? '' : 'legacy'))))),
+      dist.histogram.map((bin) => h('tr', {}, h('td', {}, `${bin.fromBucket}–${bin.toBucket - 1}`), h('td', {}, bin.expected), h('td', { class: 'num' }, `${bin.users}`), h('td', { class: 'num' }, `${bin.awfUsers}`), h('td', {}, bar(bin.users, bin.expected === 'awf' ? '' : 'legacy')))), 'Users per bucket range'),
     dist.histogramTruncated ? h('p', { class: 'warn' }, '⚠ histogram truncated to the first 100 000 users') : null,
   );
 }
@@ -418,7 +418,7 @@ function renderOverrides(result) {
         h('td', { 'data-testid': 'override-reason' }, o.reason ?? '—'),
         h('td', {}, o.createdBy),
         writer ? h('td', {}, h('button', { type: 'button', 'aria-label': `Clear the ${o.kind} override of ${o.subjectId}`, onclick: () => act(`Clear the ${o.kind} override of ${o.subjectId} (${o.pipeline}): it is then routed by the flag and percentage again. Audited as ${state.me.actor}.`, () => api('DELETE', `/api/admin/overrides/${o.kind}/${encodeURIComponent(o.subjectId)}`)) }, 'Clear')) : null,
-      ))),
+      )), 'Overrides'),
   );
 }
 
@@ -516,7 +516,7 @@ function renderGoldens(result) {
                     event.currentTarget.setAttribute('aria-expanded', String(!detail.hidden));
                   } }, r.diff ? 'Show diff' : 'Show failure'), detail]
                 : '—'));
-          })),
+          }), 'Scenarios of this run'),
       )),
   );
 }

@@ -56,12 +56,16 @@ export function countdown(iso, nowMs = Date.now()) {
   return ms > 0 ? `in ${text}` : `expired ${text} ago`;
 }
 
-export function table(headers, rows, caption) {
+/** A table in a region that scrolls sideways on a narrow screen (and can be scrolled by keyboard). */
+export function table(headers, rows, label) {
   return h(
-    'table',
-    {},
-    caption ? h('caption', { class: 'muted' }, caption) : null,
-    h('thead', {}, h('tr', {}, headers.map((header) => h('th', { scope: 'col', class: header.num ? 'num' : null }, header.label ?? header)))),
-    h('tbody', {}, rows),
+    'div',
+    { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': label },
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, headers.map((header) => h('th', { scope: 'col', class: header.num ? 'num' : null }, header.label ?? header)))),
+      h('tbody', {}, rows),
+    ),
   );
 }
