@@ -230,6 +230,32 @@ describe('the operator dashboard, in chromium against a real server on SQLite', 
     }
   });
 
+  it('shows when the token expires, and signs out, forgetting the token, once it is revoked', async () => {
+    const admin = await fetch(`${server.url}/api/admin/actors/viewer-1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ttl: '2h' }),
+    });
+    const token = (await admin.json()) as { token: string; tokenId: string; expiresAt: string };
+    const { context, page } = await openPage(browser);
+    try {
+      await signIn(page, server.url, token.token);
+      const who = (await page.textContent('#who')) ?? '';
+      assert.match(who, /token expires .* \(in 1h 59m\)|token expires .* \(in 2h 0m\)/);
+      const revoked = await fetch(`${server.url}/api/admin/tokens/${token.tokenId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${server.tokens.admin}` },
+      });
+      assert.equal(revoked.status, 200);
+      await page.waitForSelector('#signin:not([hidden])', { timeout: 10_000 });
+      assert.match((await page.textContent('#signin-error')) ?? '', /sign in again/);
+      assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+      assert.equal(await page.isVisible('#board'), false);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a change made with awf-rollout-set.ts shows on the open page within 2 s, without reloading', async () => {
     const { context, page, trouble } = await openPage(browser);
     try {

@@ -42,7 +42,8 @@ export async function api(method, url, body) {
 
 /**
  * Follows /api/admin/events (server-sent events read through fetch, so the token travels in a
- * header, never in a URL); calls onEvent(name, data) and onState('live'|'reconnecting'); reconnects.
+ * header, never in a URL); calls onEvent(name, data) and onState('live'|'reconnecting'|'unauthorized');
+ * reconnects until the server refuses the token.
  */
 export function followEvents(onEvent, onState) {
   const controller = new AbortController();
@@ -55,6 +56,12 @@ export function followEvents(onEvent, onState) {
           signal: controller.signal,
           cache: 'no-store',
         });
+        if (response.status === 401) {
+          // The token stopped working (expired or revoked): retrying would only be refused again.
+          stopped = true;
+          onState('unauthorized');
+          return;
+        }
         if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
         onState('live');
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -36,6 +36,7 @@ async function signIn() {
       if (name === 'change') scheduleRefresh();
     },
     (live) => {
+      if (live === 'unauthorized') return signOut('Your token stopped working (expired or revoked): sign in again.');
       $('live').textContent = live === 'live' ? '● live' : '○ reconnecting…';
       if (live === 'live') scheduleRefresh();
     },
@@ -48,6 +49,11 @@ function signOut(why) {
   session.clear();
   state.me = null;
   clearCharts();
+  // Nothing of the last session's data or controls stays in the page for the next one.
+  for (const id of ['routing', 'slos', 'alerts', 'plan', 'actions', 'charts', 'markers', 'distribution', 'override-list', 'explain-result', 'audit-body', 'golden-runs', 'feedback-chart', 'comments', 'message']) {
+    $(id).replaceChildren();
+  }
+  delete $('actions').dataset.ready;
   $('board').hidden = true;
   $('sign-out').hidden = true;
   $('who').textContent = '';
@@ -251,6 +257,7 @@ function renderActions(result) {
   if (!may('rollout.write')) {
     el.hidden = true;
     el.replaceChildren();
+    delete el.dataset.ready;
     return;
   }
   el.hidden = false;
