@@ -8,6 +8,7 @@ import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
 import { createDecommission } from '../decommission/create-decommission.js';
 import type { DecommissionService } from '../decommission/decommission-service.js';
+import { createDashboard, type Dashboard } from '../dashboard/create-dashboard.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -67,6 +68,8 @@ export interface Services {
   plan: Pick<Plan, 'service' | 'controller'>;
   /** The decommission check: the seed's prerequisites judged from stored data (decommission/). */
   decommission: DecommissionService;
+  /** The operator dashboard's change feed and golden-run reads (dashboard/create-dashboard.ts). */
+  dashboard: Dashboard;
   close(): Promise<void>;
 }
 
@@ -188,6 +191,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ...timing,
   });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });
+  const dashboard = createDashboard({ database, audit, rolloutState: rollout.state, now: nowMs });
   if (options.sloTimers ?? true) slos.start();
   if (options.sloTimers ?? true) ofrep.counter.start();
   if (options.auditTimers ?? true) audit.keeper.start();
@@ -216,7 +220,9 @@ export async function createServices(config: Config, options: CreateServicesOpti
     retention,
     plan: { service: plan.service, controller: plan.controller },
     decommission,
+    dashboard,
     async close() {
+      dashboard.close();
       processRouter.release(rollout.router);
       processTurns.release(turns);
       processAuditLogger.release(audit);

@@ -3,7 +3,7 @@ import { EXPIRY_BODY_PROPERTIES } from '../shared/http-schemas.js';
 import { HTTP_EXPIRY_FIELDS, resolveExpiry } from '../shared/time-input.js';
 import { principalOf, requirePermission } from './auth-http.js';
 import type { AuthService } from './auth-service.js';
-import { ROLES, type Role } from './roles.js';
+import { can, PERMISSION_MATRIX, type Permission, ROLES, type Role } from './roles.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -19,6 +19,22 @@ const actorNameParams = {
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
   const { auth } = opts;
   const allow = (permission: Parameters<typeof requirePermission>[1]) => requirePermission(auth, permission);
+
+  // Who the presented token is (any role that reads the rollout: every role but evaluator), what it
+  // may do and when it expires: the dashboard shows it and hides what the role may not do.
+  app.get('/api/admin/whoami', { onRequest: allow('rollout.read') }, async (request) => {
+    const principal = principalOf(request);
+    const permissions = (Object.keys(PERMISSION_MATRIX) as Permission[]).filter((permission) =>
+      can(principal.role, permission),
+    );
+    return {
+      actor: principal.actor,
+      role: principal.role,
+      tokenId: principal.tokenId,
+      tokenExpiresAt: principal.tokenExpiresAt ?? null,
+      permissions,
+    };
+  });
 
   app.get('/api/admin/actors', { onRequest: allow('actors.manage') }, async (request) =>
     auth.listActors(principalOf(request)),

@@ -72,10 +72,10 @@ for (const target of testDatabaseTargets()) {
         ...extra,
       });
 
-      it('resolves a valid token to its actor and role', async () => {
+      it('resolves a valid token to its actor, role and expiry (none: null)', async () => {
         assert.deepEqual(
           await plane.auth.authenticate(request(actors.tokens.operator, { claimedActor: 'ops-1' })),
-          actors.principals.operator,
+          { ...actors.principals.operator, tokenExpiresAt: null },
         );
       });
 

@@ -25,6 +25,8 @@ export interface Principal {
   role: Role;
   /** null for the process itself (bootstrap). */
   tokenId: string | null;
+  /** When the presented token stops working (ISO 8601; null: never); set by authenticate(). */
+  tokenExpiresAt?: string | null;
 }
 
 export interface AuthenticateRequest {
@@ -408,7 +410,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         await recordDenied(request, 'forbidden', { actor: actor.name, tokenId: token.id });
         throw new ForbiddenError(actor.name, actor.role, request.permission);
       }
-      return { actor: actor.name, role: actor.role, tokenId: token.id };
+      return { actor: actor.name, role: actor.role, tokenId: token.id, tokenExpiresAt: token.expiresAt };
     },
 
     async hasUsableAdminToken() {

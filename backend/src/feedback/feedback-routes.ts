@@ -1,7 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { requirePermission } from '../auth/auth-http.js';
+import type { AuthService } from '../auth/auth-service.js';
+import type { Pipeline } from '../game/game-types.js';
 import { SUBJECT_ID_PATTERN } from '../shared/http-schemas.js';
+import { parseSince } from '../shared/time-input.js';
 import type { FeedbackService } from './feedback-service.js';
-import { FEEDBACK_REASONS, type FeedbackInput, MAX_COMMENT_LENGTH, RATINGS } from './feedback-types.js';
+import {
+  FEEDBACK_REASONS,
+  type FeedbackInput,
+  MAX_COMMENT_LENGTH,
+  RATINGS,
+  type Rating,
+} from './feedback-types.js';
 
 const feedbackParams = {
   type: 'object',
@@ -30,7 +40,7 @@ const feedbackBody = {
  */
 export async function feedbackRoutes(
   app: FastifyInstance,
-  opts: { feedback: FeedbackService },
+  opts: { feedback: FeedbackService; auth: AuthService },
 ): Promise<void> {
   app.post<{ Params: { sessionId: string; turnNo: string }; Body: FeedbackInput }>(
     '/api/sessions/:sessionId/turns/:turnNo/feedback',
@@ -42,6 +52,35 @@ export async function feedbackRoutes(
         request.body,
       );
       return reply.status(replaced ? 200 : 201).send({ ...feedback, replaced });
+    },
+  );
+
+  // What `awf-feedback.ts --recent --json` prints, over HTTP (slo.read, like the CLI): newest first.
+  app.get<{ Querystring: { pipeline?: Pipeline; rating?: Rating; since?: string; limit?: string } }>(
+    '/api/admin/feedback',
+    {
+      onRequest: requirePermission(opts.auth, 'slo.read'),
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            pipeline: { type: 'string', enum: ['awf', 'legacy'] },
+            rating: { type: 'string', enum: RATINGS },
+            since: { type: 'string', maxLength: 40 },
+            limit: { type: 'string', pattern: '^(?:[1-9][0-9]{0,3}|10000)$' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { pipeline, rating, since, limit } = request.query;
+      return opts.feedback.listRecent({
+        since: parseSince(since ?? '24h', new Date(), 'since').toISOString(),
+        limit: limit === undefined ? 50 : Number(limit),
+        ...(pipeline ? { pipeline } : {}),
+        ...(rating ? { rating } : {}),
+      });
     },
   );
 }

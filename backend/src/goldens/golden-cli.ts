@@ -175,6 +175,7 @@ export function goldenRunOf(report: SuiteReport): GoldenRun {
       turns: unit.turns,
       durationMs: unit.durationMs,
       ...(unit.failures[0] ? { failure: unit.failures[0] } : {}),
+      ...(unit.diff ? { diff: unit.diff } : {}),
     })),
   };
 }

@@ -36,6 +36,7 @@ const failedResults: GoldenRun['results'] = [
     turns: 3,
     durationMs: 12,
     failure: 'legacy-walk: output differs from legacy-walk.golden.json',
+    diff: '--- legacy-walk.golden.json turn 1\n+++ actual turn 1\n@@ -1 +1 @@\n-"scene": "gate"\n+"scene": "hall"\n',
   },
 ];
 

@@ -26,6 +26,8 @@ export interface GoldenScenarioResult {
   durationMs: number;
   /** The first failure message, when the scenario failed. */
   failure?: string;
+  /** The unified diff against the golden, when a verify found the output differs (the dashboard shows it). */
+  diff?: string;
   sampling?: GoldenSampling;
 }
 

@@ -20,6 +20,7 @@ export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRu
             turns: result.turns,
             duration_ms: result.durationMs,
             failure: result.failure ?? null,
+            diff: result.diff ?? null,
             full_run: run.fullRun ? 1 : 0,
             content_hash: run.contentHash,
             harness_version: run.harnessVersion,
@@ -89,6 +90,7 @@ function toRun(rows: GoldenRunRow[]): GoldenRun {
       turns: Number(row.turns),
       durationMs: Number(row.duration_ms),
       ...(row.failure === null ? {} : { failure: row.failure }),
+      ...(row.diff === null ? {} : { diff: row.diff }),
       ...(row.passes === null
         ? {}
         : {

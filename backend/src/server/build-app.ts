@@ -6,6 +6,8 @@ import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { decommissionRoutes } from '../decommission/decommission-routes.js';
 import type { DecommissionService } from '../decommission/decommission-service.js';
+import type { Dashboard } from '../dashboard/create-dashboard.js';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { feedbackRoutes } from '../feedback/feedback-routes.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { planRoutes } from '../plan/plan-routes.js';
@@ -37,6 +39,7 @@ export interface HttpServices {
   /** The staged rollout plan's operators' service (issue 12). */
   plan: { service: PlanService };
   decommission: DecommissionService;
+  dashboard: Dashboard;
   config: { sloMonitoring: { evaluationWindow: SloWindow } };
 }
 
@@ -80,14 +83,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { auth, audit });
   await app.register(authRoutes, { auth });
   await app.register(metricsRoutes, { metrics });
-  await app.register(feedbackRoutes, { feedback: options.services.feedback });
+  await app.register(feedbackRoutes, { feedback: options.services.feedback, auth });
   await app.register(ofrepRoutes, { auth, ofrep: options.services.ofrep });
   await app.register(sloRoutes, {
     auth,
     slos: options.services.slos,
+    changes: audit,
     defaultWindow: options.services.config.sloMonitoring.evaluationWindow,
   });
   await app.register(decommissionRoutes, { auth, decommission: options.services.decommission });
+  await app.register(dashboardRoutes, { auth, dashboard: options.services.dashboard });
   return app;
 }
 

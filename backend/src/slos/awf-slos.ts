@@ -5,6 +5,7 @@
  * and resolve once, with a warning line, the seed's suggested actions, callbacks, an optional webhook,
  * and an audit entry. The evaluator also writes each minute's SLO values to history.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-types.js';
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
@@ -37,6 +38,7 @@ import {
   type SloWindow,
   WINDOW_MINUTES,
 } from './slo-definitions.js';
+import { buildSloSeries, type SeriesWindow, type SloSeries, seriesRange } from './slo-series.js';
 import type { SloAlert, SloHistoryPoint, SloStore, StoredMinute } from './slo-store.js';
 import {
   emptyAggregate,
@@ -242,6 +244,8 @@ export interface SloService {
   minutes(fromMinute: number, toMinute: number): Promise<StoredMinute[]>;
   /** Judges the SLOs over `window` without changing any alert (slo-status, the dashboard). */
   status(window: SloWindow): Promise<SloReport>;
+  /** The per-minute aggregates over `window` per step and pipeline, with alert markers (the dashboard's charts). */
+  series(window: SeriesWindow): Promise<SloSeries>;
   /** The timer's job, on demand: judge the evaluation window, fire/resolve alerts, write history. */
   evaluate(): Promise<SloReport>;
   /** The open critical alerts (what blocks raising the rollout: rollout-service's guard). */
@@ -297,6 +301,17 @@ export function createSloService(deps: SloServiceDeps): SloService {
     });
     flushChain = run.catch(() => {});
     return run;
+  };
+
+  const series = async (window: SeriesWindow): Promise<SloSeries> => {
+    await flush();
+    const nowMs = now();
+    const { fromMinute, toMinute } = seriesRange(window, nowMs);
+    const [minutes, alerts] = await Promise.all([
+      store.listMinutes(fromMinute, toMinute),
+      store.listAlerts(new Date(fromMinute * MINUTE_MS).toISOString()),
+    ]);
+    return buildSloSeries({ window, nowMs, thresholds, minutes, alerts });
   };
 
   const status = async (window: SloWindow): Promise<SloReport> => {
@@ -537,6 +552,8 @@ export function createSloService(deps: SloServiceDeps): SloService {
             fallback: result.fallback,
             fallbackReason: result.fallbackReason,
             newBucketedSession: isNewBucketedSession(decision, session),
+            tokens: result.tokens,
+            bundleBytes: result.bundleBytes,
           },
           now(),
         );
@@ -597,6 +614,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
       return store.listMinutes(fromMinute, toMinute);
     },
     status,
+    series,
     evaluate,
     openCriticalAlerts: () => listOpenCriticalAlerts(store),
     lastReport: () => latest,

@@ -247,6 +247,9 @@ function toMinuteColumns(aggregate: TurnAggregate) {
     shadow_bundle_bytes: aggregate.shadow.bundleBytes,
     shadow_drop_reasons: JSON.stringify(aggregate.shadow.dropReasons),
     new_sessions: aggregate.newSessions,
+    tokens_in: aggregate.tokensIn,
+    tokens_out: aggregate.tokensOut,
+    bundle_bytes: aggregate.bundleBytes,
   };
 }
 
@@ -261,6 +264,9 @@ function toTurnAggregate(row: Selectable<SloMinutesTable>): TurnAggregate {
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
     newSessions: row.new_sessions,
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    bundleBytes: Number(row.bundle_bytes),
   };
 }
 
@@ -278,6 +284,9 @@ function toStoredMinute(row: Selectable<SloMinutesTable>): StoredMinute {
     feedback: toFeedbackCounts(row),
     shadow: toShadowCounts(row),
     newSessions: row.new_sessions,
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    bundleBytes: Number(row.bundle_bytes),
   };
 }
 

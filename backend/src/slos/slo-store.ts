@@ -21,6 +21,10 @@ export interface StoredMinute {
   shadow?: ShadowCounts;
   /** Sessions whose first turn the percentage bucket routed to this pipeline (migration 014). */
   newSessions?: number;
+  /** Tokens and bundle bytes summed over the minute's turns (migration 013; zero on older rows and awf_shadow; absent counts zero). */
+  tokensIn?: number;
+  tokensOut?: number;
+  bundleBytes?: number;
 }
 
 /** An SLO alert: open while `resolvedAt` is undefined; at most one open per SLO across all instances. */

@@ -53,6 +53,23 @@ describe('TurnAggregator', () => {
       assert.deepEqual([legacyMinute?.turns, legacyMinute?.failures, legacyMinute?.fallbacks], [1, 1, 0]);
     });
 
+    it('sums tokens in/out and bundle bytes per minute and pipeline (absent counts zero)', () => {
+      const aggregator = new TurnAggregator();
+      aggregator.record({ ...awf, tokens: { in: 900, out: 120 }, bundleBytes: 5000 }, T0);
+      aggregator.record({ ...awf, tokens: { in: 1100, out: 80 }, bundleBytes: 7000 }, T0);
+      aggregator.record(awf, T0);
+      aggregator.record({ ...awf, pipeline: 'legacy', tokens: { in: 300, out: 60 } }, T0);
+      const [awfMinute, legacyMinute] = aggregator.drain();
+      assert.deepEqual(
+        [awfMinute?.tokensIn, awfMinute?.tokensOut, awfMinute?.bundleBytes],
+        [2000, 200, 12000],
+      );
+      assert.deepEqual(
+        [legacyMinute?.tokensIn, legacyMinute?.tokensOut, legacyMinute?.bundleBytes],
+        [300, 60, 0],
+      );
+    });
+
     it('goes back to an earlier minute still pending when a late turn arrives', () => {
       const aggregator = new TurnAggregator();
       aggregator.record(awf, T0);

@@ -97,6 +97,10 @@ export interface TurnSample {
    * staged plan's sample-ratio-mismatch check counts against the target share (issue 12).
    */
   newBucketedSession?: boolean;
+  /** Model tokens the turn spent (both pipelines' calls when it fell back); absent counts zero. */
+  tokens?: { in: number; out: number } | undefined;
+  /** The AWF bundle's size in bytes (0 on legacy); absent counts zero. */
+  bundleBytes?: number | undefined;
 }
 
 /** Fallback reasons of AWF turns that failed outright: the legacy fallback failed too, or something else did. */
@@ -179,6 +183,13 @@ export interface TurnAggregate {
   shadow: ShadowCounts;
   /** Sessions whose first turn the percentage bucket routed here (migration 014; the plan's SRM check). */
   newSessions: number;
+  /**
+   * What the turns spent, summed (the dashboard's average bundle size and tokens per turn). Shadow
+   * runs keep theirs in `shadow`, so these stay zero on awf_shadow.
+   */
+  tokensIn: number;
+  tokensOut: number;
+  bundleBytes: number;
 }
 
 /** One pipeline's aggregate for one minute (`minute` = epoch ms / 60 000, floored). */
@@ -204,6 +215,9 @@ export function emptyAggregate(): TurnAggregate {
     feedback: { up: 0, down: 0, downReasons: {} },
     shadow: emptyShadowCounts(),
     newSessions: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    bundleBytes: 0,
   };
 }
 
@@ -229,6 +243,9 @@ export function mergeAggregate(into: TurnAggregate, from: TurnAggregate): void {
   into.latency.merge(from.latency);
   mergeFeedback(into.feedback, from.feedback);
   mergeShadowCounts(into.shadow, from.shadow);
+  into.tokensIn += from.tokensIn;
+  into.tokensOut += from.tokensOut;
+  into.bundleBytes += from.bundleBytes;
 }
 
 /**
@@ -261,6 +278,11 @@ export class TurnAggregator {
     if (sample.failed) aggregate.failures += 1;
     if (sample.newBucketedSession) aggregate.newSessions += 1;
     aggregate.latency.add(sample.latencyMs);
+    if (sample.tokens) {
+      aggregate.tokensIn += sample.tokens.in;
+      aggregate.tokensOut += sample.tokens.out;
+    }
+    if (sample.bundleBytes) aggregate.bundleBytes += sample.bundleBytes;
   }
 
   /**

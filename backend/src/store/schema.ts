@@ -161,6 +161,10 @@ export interface SloMinutesTable {
   shadow_drop_reasons: string;
   /** Sessions whose first turn the percentage bucket routed to this pipeline (migration 014). */
   new_sessions: Generated<number>;
+  /** Tokens in and out and bundle bytes summed over the minute's turns (migration 013; shadow runs keep theirs in shadow_*). */
+  tokens_in: Generated<number>;
+  tokens_out: Generated<number>;
+  bundle_bytes: Generated<number>;
   updated_at: string;
 }
 
@@ -279,6 +283,8 @@ export interface GoldenRunsTable {
   pass_rate_threshold: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
+  /** The unified diff of a failed verify against its golden (migration 013); null otherwise. */
+  diff: Generated<string | null>;
 }
 
 /** The stored data-retention policy, one row (id = 1); null: nothing stored (migration 007). */

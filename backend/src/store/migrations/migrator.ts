@@ -17,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['010-retention-policy', () => import('./010-retention-policy.js')],
   ['011-golden-run-provider', () => import('./011-golden-run-provider.js')],
   ['012-shadow-turns', () => import('./012-shadow-turns.js')],
+  ['013-dashboard-series', () => import('./013-dashboard-series.js')],
   ['014-rollout-plan', () => import('./014-rollout-plan.js')],
 ];
 
