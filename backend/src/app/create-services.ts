@@ -63,6 +63,8 @@ export interface Services {
 }
 
 export interface CreateServicesOptions {
+  /** Content already loaded (the demo builds its own providers from it); loaded from config otherwise. */
+  content?: Content;
   /**
    * Replace the configured provider of both pipelines (tests, the golden runner's fault settings), or of
    * AWF alone when `legacyProvider` is given too.
@@ -94,7 +96,7 @@ export interface CreateServicesOptions {
  * from its slice of config; this only orders them and hands one to the next.
  */
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
-  const content = loadContent(config.content.dir);
+  const content = options.content ?? loadContent(config.content.dir);
   const provider = options.provider ?? createModelProvider(config.model, content);
   const legacyProvider =
     options.legacyProvider ?? options.provider ?? createModelProvider(config.legacyModel, content);
