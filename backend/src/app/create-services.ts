@@ -6,6 +6,7 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { lazyContent } from '../content/lazy-content.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -65,6 +66,8 @@ export interface Services {
 export interface CreateServicesOptions {
   /** Content already loaded (the demo builds its own providers from it); loaded from config otherwise. */
   content?: Content;
+  /** Load the content on first use rather than now (admin scripts, which mostly never use it). */
+  lazyContent?: boolean;
   /**
    * Replace the configured provider of both pipelines (tests, the golden runner's fault settings), or of
    * AWF alone when `legacyProvider` is given too.
@@ -96,7 +99,9 @@ export interface CreateServicesOptions {
  * from its slice of config; this only orders them and hands one to the next.
  */
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
-  const content = options.content ?? loadContent(config.content.dir);
+  const content =
+    options.content ??
+    (options.lazyContent ? lazyContent(config.content.dir) : loadContent(config.content.dir));
   const provider = options.provider ?? createModelProvider(config.model, content);
   const legacyProvider =
     options.legacyProvider ?? options.provider ?? createModelProvider(config.legacyModel, content);
