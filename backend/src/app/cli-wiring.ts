@@ -23,7 +23,7 @@ export function wireServices(
     // Loaded only now, so --help and usage errors answer without loading the whole process.
     const { createServices } = await import('./create-services.js');
     // Never seeded from a script: its caller's environment must not set the limit.
-    const services = await createServices(config, { ...options, seedRateLimit: false });
+    const services = await createServices(config, { lazyContent: true, ...options, seedRateLimit: false });
     return {
       deps: { ...services, caller: adminCaller(services.auth, env) },
       // AWF_BUNDLE_ON / AWF_PERCENT_ROLLOUT here reach no running server: say so, and name the live command.

@@ -6,9 +6,10 @@ import { createAuth } from '../auth/create-auth.js';
 import type { Config } from '../config/config.js';
 import { loadContent } from '../content/content-loader.js';
 import type { Content } from '../content/content-types.js';
+import { lazyContent } from '../content/lazy-content.js';
+import { createDashboard, type Dashboard } from '../dashboard/create-dashboard.js';
 import { createDecommission } from '../decommission/create-decommission.js';
 import type { DecommissionService } from '../decommission/decommission-service.js';
-import { createDashboard, type Dashboard } from '../dashboard/create-dashboard.js';
 import { createFeedback } from '../feedback/create-feedback.js';
 import type { FeedbackService } from '../feedback/feedback-service.js';
 import { createModelProvider } from '../model/create-provider.js';
@@ -74,6 +75,10 @@ export interface Services {
 }
 
 export interface CreateServicesOptions {
+  /** Content already loaded (the demo builds its own providers from it); loaded from config otherwise. */
+  content?: Content;
+  /** Load the content on first use rather than now (admin scripts, which mostly never use it). */
+  lazyContent?: boolean;
   /**
    * Replace the configured provider of both pipelines (tests, the golden runner's fault settings), or of
    * AWF alone when `legacyProvider` is given too.
@@ -112,7 +117,9 @@ export interface CreateServicesOptions {
  * from its slice of config; this only orders them and hands one to the next.
  */
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
-  const content = loadContent(config.content.dir);
+  const content =
+    options.content ??
+    (options.lazyContent ? lazyContent(config.content.dir) : loadContent(config.content.dir));
   const provider = options.provider ?? createModelProvider(config.model, content);
   const legacyProvider =
     options.legacyProvider ?? options.provider ?? createModelProvider(config.legacyModel, content);
@@ -178,7 +185,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     audit,
     rollout: rollout.service,
     slos,
-    contentHash: content.hash,
+    contentHash: () => content.hash,
     ...timing,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -187,7 +194,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     rollout: rollout.service,
     audit,
     slos,
-    contentHash: content.hash,
+    contentHash: () => content.hash,
     ...timing,
   });
   const ofrep = createOfrep(config, { database, router: rollout.router, state: rollout.state, now: nowMs });

@@ -15,7 +15,8 @@ export interface DecommissionWiring {
   /** This process's SLO monitor: its pending minutes are written before the check reads them. */
   slos: Pick<SloService, 'flush'>;
   /** The served content's hash (services.content.hash). */
-  contentHash: string;
+  /** Read at use: admin scripts load the content lazily, only when a command needs it. */
+  contentHash: () => string;
   clock?: () => Date;
 }
 

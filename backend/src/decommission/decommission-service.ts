@@ -79,7 +79,8 @@ export interface DecommissionServiceDeps {
   turns: Pick<TurnsReadModel, 'totals'>;
   goldens: GoldenRunsReadModel;
   /** The content this process serves: golden runs against other content do not count. */
-  contentHash: string;
+  /** Read at use: admin scripts load the content lazily, only when a command needs it. */
+  contentHash: () => string;
   clock?: () => Date;
 }
 
@@ -125,14 +126,14 @@ export function createDecommissionService(deps: DecommissionServiceDeps): Decomm
         // Alerts fired before the period count too while they were open inside it.
         deps.slo.store.listAlerts(new Date(0).toISOString()),
         deps.turns.totals(period.from.toISOString()),
-        deps.goldens.latestFullVerifyRuns(deps.contentHash, goldenRuns),
+        deps.goldens.latestFullVerifyRuns(deps.contentHash(), goldenRuns),
         deps.audit.verify(),
       ]);
       const merged = mergeMinutes(rows);
       const checks: DecommissionCheck[] = [
         fullRolloutCheck(status, changes, period),
         slosHealthyCheck(rows, history, alerts, period, deps.slo.thresholds, deps.slo.minSample),
-        goldensCheck(runs, goldenRuns, deps.contentHash),
+        goldensCheck(runs, goldenRuns, deps.contentHash()),
         feedbackCheck(feedbackSignal(merged.awf, merged.legacy, deps.slo.thresholds.feedbackDownDeltaPp)),
         legacyOnlyFallbacksCheck(merged, turns, period),
         nothingForcesLegacyCheck(status, now),

@@ -73,6 +73,8 @@ export interface DriveOptions {
   turnsPerSession: number;
   seed: number;
   onProgress?(progress: LoadProgress): void;
+  /** Ends the run early (the demo's Ctrl-C): no turn starts after it fires; turns in flight finish. */
+  signal?: AbortSignal;
 }
 
 /** What a load run saw, before verification. */
@@ -213,6 +215,7 @@ export async function driveLoad(options: DriveOptions): Promise<DriveResult> {
 
   const started = performance.now();
   const deadline = started + options.durationMs;
+  const over = () => options.signal?.aborted === true || performance.now() >= deadline;
   const progress = options.onProgress
     ? setInterval(() => {
         options.onProgress?.({
@@ -232,9 +235,10 @@ export async function driveLoad(options: DriveOptions): Promise<DriveResult> {
       const inFlight = new Set<Promise<void>>();
       for (let k = 0; ; k++) {
         const dueAt = started + k * interval;
-        if (dueAt >= deadline) break;
+        if (dueAt >= deadline || options.signal?.aborted) break;
         const wait = dueAt - performance.now();
         if (wait > 1) await sleep(wait);
+        if (options.signal?.aborted) break;
         else if (k % 32 === 0) await yieldToIo();
         while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
         const task = (async () => {
@@ -249,7 +253,7 @@ export async function driveLoad(options: DriveOptions): Promise<DriveResult> {
     } else {
       const workers = Array.from({ length: options.concurrency ?? 1 }, async () => {
         let player: Player | undefined;
-        while (performance.now() < deadline) {
+        while (!over()) {
           player ??= await startPlayer();
           if (!player) {
             await sleep(50); // the server refused a session: do not spin

@@ -17,7 +17,8 @@ export interface PlanWiring {
   /** The SLO monitor: its stored minutes (flushed first) and its open critical alerts. */
   slos: Pick<SloService, 'minutes' | 'openCriticalAlerts'>;
   /** The content the process serves (services.content.hash): golden runs on other content do not count. */
-  contentHash: string;
+  /** Read at use: admin scripts load the content lazily, only when a command needs it. */
+  contentHash: () => string;
   clock?: () => Date;
   log?: { info(message: string): void; warn(message: string): void };
 }

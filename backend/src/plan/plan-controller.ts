@@ -42,7 +42,8 @@ export interface PlanControllerDeps {
   rollout: Pick<RolloutService, 'applyPlanPercent'>;
   reader: PlanInputsReader;
   thresholds: SloThresholds;
-  contentHash: string;
+  /** Read at use: admin scripts load the content lazily, only when a command needs it. */
+  contentHash: () => string;
   intervalMs: number;
   clock?: () => Date;
   log?: { info(message: string): void; warn(message: string): void };
@@ -69,7 +70,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
     const assessment = await assessPlan(plan, now.getTime(), {
       reader: deps.reader,
       thresholds: deps.thresholds,
-      contentHash: deps.contentHash,
+      contentHash: deps.contentHash(),
       readData: (ranges) => windows.read(ranges),
     });
     const { verdict } = assessment;

@@ -103,7 +103,8 @@ export interface PlanServiceDeps {
   rollout: Pick<RolloutService, 'applyPlanPercent' | 'readState'>;
   reader: PlanInputsReader;
   thresholds: SloThresholds;
-  contentHash: string;
+  /** Read at use: admin scripts load the content lazily, only when a command needs it. */
+  contentHash: () => string;
   clock?: () => Date;
 }
 
@@ -138,7 +139,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
     const assessment = await assessPlan(plan, nowMs, {
       reader: deps.reader,
       thresholds,
-      contentHash: deps.contentHash,
+      contentHash: deps.contentHash(),
     });
     const traffic = assessment.gates.find((gate) => gate.name === 'traffic');
     const next = plan.stages[plan.currentStage + 1];
@@ -285,7 +286,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
             onFailure,
             failAfter,
             configHash: planConfigHash(plan, thresholds),
-            contentHash: deps.contentHash,
+            contentHash: deps.contentHash(),
             minSample: minSampleDerivation(),
             rollout: {
               previousPercent: applied.previous,

@@ -85,7 +85,6 @@ export interface TurnService {
 export function createTurnService(deps: TurnServiceDeps): TurnService {
   const { content, sessions } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const maxChoices = content.contract.output.maxChoices;
 
   const loadSession = async (sessionId: string): Promise<Session> => {
     const session = await sessions.getSession(sessionId);
@@ -174,7 +173,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       };
       const scene = content.scenesById.get(start.scene);
       if (!scene) throw new Error(`start scene "${start.scene}" is not in the adventure`);
-      const choices = choicesFor(scene, state, maxChoices);
+      const choices = choicesFor(scene, state, content.contract.output.maxChoices);
       const now = clock().toISOString();
       await sessions.createSession({
         sessionId,

@@ -29,7 +29,6 @@ const LATENCY_SIGMA = 0.6;
  */
 export function createLocalProvider(options: LocalProviderOptions): ModelProvider {
   const { content } = options;
-  const maxChoices = content.contract.output.maxChoices;
 
   const simulateLatency = async (random: SeededRandom): Promise<void> => {
     if (options.latencyMedianMs <= 0) return;
@@ -87,7 +86,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
       atmosphere: content.world.atmosphere,
       state,
       input: fields.input,
-      maxChoices,
+      maxChoices: content.contract.output.maxChoices,
       seed: fields.seed,
     });
     const sceneName = content.scenesById.get(narration.scene)?.name ?? scene.name;
