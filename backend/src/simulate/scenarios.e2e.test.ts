@@ -2,12 +2,14 @@
  * The issue's "Done when" for the simulator, on the real plan controller, SLO engine and store with a
  * fake clock and fixed seeds, each run only as long as its claim needs. The bounds are the issue's.
  */
+
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import type { DecommissionReport } from '../decommission/decommission-service.js';
 import { runGoldenSuite } from './golden-suite-process.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 import { simulationServicesOf } from './sim-wiring.js';
@@ -176,7 +178,15 @@ describe('npm run simulate: the plan on simulated traffic', () => {
 describe('npm run simulate: a healthy rollout with 7-day bakes', { timeout: 15 * 60_000 }, () => {
   for (const rate of [1, 20]) {
     it(`at ${rate} turn(s)/s reaches 100 % after the bakes, completes after the fourth, 0 rollbacks, 0 pauses, and 7 more days at 100 % raise no alert`, async () => {
-      const run = await simulateScenario('healthy', { seed: 6, hours: 35 * 24, rate, env: HOURLY });
+      let decommission: DecommissionReport | undefined;
+      const run = await simulateScenario(
+        'healthy',
+        { seed: 6, hours: 35 * 24, rate, env: HOURLY },
+        async (services) => {
+          // The simulated operator ran the golden suite once, before the plan: the check asks for that one run.
+          decommission = await services.decommission.check({ days: 7, goldenRuns: 1 });
+        },
+      );
       const summary = summariseRun(run);
       assert.deepEqual([summary.rollbacks, summary.pauses, summary.finalPercent], [0, 0, 100]);
       const hundred = run.applied.find((change) => change.percent === 100);
@@ -202,6 +212,13 @@ describe('npm run simulate: a healthy rollout with 7-day bakes', { timeout: 15 *
         run.alerts.filter((alert) => alert.kind === 'fired' && alert.atMs >= completedAt),
         [],
       );
+      // Then the decommission check is ready: every prerequisite holds, from the stored data alone.
+      assert.ok(decommission, 'the decommission check did not run');
+      assert.deepEqual(
+        decommission.checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.summary}`),
+        [],
+      );
+      assert.equal(decommission.ready, true);
     });
   }
 });
