@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIConnectionError, APIError } from 'openai';
 import { ModelProviderError, ModelTimeoutError } from '../shared/errors.js';
 import type { ModelProvider, ModelRequest, ModelResponse } from './model-provider.js';
 
@@ -27,18 +28,28 @@ const MAX_DETAIL_LENGTH = 200;
  * Every failure comes out as a ModelTimeoutError or a ModelProviderError.
  */
 export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvider {
-  const client = new OpenAI({
-    baseURL: options.baseUrl,
-    apiKey: options.apiKey || NO_API_KEY,
-    // Pinned so ambient OPENAI_* variables cannot change what config decided.
-    organization: null,
-    project: null,
-    timeout: options.timeoutMs,
-    // A retry would blow the turn's latency budget; the pipeline falls back instead.
-    maxRetries: 0,
-  });
+  // The SDK is loaded at the first call, not at wiring: admin scripts wire a provider they never call,
+  // and loading the SDK through tsx's module hooks costs them a visible part of their start.
+  let connection: Promise<{ sdk: OpenAiSdk; client: OpenAI }> | undefined;
+  const connect = () => {
+    connection ??= import('openai').then((sdk) => ({
+      sdk,
+      client: new sdk.OpenAI({
+        baseURL: options.baseUrl,
+        apiKey: options.apiKey || NO_API_KEY,
+        // Pinned so ambient OPENAI_* variables cannot change what config decided.
+        organization: null,
+        project: null,
+        timeout: options.timeoutMs,
+        // A retry would blow the turn's latency budget; the pipeline falls back instead.
+        maxRetries: 0,
+      }),
+    }));
+    return connection;
+  };
 
   async function complete(request: ModelRequest): Promise<ModelResponse> {
+    const { sdk, client } = await connect();
     // The SDK's own timeout stops at the response headers; this signal also bounds reading the body.
     const signal = AbortSignal.timeout(options.timeoutMs);
     let completion: unknown;
@@ -55,7 +66,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
         { signal },
       );
     } catch (error) {
-      throw toModelError(error, signal.aborted, options);
+      throw toModelError(sdk, error, signal.aborted, options);
     }
     return toModelResponse(completion);
   }
@@ -86,7 +97,15 @@ function isChatCompletion(value: unknown): value is OpenAI.Chat.ChatCompletion {
   );
 }
 
-function toModelError(error: unknown, isTimedOut: boolean, options: OpenAiProviderOptions): Error {
+type OpenAiSdk = typeof import('openai');
+
+function toModelError(
+  sdk: OpenAiSdk,
+  error: unknown,
+  isTimedOut: boolean,
+  options: OpenAiProviderOptions,
+): Error {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (error instanceof APIConnectionTimeoutError || isTimedOut) {
     return new ModelTimeoutError(options.timeoutMs);
   }

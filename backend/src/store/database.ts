@@ -1,28 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { Pool } from 'pg';
 import { AppError } from '../shared/errors.js';
-import type { DatabaseDialect, DialectAdapter } from './dialect-adapter.js';
+import { closeOnce, type Database } from './database-handle.js';
+import { Kysely, SqliteDialect } from './kysely-runtime.js';
 import { migrateToLatest } from './migrations/migrator.js';
-import { createPostgresDialectAdapter } from './postgres-dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
 import { createSqliteDialectAdapter } from './sqlite-dialect-adapter.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
+export { type Database, redactDatabaseUrl } from './database-handle.js';
 export type { DatabaseDialect } from './dialect-adapter.js';
-
-/** An open, migrated database. */
-export interface Database {
-  db: Kysely<DatabaseSchema>;
-  /** Which database this is, for messages and for tests that inspect it; code goes through `adapter`. */
-  dialect: DatabaseDialect;
-  /** Write transactions, locks and notifications: what differs between SQLite and PostgreSQL. */
-  adapter: DialectAdapter;
-  /** Closes every connection; calling it again is a no-op. */
-  close(): Promise<void>;
-}
 
 export interface OpenDatabaseOptions {
   /** A postgres:// or postgresql:// URL; when set, PostgreSQL is used and `sqlitePath` is ignored. */
@@ -36,64 +24,23 @@ export interface OpenDatabaseOptions {
   allowExitOnIdle?: boolean;
 }
 
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
-
 /**
  * Opens PostgreSQL when `databaseUrl` is set, otherwise SQLite at `sqlitePath`, and migrates it to the
  * latest schema before returning. Throws when the database cannot be reached or a migration fails.
  */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   const database = opts.databaseUrl
-    ? await openPostgres(opts.databaseUrl, opts.allowExitOnIdle ?? false)
+    ? // Loaded only for PostgreSQL: a SQLite process (every admin script by default) never loads pg.
+      await (await import('./postgres-database.js')).openPostgres(
+        opts.databaseUrl,
+        opts.allowExitOnIdle ?? false,
+      )
     : openSqlite(opts.sqlitePath);
   try {
     await migrateToLatest(database.db);
   } catch (error) {
     await database.close();
     throw error;
-  }
-  return database;
-}
-
-/** The URL without its password, for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable database URL>';
-  }
-}
-
-async function openPostgres(url: string, allowExitOnIdle: boolean): Promise<Database> {
-  if (!POSTGRES_URL.test(url)) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      `database URL must start with postgres:// or postgresql://, got ${redactDatabaseUrl(url)}`,
-    );
-  }
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 10_000, allowExitOnIdle });
-  // An idle client whose connection drops emits 'error' on the pool, which would crash the process if
-  // unhandled; the pool discards that client and the next query reports the problem.
-  pool.on('error', () => {});
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  const adapter = createPostgresDialectAdapter(db, url);
-  const database: Database = {
-    db,
-    dialect: 'postgres',
-    adapter,
-    close: closeOnce(async () => {
-      await adapter.closeListeners();
-      await db.destroy();
-    }),
-  };
-  try {
-    await sql`select 1`.execute(db);
-  } catch (error) {
-    await database.close();
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot connect to PostgreSQL at ${redactDatabaseUrl(url)}: ${reason}`, { cause: error });
   }
   return database;
 }
@@ -114,13 +61,5 @@ function openSqlite(path: string): Database {
     dialect: 'sqlite',
     adapter: createSqliteDialectAdapter(db),
     close: closeOnce(() => db.destroy()),
-  };
-}
-
-function closeOnce(close: () => Promise<void>): () => Promise<void> {
-  let closing: Promise<void> | undefined;
-  return () => {
-    closing ??= close();
-    return closing;
   };
 }
