@@ -52,6 +52,14 @@ module.exports = {
       to: { path: '^backend/src/app/' },
     },
     {
+      name: 'kysely-values-through-one-module',
+      severity: 'error',
+      comment:
+        "Kysely's values come from store/kysely-runtime.ts (its CommonJS build, fast to load under tsx); a second, ESM copy would not recognise the first one's objects. Type imports are free.",
+      from: { pathNot: '^backend/src/store/kysely-runtime\\.ts$' },
+      to: { path: '(^|/)node_modules/kysely/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'database-drivers-only-in-store',
       severity: 'error',
       comment:

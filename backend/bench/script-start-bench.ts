@@ -23,9 +23,12 @@ export async function scriptStartBench(options: { rounds: number }): Promise<Ben
     const cases = {
       node: timed([process.execPath, '-e', '0']),
       list: timed([npx, 'tsx', path.join('backend', 'scripts', 'awf-override.ts'), '--list']),
+      // The seed's launcher alone: npx resolving tsx, then tsx starting node with its hooks.
+      launcher: timed([npx, 'tsx', '-e', '0']),
     };
     await cases.node();
     await cases.list(); // tsx's compile cache, as an operator's second run has it
+    await cases.launcher();
     const figures = await interleave(options.rounds, cases);
     return [
       ratioResult(
@@ -38,6 +41,28 @@ export async function scriptStartBench(options: { rounds: number }): Promise<Ben
           goal: 10,
           goalIsMax: true,
           note: `cwd ${path.relative(process.cwd(), ROOT) || '.'}; below 1 impossible: ratio = script / node`,
+        },
+      ),
+      // Why the goal above is out of reach through `npx tsx`: the launcher alone is over 10x node.
+      ratioResult(
+        'launcher (npx tsx -e 0) vs node -e 0',
+        figures.launcher as number[],
+        figures.node as number[],
+        {
+          unit: 'ms',
+          better: 'higher',
+          note: "the floor of any script started through the seed's npx tsx line",
+        },
+      ),
+      ratioResult(
+        'admin script start (npx tsx awf-override.ts --list) vs its launcher (npx tsx -e 0)',
+        figures.list as number[],
+        figures.launcher as number[],
+        {
+          unit: 'ms',
+          better: 'higher',
+          goalIsMax: true, // no goal: the worst round is the largest ratio
+          note: 'what loading the script and opening the store add to the launcher',
         },
       ),
     ];

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'kysely';
 import { createServices, type Services } from '../src/app/create-services.js';
 import {
   type AuditCheckpoint,
@@ -15,6 +14,7 @@ import {
 import type { Principal } from '../src/auth/auth-service.js';
 import { parseConfig } from '../src/config/config.js';
 import { controlPlaneFingerprint, wireControlPlane } from '../src/rollout/testing/control-plane.js';
+import { sql } from '../src/store/kysely-runtime.js';
 import { type TestDatabase, testDatabaseTargets } from '../src/store/testing/test-databases.js';
 import { type Run, runAll, runScript } from './testing/run-script.js';
 

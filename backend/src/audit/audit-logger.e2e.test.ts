@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql } from '../store/kysely-runtime.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { entryHash, GENESIS_HASH } from './audit-chain.js';

@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
-import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { parseConfig } from '../config/config.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { createProcessSlot, type ProcessSlot } from '../shared/process-slot.js';
 import { type Database, openDatabase } from '../store/database.js';
+import { sql } from '../store/kysely-runtime.js';
 import type { AuditLogTable, DatabaseSchema } from '../store/schema.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
 import { canonicalEntryText, entryHash, GENESIS_HASH, normalizeDetails } from './audit-chain.js';

@@ -1,4 +1,5 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from '../store/kysely-runtime.js';
 import type { DatabaseSchema, RolloutConfigTable, RolloutOverridesTable } from '../store/schema.js';
 import { isMissingTableError, type SqliteSyncReader } from '../store/sqlite-sync-reader.js';
 import {

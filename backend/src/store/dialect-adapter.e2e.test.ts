@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { sql } from './kysely-runtime.js';
 import type { DatabaseSchema } from './schema.js';
 import { type TestDatabase, testDatabaseTargets } from './testing/test-databases.js';
 

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { Client } from 'pg';
 import type {
   ChannelListener,
@@ -7,6 +7,7 @@ import type {
   SessionLock,
   TransactionLockKey,
 } from './dialect-adapter.js';
+import { sql } from './kysely-runtime.js';
 import type { DatabaseSchema } from './schema.js';
 
 /** PostgreSQL's `DialectAdapter`, plus closing every listener it opened (when the database closes). */

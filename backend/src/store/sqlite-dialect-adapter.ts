@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ChannelListener, DialectAdapter, SessionLock } from './dialect-adapter.js';
+import { sql } from './kysely-runtime.js';
 import type { DatabaseSchema } from './schema.js';
 
 const SILENT_LISTENER: ChannelListener = { close: async () => {} };

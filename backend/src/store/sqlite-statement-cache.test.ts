@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { sql } from 'kysely';
 import { openDatabase } from './database.js';
+import { sql } from './kysely-runtime.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { testDatabaseTargets } from './testing/test-databases.js';
 

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
+import type { Compilable } from 'kysely';
 import {
-  type Compilable,
   DummyDriver,
   Kysely,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
-} from 'kysely';
+} from './kysely-runtime.js';
 import type { DatabaseSchema } from './schema.js';
 
 /**

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Database } from '../../store/database.js';
+import { sql } from '../../store/kysely-runtime.js';
 import { canonicalEntryText, entryHash, GENESIS_HASH } from '../audit-chain.js';
 
 /** Plays an attacker with direct database access: the append-only triggers are dropped first. */

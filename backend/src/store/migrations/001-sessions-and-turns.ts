@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../kysely-runtime.js';
 
 // Migrations see the database as it was when they were written, so they do not use DatabaseSchema.
 

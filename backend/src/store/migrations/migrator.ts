@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator } from '../kysely-runtime.js';
 
 /**
  * Every migration, in order. To add one, create `NNN-what-it-does.ts` exporting `up` (and `down`) and

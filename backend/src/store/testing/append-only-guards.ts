@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Database } from '../database.js';
+import { sql } from '../kysely-runtime.js';
 
 /** The tables whose triggers reject UPDATE and DELETE (migration 002). */
 export type AppendOnlyTable = 'audit_log' | 'audit_checkpoints';
