@@ -21,6 +21,7 @@ import {
   type RecentWindow,
   type WindowData,
 } from './plan-gates.js';
+import type { SampleRatioLook } from './plan-statistics.js';
 import type { GateResult, PlanStage, StoredPlan } from './plan-types.js';
 
 /** What the plan reads from other capabilities, through read interfaces (CONVENTIONS 3). */
@@ -95,6 +96,22 @@ function windowData(rows: readonly StoredMinute[], range: WindowRange): WindowDa
   return { ...range, awf: merged.awf, legacy: merged.legacy, shadow: merged.shadow };
 }
 
+/** The new bucketed sessions of `range`, minute by minute across instances (minutes with none left out): the SRM test's looks. */
+export function newSessionLooks(rows: readonly StoredMinute[], range: WindowRange): SampleRatioLook[] {
+  const byMinute = new Map<number, SampleRatioLook>();
+  for (const row of rows) {
+    if (row.minute < range.fromMinute || row.minute > range.toMinute) continue;
+    if (row.pipeline !== 'awf' && row.pipeline !== 'legacy') continue;
+    const look = byMinute.get(row.minute) ?? { awf: 0, legacy: 0 };
+    look[row.pipeline] += row.newSessions ?? 0;
+    byMinute.set(row.minute, look);
+  }
+  return [...byMinute.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, look]) => look)
+    .filter((look) => look.awf + look.legacy > 0);
+}
+
 /** Reads the stored aggregates of the windows and merges each. */
 export async function readGateData(
   reader: Pick<PlanInputsReader, 'minutes'>,
@@ -108,7 +125,11 @@ export async function readGateData(
   const recent = Object.fromEntries(
     RECENT_WINDOWS.map((window) => [window, windowData(rows, windows[window])]),
   ) as Record<RecentWindow, WindowData>;
-  return { stage: windowData(rows, windows.stage), recent };
+  return {
+    stage: windowData(rows, windows.stage),
+    recent,
+    stageNewSessions: newSessionLooks(rows, windows.stage),
+  };
 }
 
 /** One evaluation of `plan` at `nowMs`, without writing anything. */

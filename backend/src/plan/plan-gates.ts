@@ -15,11 +15,12 @@ import {
   quantileBound,
   type RateBound,
   rateBound,
-  sampleRatioTest,
+  type SampleRatioLook,
+  sequentialSampleRatioTest,
 } from './plan-statistics.js';
 import type { GateResult, PlanStage } from './plan-types.js';
 
-/** The SRM test's significance: p below this holds the plan and alerts "sample ratio mismatch". */
+/** The SRM test's significance (an always-valid p): below this holds the plan and alerts "sample ratio mismatch". */
 export const SRM_P_VALUE = 0.001;
 
 /** The recent windows failure is judged over (the SLO burn-rate windows). */
@@ -69,6 +70,8 @@ export interface GoldenEvidence {
 export interface GateData {
   stage: WindowData;
   recent: Record<RecentWindow, WindowData>;
+  /** The stage's new bucketed sessions minute by minute (minutes with none left out): the SRM test's looks. */
+  stageNewSessions: SampleRatioLook[];
 }
 
 const SLO_GATES: readonly SloName[] = ['fallback_rate', 'invalid_retry_rate', 'turn_latency_p95'];
@@ -370,25 +373,35 @@ export function feedbackGate(context: GateContext, data: GateData): GateResult {
 }
 
 /**
- * New sessions the percentage bucket routed to AWF against the stage's percent (chi-square, 1 df):
- * p < 0.001 is a routing bug or a skewed client, and holds the plan.
+ * New sessions the percentage bucket routed to AWF against the stage's percent, tested sequentially
+ * (a mixture likelihood ratio looked at after every minute of the stage, plan-statistics.ts): its
+ * always-valid p below 0.001 is a routing bug or a skewed client, and holds the plan. The chance of a
+ * false alarm stays ≤ 0.001 over the whole stage however many evaluations look at it.
  */
 export function sampleRatioGate(context: GateContext, data: GateData): GateResult {
   const percent = context.stage.percent;
   if (percent === 'shadow') {
     return { name: 'sample_ratio', status: 'skip', summary: 'no split at the shadow stage', evidence: {} };
   }
-  const test = sampleRatioTest(data.stage.awf.newSessions, data.stage.legacy.newSessions, percent / 100);
-  const evidence = { ...test, unit: 'new sessions routed by the percentage bucket', threshold: SRM_P_VALUE };
+  const test = sequentialSampleRatioTest(data.stageNewSessions, percent / 100);
+  const evidence = {
+    ...test,
+    test: 'sequential Beta-binomial mixture likelihood ratio, p = min(1, 1 / max BF) over per-minute looks',
+    unit: 'new sessions routed by the percentage bucket',
+    threshold: SRM_P_VALUE,
+  };
   if (test.pValue === null) {
     return {
       name: 'sample_ratio',
       status: 'skip',
-      summary: `too few new sessions to test the split (${test.awf} AWF, ${test.legacy} legacy)`,
+      summary:
+        test.prior === null
+          ? `no split to test at ${percent} %`
+          : `no new session routed by the bucket in this stage yet`,
       evidence,
     };
   }
-  const words = `${test.awf} AWF / ${test.legacy} legacy new sessions (${((test.observedAwfShare ?? 0) * 100).toFixed(2)} % vs ${percent} %), χ² = ${test.chiSquare}, p = ${test.pValue.toPrecision(3)}`;
+  const words = `${test.awf} AWF / ${test.legacy} legacy new sessions (${((test.observedAwfShare ?? 0) * 100).toFixed(2)} % vs ${percent} %), max BF = ${test.maxBayesFactor} over ${test.looks} look(s), always-valid p = ${test.pValue.toPrecision(3)}`;
   if (test.pValue < SRM_P_VALUE) {
     return {
       name: 'sample_ratio',
