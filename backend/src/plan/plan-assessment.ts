@@ -12,10 +12,12 @@ import type { StoredMinute } from '../slos/slo-store.js';
 import { MINUTE_MS, minuteOf } from '../slos/turn-aggregates.js';
 import { decide, type Verdict } from './plan-decision.js';
 import {
+  type ControllerGoldenRun,
   evaluateGates,
   type GateContext,
   type GateData,
   type GoldenEvidence,
+  goldenRunMatches,
   RECENT_WINDOW_MINUTES,
   RECENT_WINDOWS,
   type RecentWindow,
@@ -31,7 +33,8 @@ export interface PlanInputsReader {
   openCriticalAlerts(): Promise<Array<{ id: string; slo: string; firedAt: string }>>;
   /** The effective global flag and this process's switches. */
   switches(): Promise<GateContext['switches']>;
-  latestGoldenRun(): Promise<GoldenEvidence['run']>;
+  /** The latest full golden verify run on this content and code, else the latest of any. */
+  latestGoldenRun(served: { contentHash: string; codeVersion: string }): Promise<GoldenEvidence['run']>;
 }
 
 export interface WindowRange {
@@ -45,6 +48,8 @@ export interface AssessmentEvidence {
   planVersion: number;
   configHash: string;
   contentHash: string;
+  /** The code version the process ran (absent in decisions recorded before it was compared). */
+  codeVersion?: string;
   stages: PlanStage[];
   onFailure: StoredPlan['onFailure'];
   failAfter: number;
@@ -140,6 +145,12 @@ export async function assessPlan(
     reader: PlanInputsReader;
     thresholds: SloThresholds;
     contentHash: string;
+    codeVersion: string;
+    /**
+     * The controller's golden runs (plans with runGoldens): asked only when no stored run matches the
+     * served content and code; starts one if none is running and none was tried for them.
+     */
+    controllerGoldens?: (served: { contentHash: string; codeVersion: string }) => ControllerGoldenRun | null;
     /** How the windows' aggregates are read (the controller's incremental cache); default: in full. */
     readData?: (windows: AssessmentEvidence['windows']) => Promise<GateData>;
   },
@@ -149,8 +160,13 @@ export async function assessPlan(
     deps.readData ? deps.readData(windows) : readGateData(deps.reader, windows),
     deps.reader.openCriticalAlerts(),
     deps.reader.switches(),
-    deps.reader.latestGoldenRun(),
+    deps.reader.latestGoldenRun({ contentHash: deps.contentHash, codeVersion: deps.codeVersion }),
   ]);
+  const served = { contentHash: deps.contentHash, codeVersion: deps.codeVersion };
+  const controllerRun =
+    plan.runGoldens && deps.controllerGoldens && !(goldenRun && goldenRunMatches(goldenRun, served))
+      ? deps.controllerGoldens(served)
+      : null;
   const stage = plan.stages[plan.currentStage] as PlanStage;
   const nextStage = plan.stages[plan.currentStage + 1];
   const context: GateContext = {
@@ -162,7 +178,13 @@ export async function assessPlan(
     thresholds: deps.thresholds,
     switches,
     openCriticalAlerts: openCriticalAlerts.map(({ id, slo, firedAt }) => ({ id, slo, firedAt })),
-    goldens: { contentHash: deps.contentHash, run: goldenRun },
+    goldens: {
+      contentHash: deps.contentHash,
+      codeVersion: deps.codeVersion,
+      runGoldens: plan.runGoldens,
+      run: goldenRun,
+      controllerRun,
+    },
     approvedBy: plan.approval && plan.approval.stage === plan.currentStage + 1 ? plan.approval.by : null,
   };
   return judge(plan, context, data, windows, deps.thresholds);
@@ -194,6 +216,7 @@ function judge(
       planVersion: plan.version,
       configHash: planConfigHash(plan, thresholds),
       contentHash: context.goldens.contentHash,
+      ...(context.goldens.codeVersion === undefined ? {} : { codeVersion: context.goldens.codeVersion }),
       stages: plan.stages,
       onFailure: plan.onFailure,
       failAfter: plan.failAfter,

@@ -7,6 +7,7 @@ import {
   evaluateGates,
   type GateContext,
   type GateData,
+  goldensGate,
   sampleRatioGate,
   sloGate,
   trafficGate,
@@ -73,7 +74,17 @@ const CONTEXT: GateContext = {
   openCriticalAlerts: [],
   goldens: {
     contentHash: 'c',
-    run: { runId: 'r', startedAt: 'x', contentHash: 'c', harnessVersion: '1', scenarios: 3, failing: [] },
+    codeVersion: 'v',
+    run: {
+      runId: 'r',
+      startedAt: 'x',
+      contentHash: 'c',
+      codeVersion: 'v',
+      harnessVersion: '1',
+      source: 'cli',
+      scenarios: 3,
+      failing: [],
+    },
   },
   approvedBy: null,
 };
@@ -251,6 +262,71 @@ describe('the sequential sample ratio test', () => {
   it('does not test a split at 100 % or without a new session', () => {
     assert.equal(sequentialSampleRatioTest([{ awf: 10, legacy: 0 }], 1).pValue, null);
     assert.equal(sequentialSampleRatioTest([], 0.05).pValue, null);
+  });
+});
+
+describe('the goldens gate', () => {
+  const goldens = (
+    over: Partial<GateContext['goldens']>,
+    run: Partial<NonNullable<GateContext['goldens']['run']>> = {},
+  ) => ({
+    ...CONTEXT,
+    goldens: {
+      ...CONTEXT.goldens,
+      ...over,
+      run:
+        over.run === null
+          ? null
+          : { ...(CONTEXT.goldens.run as NonNullable<GateContext['goldens']['run']>), ...run },
+    },
+  });
+
+  it('passes on a run on the served content hash and code version, recording its id and who ran it', () => {
+    const result = goldensGate(goldens({}, { source: 'plan-controller' }));
+    assert.equal(result.status, 'pass');
+    assert.equal(result.evidence.runId, 'r');
+    assert.equal(result.evidence.ranByController, true);
+    assert.equal(goldensGate(goldens({})).evidence.ranByController, false);
+  });
+
+  it('fails on a failed run on the served content and code, as a stored failed run', () => {
+    const result = goldensGate(goldens({}, { failing: ['opening (awf)'] }));
+    assert.equal(result.status, 'fail');
+    assert.equal(result.reason, 'gate_failed:goldens');
+  });
+
+  it('holds goldens_stale on a run of other content or of other code (or of unrecorded code)', () => {
+    assert.equal(goldensGate(goldens({}, { contentHash: 'other' })).reason, 'goldens_stale');
+    const otherCode = goldensGate(goldens({}, { codeVersion: '0.0.9+abc' }));
+    assert.equal(otherCode.reason, 'goldens_stale');
+    assert.match(otherCode.summary, /other code/);
+    assert.equal(goldensGate(goldens({}, { codeVersion: null })).reason, 'goldens_stale');
+  });
+
+  it('holds goldens_running while the controller runs the suite, and goldens_missing without any run', () => {
+    const controllerRun = {
+      state: 'running' as const,
+      startedAt: 'x',
+      pid: 42,
+      contentHash: 'c',
+      codeVersion: 'v',
+      runId: null,
+      error: null,
+    };
+    assert.equal(
+      goldensGate(goldens({ run: null, runGoldens: true, controllerRun })).reason,
+      'goldens_running',
+    );
+    assert.equal(goldensGate(goldens({ run: null })).reason, 'goldens_missing');
+    const failed = goldensGate(
+      goldens({
+        run: null,
+        runGoldens: true,
+        controllerRun: { ...controllerRun, state: 'failed', error: 'boom' },
+      }),
+    );
+    assert.equal(failed.reason, 'goldens_missing');
+    assert.match(failed.summary, /boom/);
   });
 });
 

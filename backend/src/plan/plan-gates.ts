@@ -53,18 +53,54 @@ export interface GateContext {
   approvedBy: string | null;
 }
 
-/** The latest full golden verify run, as the goldens gate reads it. */
+/** A full golden verify run as the goldens gate reads it. */
+export interface GoldenRunSummary {
+  runId: string;
+  startedAt: string;
+  contentHash: string;
+  /** The code it tested (shared/code-version.ts); null for runs stored before migration 015. */
+  codeVersion: string | null;
+  harnessVersion: string;
+  /** Who started it: `cli`, `plan-controller`; null for runs stored before migration 015. */
+  source: string | null;
+  scenarios: number;
+  failing: string[];
+}
+
+/** The golden suite run the controller started itself (plans with runGoldens). */
+export interface ControllerGoldenRun {
+  /** running: in a child process now; finished: stored as runId; failed: nothing stored (error says why). */
+  state: 'running' | 'finished' | 'failed';
+  startedAt: string;
+  /** The child process running it (the same pid at two evaluations: the same run). */
+  pid: number | null;
+  contentHash: string;
+  codeVersion: string;
+  runId: string | null;
+  error: string | null;
+}
+
+/** What the goldens gate judges: the latest golden run on the served content and code (else the latest of any). */
 export interface GoldenEvidence {
   /** The content hash the process serves. */
   contentHash: string;
-  run: {
-    runId: string;
-    startedAt: string;
-    contentHash: string;
-    harnessVersion: string;
-    scenarios: number;
-    failing: string[];
-  } | null;
+  /** The code version the process runs (absent in decisions recorded before it was compared). */
+  codeVersion?: string;
+  /** The plan lets the controller run the suite itself when no run on this content and code exists. */
+  runGoldens?: boolean;
+  run: GoldenRunSummary | null;
+  /** The controller's own run, when the plan lets it run one and no run on this content and code exists. */
+  controllerRun?: ControllerGoldenRun | null;
+}
+
+/** Whether a stored run tested exactly what this process serves: the same content and the same code. */
+export function goldenRunMatches(
+  run: GoldenRunSummary,
+  goldens: Pick<GoldenEvidence, 'contentHash' | 'codeVersion'>,
+): boolean {
+  return (
+    run.contentHash === goldens.contentHash && (run.codeVersion ?? null) === (goldens.codeVersion ?? null)
+  );
 }
 
 export interface GateData {
@@ -414,40 +450,77 @@ export function sampleRatioGate(context: GateContext, data: GateData): GateResul
   return { name: 'sample_ratio', status: 'pass', summary: words, evidence };
 }
 
+/**
+ * The latest full golden verify run on the served content hash and code version: passed → pass (its run
+ * id recorded, and whether the controller ran it), failed → fail. Without one: holds while the
+ * controller's own run is in flight (goldens_running), else goldens_stale (a run on other content or
+ * code) or goldens_missing.
+ */
 export function goldensGate(context: GateContext): GateResult {
-  const { run, contentHash } = context.goldens;
-  const evidence = { runId: run?.runId ?? null, contentHash, run };
+  const { run, contentHash, controllerRun } = context.goldens;
+  const codeVersion = context.goldens.codeVersion ?? null;
+  const evidence = {
+    runId: run?.runId ?? null,
+    ranByController: run ? run.source === 'plan-controller' : null,
+    contentHash,
+    codeVersion,
+    runGoldens: context.goldens.runGoldens ?? false,
+    run,
+    controllerRun: controllerRun ?? null,
+  };
+  if (run && goldenRunMatches(run, context.goldens)) {
+    const by = run.source === 'plan-controller' ? ' (run by the plan controller)' : '';
+    if (run.failing.length > 0) {
+      return {
+        name: 'goldens',
+        status: 'fail',
+        reason: 'gate_failed:goldens',
+        summary: `golden run ${run.runId}${by}: ${run.failing.length} of ${run.scenarios} scenario(s) failed: ${run.failing.join(', ')}`,
+        evidence,
+      };
+    }
+    return {
+      name: 'goldens',
+      status: 'pass',
+      summary: `golden run ${run.runId}${by} at ${run.startedAt}: all ${run.scenarios} scenario(s) passed on this content and code (${codeVersion ?? 'unknown'})`,
+      evidence,
+    };
+  }
+  if (controllerRun?.state === 'running') {
+    return {
+      name: 'goldens',
+      status: 'hold',
+      reason: 'goldens_running',
+      summary: `the controller is running the golden suite (pid ${controllerRun.pid ?? '?'}, since ${controllerRun.startedAt}): judged at the next evaluation after it is stored`,
+      evidence,
+    };
+  }
+  const failedRun =
+    controllerRun?.state === 'failed'
+      ? `; the controller's own run stored nothing: ${controllerRun.error}`
+      : '';
   if (!run) {
     return {
       name: 'goldens',
       status: 'hold',
       reason: 'goldens_missing',
-      summary: 'no full golden verify run stored: run npm run awf:golden:test',
+      summary: `no full golden verify run stored: run npm run awf:golden:test${context.goldens.runGoldens ? '' : ', or start the plan with --run-goldens'}${failedRun}`,
       evidence,
     };
   }
-  if (run.contentHash !== contentHash) {
-    return {
-      name: 'goldens',
-      status: 'hold',
-      reason: 'goldens_stale',
-      summary: `golden run ${run.runId} ran against other content (${run.contentHash.slice(0, 12)}…, serving ${contentHash.slice(0, 12)}…)`,
-      evidence,
-    };
-  }
-  if (run.failing.length > 0) {
-    return {
-      name: 'goldens',
-      status: 'fail',
-      reason: 'gate_failed:goldens',
-      summary: `golden run ${run.runId}: ${run.failing.length} of ${run.scenarios} scenario(s) failed: ${run.failing.join(', ')}`,
-      evidence,
-    };
-  }
+  const differs = [
+    run.contentHash === contentHash
+      ? null
+      : `other content (${run.contentHash.slice(0, 12)}…, serving ${contentHash.slice(0, 12)}…)`,
+    (run.codeVersion ?? null) === codeVersion
+      ? null
+      : `other code (${run.codeVersion ?? 'unrecorded'}, running ${codeVersion ?? 'unknown'})`,
+  ].filter((part) => part !== null);
   return {
     name: 'goldens',
-    status: 'pass',
-    summary: `golden run ${run.runId} at ${run.startedAt}: all ${run.scenarios} scenario(s) passed on this content`,
+    status: 'hold',
+    reason: 'goldens_stale',
+    summary: `golden run ${run.runId} ran against ${differs.join(' and ')}: no run on this content and code${failedRun}`,
     evidence,
   };
 }
