@@ -15,6 +15,9 @@ const RUNNER = fileURLToPath(new URL('../goldens/runner.ts', import.meta.url));
 const SCENARIOS = fileURLToPath(new URL('../../goldens', import.meta.url));
 const REPOSITORY = fileURLToPath(new URL('../../..', import.meta.url));
 
+/** A run still going after this long is killed (the suite takes seconds): close() never waits forever. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
 /** What the runner is stored as having been started by. */
 export const PLAN_CONTROLLER_SOURCE = 'plan-controller';
 
@@ -81,7 +84,7 @@ export function createGoldenSuiteProcess(options: {
       const child = execFile(
         process.execPath,
         args,
-        { cwd: REPOSITORY, env, maxBuffer: 64 * 1024 * 1024 },
+        { cwd: REPOSITORY, env, maxBuffer: 64 * 1024 * 1024, timeout: RUN_TIMEOUT_MS },
         (error, stdout, stderr) => {
           const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
           let report: z.infer<typeof RunnerReport> | undefined;
