@@ -54,6 +54,7 @@ for (const target of testDatabaseTargets()) {
           plan(['replay']),
           plan(['resume', '--actor', 'ops-1']),
           plan(['start', '--stages', '5,25'], 'viewer'),
+          plan(['tick', '--run-goldens', '--actor', 'ops-1']),
         ]);
         assertOneErrorLine(bad[0] as Run, /^error: --stages: "abc" is not a percentage/);
         assertOneErrorLine(bad[1] as Run, /^error: --bake/);
@@ -65,16 +66,30 @@ for (const target of testDatabaseTargets()) {
         assertOneErrorLine(bad[7] as Run, /^error: replay takes one decision id/);
         assertOneErrorLine(bad[8] as Run, /^error: .*no staged plan is running or paused/);
         assertOneErrorLine(bad[9] as Run, /^error: .*rollout\.write/);
+        assertOneErrorLine(bad[10] as Run, /^error: tick does not take --run-goldens/);
         assert.deepEqual(await fingerprint(database), before);
 
         const started = await runScript(
           'awf-plan',
-          ['start', '--stages', '5,100', '--bake', '30s', '--min-sample', '10', '--actor', 'ops-1', '--json'],
+          [
+            'start',
+            '--stages',
+            '5,100',
+            '--bake',
+            '30s',
+            '--min-sample',
+            '10',
+            '--run-goldens',
+            '--actor',
+            'ops-1',
+            '--json',
+          ],
           as('operator'),
         );
         assert.equal(started.code, 0, started.stderr);
         const view = JSON.parse(started.stdout).plan;
         assert.equal(view.state, 'running');
+        assert.equal(view.runGoldens, true);
         assert.deepEqual(
           view.stages.map((stage: { percent: number; approval: boolean }) => [stage.percent, stage.approval]),
           [
@@ -109,6 +124,17 @@ for (const target of testDatabaseTargets()) {
         assert.equal((approved as Run).code, 0, (approved as Run).stderr);
         assert.equal((tick as Run).code, 0, (tick as Run).stderr);
         assert.match((tick as Run).stdout, /hold \(global_flag_off\)/);
+        // With --run-goldens the tick started the golden suite, and the script waited for it before exiting:
+        // the run is stored, as the controller's, for the next tick to judge.
+        const goldenRuns = await database.db
+          .selectFrom('golden_runs')
+          .select(['run_id', 'source'])
+          .distinct()
+          .execute();
+        assert.deepEqual(
+          goldenRuns.map((run) => run.source),
+          ['plan-controller'],
+        );
 
         const forced = await runScript(
           'awf-rollout-set',

@@ -46,6 +46,8 @@ export interface RunnerOptions {
   prune: boolean;
   /** --no-store: do not record this run's results in the configured store. */
   store: boolean;
+  /** --source: who started the run, stored with it (default `cli`; the plan controller says `plan-controller`). */
+  source: string;
   provider: (typeof PROVIDERS)[number];
   /** Set exactly when provider is openai (mode test). */
   sampling?: SamplingOptions;
@@ -64,6 +66,7 @@ export const RUNNER_FLAGS: Flags = {
   expand: { type: 'boolean' },
   prune: { type: 'boolean' },
   'no-store': { type: 'boolean' },
+  source: { type: 'string' },
   provider: { type: 'string' },
   samples: { type: 'string' },
   'pass-rate': { type: 'string' },
@@ -102,6 +105,10 @@ export const RunnerOptionsSchema = z
     expand: z.boolean().default(false),
     prune: z.boolean().default(false),
     'no-store': z.boolean().default(false),
+    source: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and -, e.g. plan-controller')
+      .default('cli'),
     provider: z.enum(PROVIDERS, 'must be local or openai').default('local'),
     samples: wholeNumber(1, 10_000).optional(),
     'pass-rate': z
@@ -169,6 +176,7 @@ export function runnerOptionsOf(flags: z.output<typeof RunnerOptionsSchema>, cwd
     expand: flags.expand,
     prune: flags.prune,
     store: !flags['no-store'],
+    source: flags.source,
     provider: flags.provider,
     ...(flags.provider === 'openai'
       ? {
@@ -210,6 +218,8 @@ Flags:
   --json             print the report as JSON on stdout instead of the table
   --junit FILE       also write a JUnit XML report to FILE
   --no-store         do not store this run's results (AWF_DB_PATH / DATABASE_URL)
+  --source NAME      who started the run, stored with it (default cli; the plan's controller
+                     says plan-controller)
   -h, --help         this text
 
 Sampled runs against the model that will serve (--mode test --provider openai):

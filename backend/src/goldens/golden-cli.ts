@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CliCommand, type OutputStream, runCli } from '../cli/cli-runner.js';
 import { ConfigError, parseConfig } from '../config/config.js';
+import { codeVersion } from '../shared/code-version.js';
 import { AppError } from '../shared/errors.js';
 import { type Database, openDatabase } from '../store/database.js';
 import {
@@ -101,7 +102,9 @@ export const goldenCommand: CliCommand<typeof RunnerOptionsSchema, GoldenDeps> =
       progress.clear();
     }
 
-    const storedAs = options.store ? await storeResults(goldenRunOf(report), io) : undefined;
+    const storedAs = options.store
+      ? await storeResults({ ...goldenRunOf(report), ...provenance(options) }, io)
+      : undefined;
     const acceptCommand = acceptCommandFor(report, options, io.cwd);
     if (options.junit) {
       mkdirSync(path.dirname(options.junit), { recursive: true });
@@ -154,6 +157,11 @@ async function storeResults(run: GoldenRun, io: CliIo): Promise<string | undefin
   } finally {
     await database?.close();
   }
+}
+
+/** Which code the run tested and who started it: stored with the run (the plan's goldens gate compares both). */
+function provenance(options: RunnerOptions): Pick<GoldenRun, 'codeVersion' | 'source'> {
+  return { codeVersion: codeVersion(), source: options.source };
 }
 
 /** The stored form of a report. */
@@ -238,7 +246,9 @@ async function runSampled(
   } finally {
     progress.clear();
   }
-  const storedAs = options.store ? await storeResults(goldenRunOfSampled(report), io) : undefined;
+  const storedAs = options.store
+    ? await storeResults({ ...goldenRunOfSampled(report), ...provenance(options) }, io)
+    : undefined;
   if (options.junit) {
     mkdirSync(path.dirname(options.junit), { recursive: true });
     writeFileSync(options.junit, renderSampledJunitReport(report));

@@ -50,6 +50,10 @@ export interface GoldenRun {
   startedAt: string;
   contentHash: string;
   harnessVersion: string;
+  /** The code the run tested (package version + git commit, shared/code-version.ts); absent on runs stored before migration 015. */
+  codeVersion?: string;
+  /** Who started the run: `cli` (the runner, by default) or e.g. `plan-controller`; absent on older runs. */
+  source?: string;
   /** Who answered the AWF and the legacy calls: a local regression run or a real-model acceptance run. */
   models: { awf: GoldenRunModel; legacy: GoldenRunModel };
   /** Samples per scenario asked for: 1 except in sampled runs. */

@@ -36,6 +36,8 @@ export function createKyselyGoldenRunStore(db: Kysely<DatabaseSchema>): GoldenRu
             pass_rate_threshold: result.sampling?.passRateThreshold ?? null,
             tokens_in: result.sampling?.tokensIn ?? null,
             tokens_out: result.sampling?.tokensOut ?? null,
+            code_version: run.codeVersion ?? null,
+            source: run.source ?? null,
           })),
         )
         .execute();
@@ -77,6 +79,8 @@ function toRun(rows: GoldenRunRow[]): GoldenRun {
     startedAt: first.started_at,
     contentHash: first.content_hash,
     harnessVersion: first.harness_version,
+    ...(first.code_version === null ? {} : { codeVersion: first.code_version }),
+    ...(first.source === null ? {} : { source: first.source }),
     models: {
       awf: { provider: first.provider, name: first.model_name },
       legacy: { provider: first.legacy_provider, name: first.legacy_model_name },

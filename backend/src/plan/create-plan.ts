@@ -1,8 +1,10 @@
 import type { AuditLogger } from '../audit/audit-logger.js';
 import type { Config } from '../config/config.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
+import { codeVersion } from '../shared/code-version.js';
 import type { SloService } from '../slos/awf-slos.js';
 import type { Database } from '../store/database.js';
+import { createGoldenSuiteProcess } from './golden-suite-process.js';
 import { createKyselyPlanStore } from './kysely-plan-store.js';
 import type { PlanInputsReader } from './plan-assessment.js';
 import { createPlanController, type PlanController } from './plan-controller.js';
@@ -19,6 +21,8 @@ export interface PlanWiring {
   /** The content the process serves (services.content.hash): golden runs on other content do not count. */
   /** Read at use: admin scripts load the content lazily, only when a command needs it. */
   contentHash: () => string;
+  /** The code this process runs (default: shared/code-version.ts): golden runs on other code do not count. */
+  codeVersion?: () => string;
   clock?: () => Date;
   log?: { info(message: string): void; warn(message: string): void };
 }
@@ -31,7 +35,10 @@ export interface Plan {
 }
 
 /** The plan capability wired from its slice of config: the app, the test wiring and the simulator use this. */
-export function createPlan(config: Pick<Config, 'slo' | 'plan'>, wiring: PlanWiring): Plan {
+export function createPlan(
+  config: Pick<Config, 'slo' | 'plan' | 'store' | 'content'>,
+  wiring: PlanWiring,
+): Plan {
   const store = createKyselyPlanStore();
   const reader: PlanInputsReader = {
     minutes: (from, to) => wiring.slos.minutes(from, to),
@@ -44,7 +51,7 @@ export function createPlan(config: Pick<Config, 'slo' | 'plan'>, wiring: PlanWir
         legacyTurnEnabled: effective.legacyTurnEnabled.value,
       };
     },
-    latestGoldenRun: () => store.latestGoldenRun(wiring.database.db),
+    latestGoldenRun: (served) => store.latestGoldenRun(wiring.database.db, served),
   };
   const shared = {
     database: wiring.database,
@@ -53,6 +60,7 @@ export function createPlan(config: Pick<Config, 'slo' | 'plan'>, wiring: PlanWir
     reader,
     thresholds: config.slo,
     contentHash: wiring.contentHash,
+    codeVersion: wiring.codeVersion ?? codeVersion,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   };
   const service = createPlanService({ ...shared, rollout: wiring.rollout });
@@ -60,6 +68,8 @@ export function createPlan(config: Pick<Config, 'slo' | 'plan'>, wiring: PlanWir
     ...shared,
     rollout: wiring.rollout,
     intervalMs: config.plan.intervalMs,
+    // The suite runs in a child process against this process's store and content.
+    goldenSuite: createGoldenSuiteProcess({ store: config.store, contentDir: config.content.dir }),
     ...(wiring.log ? { log: wiring.log } : {}),
   });
   return { service, controller, store };

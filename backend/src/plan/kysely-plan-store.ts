@@ -48,6 +48,7 @@ export function createKyselyPlanStore(): PlanStore {
           updated_at: plan.updatedAt,
           updated_by: plan.updatedBy,
           ended_at: plan.endedAt,
+          run_goldens: plan.runGoldens ? 1 : 0,
         })
         .execute();
     },
@@ -143,30 +144,50 @@ export function createKyselyPlanStore(): PlanStore {
       return row ? { ...toDecision(row), planId: row.plan_id } : undefined;
     },
 
-    async latestGoldenRun(ex) {
-      const latest = await ex
-        .selectFrom('golden_runs')
-        .select(['run_id', 'started_at'])
-        .where('mode', '=', 'verify')
-        .where('full_run', '=', 1)
-        .groupBy(['run_id', 'started_at'])
-        .orderBy('started_at', 'desc')
-        .orderBy('run_id', 'desc')
-        .executeTakeFirst();
-      if (!latest) return null;
+    async latestGoldenRun(ex, served) {
+      const latest = (matching: boolean) => {
+        let query = ex
+          .selectFrom('golden_runs')
+          .select(['run_id', 'started_at'])
+          .where('mode', '=', 'verify')
+          .where('full_run', '=', 1);
+        if (matching) {
+          query = query
+            .where('content_hash', '=', served.contentHash)
+            .where('code_version', '=', served.codeVersion);
+        }
+        return query
+          .groupBy(['run_id', 'started_at'])
+          .orderBy('started_at', 'desc')
+          .orderBy('run_id', 'desc')
+          .executeTakeFirst();
+      };
+      // The latest run on this content and code; else the latest of any, which the gate reports stale.
+      const found = (await latest(true)) ?? (await latest(false));
+      if (!found) return null;
       const rows = await ex
         .selectFrom('golden_runs')
-        .select(['scenario', 'pipeline', 'status', 'content_hash', 'harness_version'])
-        .where('run_id', '=', latest.run_id)
+        .select([
+          'scenario',
+          'pipeline',
+          'status',
+          'content_hash',
+          'harness_version',
+          'code_version',
+          'source',
+        ])
+        .where('run_id', '=', found.run_id)
         .orderBy('scenario')
         .execute();
       const first = rows[0];
       if (!first) return null;
       return {
-        runId: latest.run_id,
-        startedAt: latest.started_at,
+        runId: found.run_id,
+        startedAt: found.started_at,
         contentHash: first.content_hash,
+        codeVersion: first.code_version,
         harnessVersion: first.harness_version,
+        source: first.source,
         scenarios: rows.length,
         failing: rows
           .filter((row) => row.status !== 'passed')
@@ -202,6 +223,7 @@ function toPlan(row: Selectable<RolloutPlansTable>): StoredPlan {
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
     endedAt: row.ended_at,
+    runGoldens: Number(row.run_goldens) === 1,
   };
 }
 

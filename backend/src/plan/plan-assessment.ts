@@ -12,15 +12,18 @@ import type { StoredMinute } from '../slos/slo-store.js';
 import { MINUTE_MS, minuteOf } from '../slos/turn-aggregates.js';
 import { decide, type Verdict } from './plan-decision.js';
 import {
+  type ControllerGoldenRun,
   evaluateGates,
   type GateContext,
   type GateData,
   type GoldenEvidence,
+  goldenRunMatches,
   RECENT_WINDOW_MINUTES,
   RECENT_WINDOWS,
   type RecentWindow,
   type WindowData,
 } from './plan-gates.js';
+import type { SampleRatioLook } from './plan-statistics.js';
 import type { GateResult, PlanStage, StoredPlan } from './plan-types.js';
 
 /** What the plan reads from other capabilities, through read interfaces (CONVENTIONS 3). */
@@ -30,7 +33,8 @@ export interface PlanInputsReader {
   openCriticalAlerts(): Promise<Array<{ id: string; slo: string; firedAt: string }>>;
   /** The effective global flag and this process's switches. */
   switches(): Promise<GateContext['switches']>;
-  latestGoldenRun(): Promise<GoldenEvidence['run']>;
+  /** The latest full golden verify run on this content and code, else the latest of any. */
+  latestGoldenRun(served: { contentHash: string; codeVersion: string }): Promise<GoldenEvidence['run']>;
 }
 
 export interface WindowRange {
@@ -44,6 +48,8 @@ export interface AssessmentEvidence {
   planVersion: number;
   configHash: string;
   contentHash: string;
+  /** The code version the process ran (absent in decisions recorded before it was compared). */
+  codeVersion?: string;
   stages: PlanStage[];
   onFailure: StoredPlan['onFailure'];
   failAfter: number;
@@ -95,6 +101,22 @@ function windowData(rows: readonly StoredMinute[], range: WindowRange): WindowDa
   return { ...range, awf: merged.awf, legacy: merged.legacy, shadow: merged.shadow };
 }
 
+/** The new bucketed sessions of `range`, minute by minute across instances (minutes with none left out): the SRM test's looks. */
+export function newSessionLooks(rows: readonly StoredMinute[], range: WindowRange): SampleRatioLook[] {
+  const byMinute = new Map<number, SampleRatioLook>();
+  for (const row of rows) {
+    if (row.minute < range.fromMinute || row.minute > range.toMinute) continue;
+    if (row.pipeline !== 'awf' && row.pipeline !== 'legacy') continue;
+    const look = byMinute.get(row.minute) ?? { awf: 0, legacy: 0 };
+    look[row.pipeline] += row.newSessions ?? 0;
+    byMinute.set(row.minute, look);
+  }
+  return [...byMinute.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, look]) => look)
+    .filter((look) => look.awf + look.legacy > 0);
+}
+
 /** Reads the stored aggregates of the windows and merges each. */
 export async function readGateData(
   reader: Pick<PlanInputsReader, 'minutes'>,
@@ -108,7 +130,11 @@ export async function readGateData(
   const recent = Object.fromEntries(
     RECENT_WINDOWS.map((window) => [window, windowData(rows, windows[window])]),
   ) as Record<RecentWindow, WindowData>;
-  return { stage: windowData(rows, windows.stage), recent };
+  return {
+    stage: windowData(rows, windows.stage),
+    recent,
+    stageNewSessions: newSessionLooks(rows, windows.stage),
+  };
 }
 
 /** One evaluation of `plan` at `nowMs`, without writing anything. */
@@ -119,6 +145,12 @@ export async function assessPlan(
     reader: PlanInputsReader;
     thresholds: SloThresholds;
     contentHash: string;
+    codeVersion: string;
+    /**
+     * The controller's golden runs (plans with runGoldens): asked only when no stored run matches the
+     * served content and code; starts one if none is running and none was tried for them.
+     */
+    controllerGoldens?: (served: { contentHash: string; codeVersion: string }) => ControllerGoldenRun | null;
     /** How the windows' aggregates are read (the controller's incremental cache); default: in full. */
     readData?: (windows: AssessmentEvidence['windows']) => Promise<GateData>;
   },
@@ -128,8 +160,13 @@ export async function assessPlan(
     deps.readData ? deps.readData(windows) : readGateData(deps.reader, windows),
     deps.reader.openCriticalAlerts(),
     deps.reader.switches(),
-    deps.reader.latestGoldenRun(),
+    deps.reader.latestGoldenRun({ contentHash: deps.contentHash, codeVersion: deps.codeVersion }),
   ]);
+  const served = { contentHash: deps.contentHash, codeVersion: deps.codeVersion };
+  const controllerRun =
+    plan.runGoldens && deps.controllerGoldens && !(goldenRun && goldenRunMatches(goldenRun, served))
+      ? deps.controllerGoldens(served)
+      : null;
   const stage = plan.stages[plan.currentStage] as PlanStage;
   const nextStage = plan.stages[plan.currentStage + 1];
   const context: GateContext = {
@@ -141,7 +178,13 @@ export async function assessPlan(
     thresholds: deps.thresholds,
     switches,
     openCriticalAlerts: openCriticalAlerts.map(({ id, slo, firedAt }) => ({ id, slo, firedAt })),
-    goldens: { contentHash: deps.contentHash, run: goldenRun },
+    goldens: {
+      contentHash: deps.contentHash,
+      codeVersion: deps.codeVersion,
+      runGoldens: plan.runGoldens,
+      run: goldenRun,
+      controllerRun,
+    },
     approvedBy: plan.approval && plan.approval.stage === plan.currentStage + 1 ? plan.approval.by : null,
   };
   return judge(plan, context, data, windows, deps.thresholds);
@@ -173,6 +216,7 @@ function judge(
       planVersion: plan.version,
       configHash: planConfigHash(plan, thresholds),
       contentHash: context.goldens.contentHash,
+      ...(context.goldens.codeVersion === undefined ? {} : { codeVersion: context.goldens.codeVersion }),
       stages: plan.stages,
       onFailure: plan.onFailure,
       failAfter: plan.failAfter,

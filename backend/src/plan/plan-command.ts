@@ -13,7 +13,7 @@ const HELP = `The staged rollout plan: stages, evidence gates, automatic rollbac
 Usage:
   tsx backend/scripts/awf-plan.ts start [--stages 5,25,50,100] [--bake 7d] [--min-sample N]
                                         [--on-failure rollback|previous|pause] [--fail-after 3]
-                                        [--no-approval] --actor <you>
+                                        [--no-approval] [--run-goldens] --actor <you>
   tsx backend/scripts/awf-plan.ts status [--json]
   tsx backend/scripts/awf-plan.ts pause --reason "why" --actor <you>
   tsx backend/scripts/awf-plan.ts resume --actor <you>
@@ -30,6 +30,9 @@ Usage:
   --on-failure X    rollback (to 0 %, default), previous (the stage before) or pause
   --fail-after N    failing evaluations in a row before acting (default 3; a confirmed critical breach acts at once)
   --no-approval     no second actor's approval before 100 % (default: approval needed)
+  --run-goldens     the controller runs the golden suite itself (in a child process, stored as
+                    source plan-controller) when no run on the served content and code exists
+                    (default: off, the goldens gate holds goldens_missing until someone runs it)
   --reason TEXT     why (pause: required; abort: optional), kept in the audit entry
   --limit N         explain: how many decisions (default 5, at most 1000)
   --actor NAME      who you are: must be the actor of AWF_ADMIN_TOKEN
@@ -82,7 +85,7 @@ const COMMANDS = [
 ] as const;
 /** Which flags each command takes (besides --actor and --json). */
 const ALLOWED: Record<(typeof COMMANDS)[number], readonly string[]> = {
-  start: ['stages', 'bake', 'min-sample', 'on-failure', 'fail-after', 'no-approval'],
+  start: ['stages', 'bake', 'min-sample', 'on-failure', 'fail-after', 'no-approval', 'run-goldens'],
   status: [],
   pause: ['reason'],
   resume: [],
@@ -104,6 +107,7 @@ const schema = z
       .optional(),
     'fail-after': wholeNumber('--fail-after', 1000).optional(),
     'no-approval': z.boolean().optional(),
+    'run-goldens': z.boolean().optional(),
     reason: z.string().max(500, { error: 'at most 500 characters' }).optional(),
     limit: wholeNumber('--limit', 1000).optional(),
     actor: z.string().min(1).optional(),
@@ -147,6 +151,7 @@ export const planCommand: CliCommand<
     'on-failure': { type: 'string' },
     'fail-after': { type: 'string' },
     'no-approval': { type: 'boolean' },
+    'run-goldens': { type: 'boolean' },
     reason: { type: 'string' },
     limit: { type: 'string' },
     actor: { type: 'string' },
@@ -201,6 +206,7 @@ export const planCommand: CliCommand<
             onFailure: args['on-failure'],
             failAfter: args['fail-after'],
             approvalBefore100: args['no-approval'] ? false : undefined,
+            runGoldens: args['run-goldens'],
             actor: principal,
           });
         case 'pause':

@@ -11,8 +11,10 @@ import type { SloThresholds } from '../slos/slo-definitions.js';
 import type { Database } from '../store/database.js';
 import type { SessionLock } from '../store/dialect-adapter.js';
 import { withWriteTransaction } from '../store/write-transaction.js';
+import type { GoldenSuiteLauncher } from './golden-suite-process.js';
 import { assessPlan, type PlanInputsReader } from './plan-assessment.js';
 import { PlanVersionConflict } from './plan-errors.js';
+import { createControllerGoldenRuns } from './plan-golden-runs.js';
 import type { PlanStore } from './plan-store.js';
 import { applyTransition, auditActionOf, describeStage, stepChange } from './plan-transitions.js';
 import type { PlanDecision, PlanStage } from './plan-types.js';
@@ -33,6 +35,8 @@ export interface PlanController {
   close(): Promise<void>;
   /** Whether this process currently leads. */
   isLeader(): boolean;
+  /** Resolves once no golden suite run this controller started is in flight (close waits for it too). */
+  goldensSettled(): Promise<void>;
 }
 
 export interface PlanControllerDeps {
@@ -44,6 +48,10 @@ export interface PlanControllerDeps {
   thresholds: SloThresholds;
   /** Read at use: admin scripts load the content lazily, only when a command needs it. */
   contentHash: () => string;
+  /** The code this process runs: golden runs on other code do not count. */
+  codeVersion: () => string;
+  /** Runs the golden suite for plans started with runGoldens (or why this process cannot). */
+  goldenSuite: GoldenSuiteLauncher | { unavailable: string };
   intervalMs: number;
   clock?: () => Date;
   log?: { info(message: string): void; warn(message: string): void };
@@ -62,6 +70,7 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
   let isClosed = false;
   let hasStoodBy = false;
   const windows = createGateWindowCache(deps.reader);
+  const goldens = createControllerGoldenRuns({ launcher: deps.goldenSuite, clock, log });
 
   const evaluateOnce = async (): Promise<PlanDecision | undefined> => {
     const now = clock();
@@ -71,6 +80,8 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       reader: deps.reader,
       thresholds: deps.thresholds,
       contentHash: deps.contentHash(),
+      codeVersion: deps.codeVersion(),
+      controllerGoldens: (served) => goldens.ensure(served),
       readData: (ranges) => windows.read(ranges),
     });
     const { verdict } = assessment;
@@ -220,10 +231,13 @@ export function createPlanController(deps: PlanControllerDeps): PlanController {
       // An attempt to take the lock in flight releases what it got once it sees isClosed.
       await leading;
       await inFlight;
+      // A golden run in flight is let finish (seconds) so it is stored, not left half-done.
+      await goldens.settled();
       await lock?.release();
       lock = undefined;
     },
     isLeader: () => lock?.isHeld() ?? false,
+    goldensSettled: () => goldens.settled(),
   };
 }
 

@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../shared/seeded-random.js';
 import { emptyAggregate, type TurnAggregate } from '../slos/turn-aggregates.js';
 import { decide } from './plan-decision.js';
 import {
   evaluateGates,
   type GateContext,
   type GateData,
+  goldensGate,
   sampleRatioGate,
   sloGate,
   trafficGate,
 } from './plan-gates.js';
-import { rateBound, sampleRatioTest, sampleToTellDouble } from './plan-statistics.js';
+import {
+  rateBound,
+  type SampleRatioLook,
+  sampleToTellDouble,
+  sequentialSampleRatioTest,
+} from './plan-statistics.js';
 import type { GateResult, PlanStage } from './plan-types.js';
 
 /** The standard normal's 95 % quantile (one-sided 95 %). */
@@ -50,6 +57,9 @@ function data(
   return {
     stage: window(awf, legacy),
     recent: { '5m': window(r.awf, r.legacy), '1h': window(r.awf, r.legacy) },
+    // The stage's new sessions as one look.
+    stageNewSessions:
+      awf.newSessions + legacy.newSessions > 0 ? [{ awf: awf.newSessions, legacy: legacy.newSessions }] : [],
   };
 }
 
@@ -64,7 +74,17 @@ const CONTEXT: GateContext = {
   openCriticalAlerts: [],
   goldens: {
     contentHash: 'c',
-    run: { runId: 'r', startedAt: 'x', contentHash: 'c', harnessVersion: '1', scenarios: 3, failing: [] },
+    codeVersion: 'v',
+    run: {
+      runId: 'r',
+      startedAt: 'x',
+      contentHash: 'c',
+      codeVersion: 'v',
+      harnessVersion: '1',
+      source: 'cli',
+      scenarios: 3,
+      failing: [],
+    },
   },
   approvedBy: null,
 };
@@ -170,11 +190,143 @@ describe('the sample ratio gate', () => {
     );
     assert.equal(fair.status, 'pass');
   });
+});
 
-  it('computes the chi-square p-value of a 1-df test (χ² = 3.84 ↔ p ≈ 0.05)', () => {
-    // 1000 units, expected 500/500, observed 531/469: χ² = 3.844.
-    const test = sampleRatioTest(531, 469, 0.5);
-    assert.ok(Math.abs((test.pValue as number) - 0.0499) < 0.001, String(test.pValue));
+/** The smallest count x with P(X ≥ x) ≤ `level` for X ~ Binomial(n, p): more crossings than this refute "rate ≤ p". */
+function binomialUpperBound(n: number, p: number, level: number): number {
+  let pmf = (1 - p) ** n;
+  let cdf = pmf;
+  let x = 0;
+  while (1 - cdf > level) {
+    pmf = (pmf * (n - x) * p) / ((x + 1) * (1 - p));
+    cdf += pmf;
+    x += 1;
+  }
+  return x + 1;
+}
+
+describe('the sequential sample ratio test', () => {
+  it('keeps the chance of ever crossing p < 0.001 at or below 0.001 over a day of per-minute looks at the target split', () => {
+    // The spec: "p < 0.001 → hold and alert". 2000 seeded stages, each 1440 looks (one a minute for a
+    // day) of 5 new sessions a minute routed at exactly the target share; a chi-square re-tested at every
+    // look would cross far more often than 0.1 % of them.
+    const runs = 2000;
+    const targets = [0.05, 0.25, 0.5];
+    let crossed = 0;
+    for (let run = 0; run < runs; run++) {
+      const random = seededRandom(1_000 + run);
+      const share = targets[run % targets.length] as number;
+      const looks: SampleRatioLook[] = [];
+      for (let minute = 0; minute < 1440; minute++) {
+        let awf = 0;
+        for (let i = 0; i < 5; i++) if (random.next() < share) awf += 1;
+        looks.push({ awf, legacy: 5 - awf });
+      }
+      const test = sequentialSampleRatioTest(looks, share);
+      assert.equal(test.looks, 1440);
+      if ((test.pValue as number) < 0.001) crossed += 1;
+    }
+    // Binomial(2000, 0.001): more than this many crossing runs would have probability below 0.001.
+    const bound = binomialUpperBound(runs, 0.001, 0.001);
+    assert.ok(crossed < bound, `${crossed} of ${runs} stages crossed p < 0.001 (bound ${bound})`);
+  });
+
+  it('detects a 4 % split against a 5 % target within 10 000 new sessions, looking every minute', () => {
+    // 10 new sessions a minute, 4 of every 100 routed to AWF.
+    const looks: SampleRatioLook[] = Array.from({ length: 1000 }, (_, minute) => {
+      const awf = minute % 10 < 4 ? 1 : 0;
+      return { awf, legacy: 10 - awf };
+    });
+    const test = sequentialSampleRatioTest(looks, 0.05);
+    assert.equal(test.awf + test.legacy, 10_000);
+    assert.equal(test.awf, 400);
+    assert.ok((test.pValue as number) < 0.001, String(test.pValue));
+    const gate = sampleRatioGate(CONTEXT, {
+      ...data(aggregate(400, 0, 3000, { newSessions: 400 }), aggregate(9600, 0, 3000, { newSessions: 9600 })),
+      stageNewSessions: looks,
+    });
+    assert.equal(gate.reason, 'sample_ratio_mismatch');
+    assert.equal(gate.evidence.looks, 1000);
+  });
+
+  it('never raises its p-value as looks are added: a mismatch once seen stays seen', () => {
+    const looks: SampleRatioLook[] = [{ awf: 60, legacy: 940 }];
+    const skewed = sequentialSampleRatioTest(looks, 0.01).pValue as number;
+    assert.ok(skewed < 0.001);
+    for (let i = 0; i < 50; i++) looks.push({ awf: 10, legacy: 990 });
+    const later = sequentialSampleRatioTest(looks, 0.01);
+    assert.ok((later.pValue as number) <= skewed);
+    assert.ok((later.bayesFactor as number) < (later.maxBayesFactor as number));
+  });
+
+  it('does not test a split at 100 % or without a new session', () => {
+    assert.equal(sequentialSampleRatioTest([{ awf: 10, legacy: 0 }], 1).pValue, null);
+    assert.equal(sequentialSampleRatioTest([], 0.05).pValue, null);
+  });
+});
+
+describe('the goldens gate', () => {
+  const goldens = (
+    over: Partial<GateContext['goldens']>,
+    run: Partial<NonNullable<GateContext['goldens']['run']>> = {},
+  ) => ({
+    ...CONTEXT,
+    goldens: {
+      ...CONTEXT.goldens,
+      ...over,
+      run:
+        over.run === null
+          ? null
+          : { ...(CONTEXT.goldens.run as NonNullable<GateContext['goldens']['run']>), ...run },
+    },
+  });
+
+  it('passes on a run on the served content hash and code version, recording its id and who ran it', () => {
+    const result = goldensGate(goldens({}, { source: 'plan-controller' }));
+    assert.equal(result.status, 'pass');
+    assert.equal(result.evidence.runId, 'r');
+    assert.equal(result.evidence.ranByController, true);
+    assert.equal(goldensGate(goldens({})).evidence.ranByController, false);
+  });
+
+  it('fails on a failed run on the served content and code, as a stored failed run', () => {
+    const result = goldensGate(goldens({}, { failing: ['opening (awf)'] }));
+    assert.equal(result.status, 'fail');
+    assert.equal(result.reason, 'gate_failed:goldens');
+  });
+
+  it('holds goldens_stale on a run of other content or of other code (or of unrecorded code)', () => {
+    assert.equal(goldensGate(goldens({}, { contentHash: 'other' })).reason, 'goldens_stale');
+    const otherCode = goldensGate(goldens({}, { codeVersion: '0.0.9+abc' }));
+    assert.equal(otherCode.reason, 'goldens_stale');
+    assert.match(otherCode.summary, /other code/);
+    assert.equal(goldensGate(goldens({}, { codeVersion: null })).reason, 'goldens_stale');
+  });
+
+  it('holds goldens_running while the controller runs the suite, and goldens_missing without any run', () => {
+    const controllerRun = {
+      state: 'running' as const,
+      startedAt: 'x',
+      pid: 42,
+      contentHash: 'c',
+      codeVersion: 'v',
+      runId: null,
+      error: null,
+    };
+    assert.equal(
+      goldensGate(goldens({ run: null, runGoldens: true, controllerRun })).reason,
+      'goldens_running',
+    );
+    assert.equal(goldensGate(goldens({ run: null })).reason, 'goldens_missing');
+    const failed = goldensGate(
+      goldens({
+        run: null,
+        runGoldens: true,
+        controllerRun: { ...controllerRun, state: 'failed', error: 'boom' },
+      }),
+    );
+    assert.equal(failed.reason, 'goldens_missing');
+    assert.match(failed.summary, /boom/);
   });
 });
 

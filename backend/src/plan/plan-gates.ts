@@ -15,11 +15,12 @@ import {
   quantileBound,
   type RateBound,
   rateBound,
-  sampleRatioTest,
+  type SampleRatioLook,
+  sequentialSampleRatioTest,
 } from './plan-statistics.js';
 import type { GateResult, PlanStage } from './plan-types.js';
 
-/** The SRM test's significance: p below this holds the plan and alerts "sample ratio mismatch". */
+/** The SRM test's significance (an always-valid p): below this holds the plan and alerts "sample ratio mismatch". */
 export const SRM_P_VALUE = 0.001;
 
 /** The recent windows failure is judged over (the SLO burn-rate windows). */
@@ -52,23 +53,61 @@ export interface GateContext {
   approvedBy: string | null;
 }
 
-/** The latest full golden verify run, as the goldens gate reads it. */
+/** A full golden verify run as the goldens gate reads it. */
+export interface GoldenRunSummary {
+  runId: string;
+  startedAt: string;
+  contentHash: string;
+  /** The code it tested (shared/code-version.ts); null for runs stored before migration 015. */
+  codeVersion: string | null;
+  harnessVersion: string;
+  /** Who started it: `cli`, `plan-controller`; null for runs stored before migration 015. */
+  source: string | null;
+  scenarios: number;
+  failing: string[];
+}
+
+/** The golden suite run the controller started itself (plans with runGoldens). */
+export interface ControllerGoldenRun {
+  /** running: in a child process now; finished: stored as runId; failed: nothing stored (error says why). */
+  state: 'running' | 'finished' | 'failed';
+  startedAt: string;
+  /** The child process running it (the same pid at two evaluations: the same run). */
+  pid: number | null;
+  contentHash: string;
+  codeVersion: string;
+  runId: string | null;
+  error: string | null;
+}
+
+/** What the goldens gate judges: the latest golden run on the served content and code (else the latest of any). */
 export interface GoldenEvidence {
   /** The content hash the process serves. */
   contentHash: string;
-  run: {
-    runId: string;
-    startedAt: string;
-    contentHash: string;
-    harnessVersion: string;
-    scenarios: number;
-    failing: string[];
-  } | null;
+  /** The code version the process runs (absent in decisions recorded before it was compared). */
+  codeVersion?: string;
+  /** The plan lets the controller run the suite itself when no run on this content and code exists. */
+  runGoldens?: boolean;
+  run: GoldenRunSummary | null;
+  /** The controller's own run, when the plan lets it run one and no run on this content and code exists. */
+  controllerRun?: ControllerGoldenRun | null;
+}
+
+/** Whether a stored run tested exactly what this process serves: the same content and the same code. */
+export function goldenRunMatches(
+  run: GoldenRunSummary,
+  goldens: Pick<GoldenEvidence, 'contentHash' | 'codeVersion'>,
+): boolean {
+  return (
+    run.contentHash === goldens.contentHash && (run.codeVersion ?? null) === (goldens.codeVersion ?? null)
+  );
 }
 
 export interface GateData {
   stage: WindowData;
   recent: Record<RecentWindow, WindowData>;
+  /** The stage's new bucketed sessions minute by minute (minutes with none left out): the SRM test's looks. */
+  stageNewSessions: SampleRatioLook[];
 }
 
 const SLO_GATES: readonly SloName[] = ['fallback_rate', 'invalid_retry_rate', 'turn_latency_p95'];
@@ -370,25 +409,35 @@ export function feedbackGate(context: GateContext, data: GateData): GateResult {
 }
 
 /**
- * New sessions the percentage bucket routed to AWF against the stage's percent (chi-square, 1 df):
- * p < 0.001 is a routing bug or a skewed client, and holds the plan.
+ * New sessions the percentage bucket routed to AWF against the stage's percent, tested sequentially
+ * (a mixture likelihood ratio looked at after every minute of the stage, plan-statistics.ts): its
+ * always-valid p below 0.001 is a routing bug or a skewed client, and holds the plan. The chance of a
+ * false alarm stays ≤ 0.001 over the whole stage however many evaluations look at it.
  */
 export function sampleRatioGate(context: GateContext, data: GateData): GateResult {
   const percent = context.stage.percent;
   if (percent === 'shadow') {
     return { name: 'sample_ratio', status: 'skip', summary: 'no split at the shadow stage', evidence: {} };
   }
-  const test = sampleRatioTest(data.stage.awf.newSessions, data.stage.legacy.newSessions, percent / 100);
-  const evidence = { ...test, unit: 'new sessions routed by the percentage bucket', threshold: SRM_P_VALUE };
+  const test = sequentialSampleRatioTest(data.stageNewSessions, percent / 100);
+  const evidence = {
+    ...test,
+    test: 'sequential Beta-binomial mixture likelihood ratio, p = min(1, 1 / max BF) over per-minute looks',
+    unit: 'new sessions routed by the percentage bucket',
+    threshold: SRM_P_VALUE,
+  };
   if (test.pValue === null) {
     return {
       name: 'sample_ratio',
       status: 'skip',
-      summary: `too few new sessions to test the split (${test.awf} AWF, ${test.legacy} legacy)`,
+      summary:
+        test.prior === null
+          ? `no split to test at ${percent} %`
+          : `no new session routed by the bucket in this stage yet`,
       evidence,
     };
   }
-  const words = `${test.awf} AWF / ${test.legacy} legacy new sessions (${((test.observedAwfShare ?? 0) * 100).toFixed(2)} % vs ${percent} %), χ² = ${test.chiSquare}, p = ${test.pValue.toPrecision(3)}`;
+  const words = `${test.awf} AWF / ${test.legacy} legacy new sessions (${((test.observedAwfShare ?? 0) * 100).toFixed(2)} % vs ${percent} %), max BF = ${test.maxBayesFactor} over ${test.looks} look(s), always-valid p = ${test.pValue.toPrecision(3)}`;
   if (test.pValue < SRM_P_VALUE) {
     return {
       name: 'sample_ratio',
@@ -401,40 +450,77 @@ export function sampleRatioGate(context: GateContext, data: GateData): GateResul
   return { name: 'sample_ratio', status: 'pass', summary: words, evidence };
 }
 
+/**
+ * The latest full golden verify run on the served content hash and code version: passed → pass (its run
+ * id recorded, and whether the controller ran it), failed → fail. Without one: holds while the
+ * controller's own run is in flight (goldens_running), else goldens_stale (a run on other content or
+ * code) or goldens_missing.
+ */
 export function goldensGate(context: GateContext): GateResult {
-  const { run, contentHash } = context.goldens;
-  const evidence = { runId: run?.runId ?? null, contentHash, run };
+  const { run, contentHash, controllerRun } = context.goldens;
+  const codeVersion = context.goldens.codeVersion ?? null;
+  const evidence = {
+    runId: run?.runId ?? null,
+    ranByController: run ? run.source === 'plan-controller' : null,
+    contentHash,
+    codeVersion,
+    runGoldens: context.goldens.runGoldens ?? false,
+    run,
+    controllerRun: controllerRun ?? null,
+  };
+  if (run && goldenRunMatches(run, context.goldens)) {
+    const by = run.source === 'plan-controller' ? ' (run by the plan controller)' : '';
+    if (run.failing.length > 0) {
+      return {
+        name: 'goldens',
+        status: 'fail',
+        reason: 'gate_failed:goldens',
+        summary: `golden run ${run.runId}${by}: ${run.failing.length} of ${run.scenarios} scenario(s) failed: ${run.failing.join(', ')}`,
+        evidence,
+      };
+    }
+    return {
+      name: 'goldens',
+      status: 'pass',
+      summary: `golden run ${run.runId}${by} at ${run.startedAt}: all ${run.scenarios} scenario(s) passed on this content and code (${codeVersion ?? 'unknown'})`,
+      evidence,
+    };
+  }
+  if (controllerRun?.state === 'running') {
+    return {
+      name: 'goldens',
+      status: 'hold',
+      reason: 'goldens_running',
+      summary: `the controller is running the golden suite (pid ${controllerRun.pid ?? '?'}, since ${controllerRun.startedAt}): judged at the next evaluation after it is stored`,
+      evidence,
+    };
+  }
+  const failedRun =
+    controllerRun?.state === 'failed'
+      ? `; the controller's own run stored nothing: ${controllerRun.error}`
+      : '';
   if (!run) {
     return {
       name: 'goldens',
       status: 'hold',
       reason: 'goldens_missing',
-      summary: 'no full golden verify run stored: run npm run awf:golden:test',
+      summary: `no full golden verify run stored: run npm run awf:golden:test${context.goldens.runGoldens ? '' : ', or start the plan with --run-goldens'}${failedRun}`,
       evidence,
     };
   }
-  if (run.contentHash !== contentHash) {
-    return {
-      name: 'goldens',
-      status: 'hold',
-      reason: 'goldens_stale',
-      summary: `golden run ${run.runId} ran against other content (${run.contentHash.slice(0, 12)}…, serving ${contentHash.slice(0, 12)}…)`,
-      evidence,
-    };
-  }
-  if (run.failing.length > 0) {
-    return {
-      name: 'goldens',
-      status: 'fail',
-      reason: 'gate_failed:goldens',
-      summary: `golden run ${run.runId}: ${run.failing.length} of ${run.scenarios} scenario(s) failed: ${run.failing.join(', ')}`,
-      evidence,
-    };
-  }
+  const differs = [
+    run.contentHash === contentHash
+      ? null
+      : `other content (${run.contentHash.slice(0, 12)}…, serving ${contentHash.slice(0, 12)}…)`,
+    (run.codeVersion ?? null) === codeVersion
+      ? null
+      : `other code (${run.codeVersion ?? 'unrecorded'}, running ${codeVersion ?? 'unknown'})`,
+  ].filter((part) => part !== null);
   return {
     name: 'goldens',
-    status: 'pass',
-    summary: `golden run ${run.runId} at ${run.startedAt}: all ${run.scenarios} scenario(s) passed on this content`,
+    status: 'hold',
+    reason: 'goldens_stale',
+    summary: `golden run ${run.runId} ran against ${differs.join(' and ')}: no run on this content and code${failedRun}`,
     evidence,
   };
 }

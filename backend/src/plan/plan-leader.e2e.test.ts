@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createTestServices } from '../app/testing/test-services.js';
+import { codeVersion } from '../shared/code-version.js';
 import { createKyselySloStore } from '../slos/kysely-slo-store.js';
 import { emptyAggregate, type MinuteAggregate, minuteOf } from '../slos/turn-aggregates.js';
 import { testDatabaseTargets } from '../store/testing/test-databases.js';
@@ -110,6 +111,7 @@ for (const target of postgres) {
             full_run: 1,
             content_hash: services.content.hash,
             harness_version: '1',
+            code_version: codeVersion(),
             started_at: new Date().toISOString(),
             passes: null,
             pass_rate_threshold: null,

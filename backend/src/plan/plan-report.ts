@@ -22,6 +22,7 @@ export function formatPlanStatus(plan: PlanView | null): string[] {
     `  stages: ${stages}`,
     `  stage ${describeStage(plan.stages[plan.currentStage]?.percent)} since ${plan.stageStartedAt}: baked ${formatDuration(plan.bake.elapsedMs)} of ${formatDuration(plan.bake.requiredMs)}, ${plan.sample.awfTurns} of ${plan.sample.required} turns`,
     `  minimum sample: ${plan.sample.derivation.rule}`,
+    `  goldens: ${plan.runGoldens ? 'the controller runs the suite itself when no run on this content and code exists (--run-goldens)' : 'an operator runs the suite (npm run awf:golden:test); start with --run-goldens to let the controller'}`,
     `  approval: ${plan.approval.required ? (plan.approval.approvedBy ? `given by ${plan.approval.approvedBy}` : 'needed before the next stage (a second actor: awf-plan.ts approve)') : 'not needed for the next stage'}`,
   ];
   if (plan.gates.length > 0) {
@@ -44,6 +45,7 @@ export function explainDecision(decision: PlanDecision): string[] {
     failingStreak?: { before: number; after: number; failAfter: number };
     configHash?: string;
     contentHash?: string;
+    codeVersion?: string;
     applied?: { previousPercent: number | null; newPercent: number; version: number };
   };
   const decidedBy = evidence.verdict?.decidedBy ?? [];
@@ -69,7 +71,7 @@ export function explainDecision(decision: PlanDecision): string[] {
     for (const gate of others) lines.push(`    ${MARK[gate.status]} ${gate.name}: ${gate.summary}`);
   }
   lines.push(
-    `  config ${evidence.configHash?.slice(0, 12) ?? '?'}…, content ${evidence.contentHash?.slice(0, 12) ?? '?'}…${decision.auditSeq ? `, audit #${decision.auditSeq}` : ''}`,
+    `  config ${evidence.configHash?.slice(0, 12) ?? '?'}…, content ${evidence.contentHash?.slice(0, 12) ?? '?'}…${evidence.codeVersion ? `, code ${evidence.codeVersion}` : ''}${decision.auditSeq ? `, audit #${decision.auditSeq}` : ''}`,
   );
   return lines;
 }

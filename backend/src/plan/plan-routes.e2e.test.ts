@@ -19,6 +19,11 @@ for (const target of testDatabaseTargets()) {
           'INVALID_INPUT',
         );
         await api.expectRejected(
+          () => api.call('POST', '/api/admin/plan', 'operator', { runGoldens: 'yes' }),
+          400,
+          'INVALID_INPUT',
+        );
+        await api.expectRejected(
           () => api.call('POST', '/api/admin/plan', 'operator', { onFailure: 'explode' }),
           400,
           'INVALID_INPUT',
@@ -38,9 +43,11 @@ for (const target of testDatabaseTargets()) {
           stages: [5, 100],
           bake: '30s',
           minSample: 10,
+          runGoldens: false,
         });
         assert.equal(started.statusCode, 201, started.body);
         const plan = started.json().plan;
+        assert.equal(plan.runGoldens, false);
         assert.deepEqual([plan.state, plan.currentStage, plan.stages[1].approval], ['running', 0, true]);
         assert.equal(plan.sample.required, 10);
         assert.ok(plan.gates.some((gate: { name: string }) => gate.name === 'sample_ratio'));

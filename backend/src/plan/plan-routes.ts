@@ -19,6 +19,7 @@ interface StartBody {
   onFailure?: OnFailure;
   failAfter?: number;
   approvalBefore100?: boolean;
+  runGoldens?: boolean;
 }
 
 /**
@@ -51,6 +52,7 @@ export async function planRoutes(app: FastifyInstance, opts: PlanRoutesOptions):
             onFailure: { type: 'string', enum: ['rollback', 'previous', 'pause'] },
             failAfter: { type: 'integer', minimum: 1, maximum: 1000 },
             approvalBefore100: { type: 'boolean' },
+            runGoldens: { type: 'boolean' },
           },
         },
       },
@@ -64,6 +66,7 @@ export async function planRoutes(app: FastifyInstance, opts: PlanRoutesOptions):
         onFailure: body.onFailure,
         failAfter: body.failAfter,
         approvalBefore100: body.approvalBefore100,
+        runGoldens: body.runGoldens,
         actor: principalOf(request),
       });
       reply.code(201);

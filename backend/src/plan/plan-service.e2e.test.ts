@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import { codeVersion } from '../shared/code-version.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
@@ -50,6 +51,7 @@ for (const target of testDatabaseTargets()) {
           full_run: 1,
           content_hash: services.content.hash,
           harness_version: '1',
+          code_version: codeVersion(),
           started_at: new Date(T0 - MINUTE).toISOString(),
           passes: null,
           pass_rate_threshold: null,
@@ -253,6 +255,9 @@ for (const target of testDatabaseTargets()) {
         gates: Array<{ name: string; evidence: { pValue: number } }>;
       };
       assert.ok((gates.find((gate) => gate.name === 'sample_ratio')?.evidence.pValue as number) < 0.001);
+      // Replay re-reads the same minutes and re-derives the sequential test's verdict.
+      const replay = await services.plan.service.replay(decision?.id as string);
+      assert.equal(replay.agrees, true, JSON.stringify(replay));
       await services.plan.service.abort({ actor: 'alice' });
     });
     it('starts with the shadow stage only when a shadow rate is set, routing nobody to AWF there', async () => {

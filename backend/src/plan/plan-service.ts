@@ -62,6 +62,8 @@ export interface PlanView {
   endedAt: string | null;
   onFailure: OnFailure;
   failAfter: number;
+  /** The controller runs the golden suite itself when no run on the served content and code exists. */
+  runGoldens: boolean;
   configHash: string;
   stages: PlanStage[];
   currentStage: number;
@@ -105,6 +107,8 @@ export interface PlanServiceDeps {
   thresholds: SloThresholds;
   /** Read at use: admin scripts load the content lazily, only when a command needs it. */
   contentHash: () => string;
+  /** The code this process runs (shared/code-version.ts): golden runs on other code do not count. */
+  codeVersion: () => string;
   clock?: () => Date;
 }
 
@@ -140,6 +144,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
       reader: deps.reader,
       thresholds,
       contentHash: deps.contentHash(),
+      codeVersion: deps.codeVersion(),
     });
     const traffic = assessment.gates.find((gate) => gate.name === 'traffic');
     const next = plan.stages[plan.currentStage + 1];
@@ -154,6 +159,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
       endedAt: plan.endedAt,
       onFailure: plan.onFailure,
       failAfter: plan.failAfter,
+      runGoldens: plan.runGoldens,
       configHash: planConfigHash(plan, thresholds),
       stages: plan.stages,
       currentStage: plan.currentStage,
@@ -267,6 +273,7 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
           updatedAt: nowIso,
           updatedBy: by,
           endedAt: null,
+          runGoldens: input.runGoldens ?? false,
         };
         await store.insert(trx, plan);
         const first = stages[0] as PlanStage;
@@ -285,8 +292,10 @@ export function createPlanService(deps: PlanServiceDeps): PlanService {
             stages,
             onFailure,
             failAfter,
+            runGoldens: plan.runGoldens,
             configHash: planConfigHash(plan, thresholds),
             contentHash: deps.contentHash(),
+            codeVersion: deps.codeVersion(),
             minSample: minSampleDerivation(),
             rollout: {
               previousPercent: applied.previous,

@@ -1,6 +1,6 @@
 /**
  * The statistics the plan's gates judge with: confidence bounds on rates and on the p95, the minimum
- * sample derived from a threshold, and the chi-square sample-ratio-mismatch test. Pure functions.
+ * sample derived from a threshold, and the sequential sample-ratio-mismatch test. Pure functions.
  */
 import { newcombeDifference, wilsonInterval } from '../slos/feedback-signal.js';
 import type { LatencySketch } from '../slos/latency-sketch.js';
@@ -83,55 +83,98 @@ export function sampleToTellDouble(thresholdPct: number): number {
   return Math.ceil(((z * Math.sqrt(p0 * (1 - p0)) + z * Math.sqrt(p1 * (1 - p1))) / (p1 - p0)) ** 2);
 }
 
-/** Sample ratio: observed AWF and legacy units against the expected AWF share. */
+/** A prior on the AWF share centred on the target: Beta(k·p₀, k·(1 − p₀)); k = 100 spreads it ≈ ±2 pp at 5 %. */
+export const SRM_PRIOR_CONCENTRATION = 100;
+
+/** New units (sessions) one look added: the AWF and the legacy count. */
+export interface SampleRatioLook {
+  awf: number;
+  legacy: number;
+}
+
+/** Sample ratio: observed AWF and legacy units against the expected AWF share, judged sequentially. */
 export interface SampleRatio {
   awf: number;
   legacy: number;
   expectedAwfShare: number;
   observedAwfShare: number | null;
-  chiSquare: number | null;
+  /** Looks the test took (one per minute with new units). */
+  looks: number;
+  /** The mixture likelihood ratio (Bayes factor) against the target at the last look, and its maximum over every look. */
+  bayesFactor: number | null;
+  maxBayesFactor: number | null;
+  prior: { alpha: number; beta: number } | null;
+  /** The always-valid p-value: min(1, 1 / max BF); null without a unit or without a split to test. */
   pValue: number | null;
 }
 
 /**
- * Pearson's chi-square goodness of fit (1 degree of freedom) of the AWF/legacy split against the
- * expected share; p = erfc(√(χ²/2)). Null while an expected count is below 5 (the test's usual floor).
+ * The sequential sample-ratio-mismatch test (a Beta-binomial mixture likelihood ratio): at each look,
+ * BF = B(α + a, β + l) / B(α, β) / (p₀^a · (1 − p₀)^l) for a AWF and l legacy units so far. Under the
+ * target share BF is a nonnegative martingale, so by Ville's inequality P(BF ever ≥ 1/α) ≤ α however
+ * often one looks: p = min(1, 1 / max BF) is valid at every look, which a chi-square re-tested every
+ * minute is not (its false-alarm rate grows with the number of looks). `looks` are the increments in
+ * order (the per-minute counts of the stage); the p-value never rises as looks are added.
  */
-export function sampleRatioTest(awf: number, legacy: number, expectedAwfShare: number): SampleRatio {
+export function sequentialSampleRatioTest(
+  looks: readonly SampleRatioLook[],
+  expectedAwfShare: number,
+  concentration = SRM_PRIOR_CONCENTRATION,
+): SampleRatio {
+  let awf = 0;
+  let legacy = 0;
+  let taken = 0;
+  let logBf: number | null = null;
+  let maxLogBf: number | null = null;
+  const p0 = expectedAwfShare;
+  const testable = p0 > 0 && p0 < 1;
+  const alpha = concentration * p0;
+  const beta = concentration * (1 - p0);
+  const priorLogBeta = testable ? logBeta(alpha, beta) : 0;
+  const logP0 = Math.log(p0);
+  const logQ0 = Math.log(1 - p0);
+  for (const look of looks) {
+    if (look.awf + look.legacy <= 0) continue;
+    awf += look.awf;
+    legacy += look.legacy;
+    taken += 1;
+    if (!testable) continue;
+    logBf = logBeta(alpha + awf, beta + legacy) - priorLogBeta - (awf * logP0 + legacy * logQ0);
+    maxLogBf = maxLogBf === null ? logBf : Math.max(maxLogBf, logBf);
+  }
   const n = awf + legacy;
-  const base = {
+  return {
     awf,
     legacy,
     expectedAwfShare,
     observedAwfShare: n === 0 ? null : round(awf / n, 6),
+    looks: taken,
+    bayesFactor: logBf === null ? null : roundSignificant(Math.exp(logBf)),
+    maxBayesFactor: maxLogBf === null ? null : roundSignificant(Math.exp(maxLogBf)),
+    prior: testable ? { alpha: round(alpha, 6), beta: round(beta, 6) } : null,
+    pValue: maxLogBf === null ? null : Math.min(1, Math.exp(-maxLogBf)),
   };
-  const expectedAwf = n * expectedAwfShare;
-  const expectedLegacy = n - expectedAwf;
-  if (expectedAwf < 5 || expectedLegacy < 5) return { ...base, chiSquare: null, pValue: null };
-  const chiSquare = (awf - expectedAwf) ** 2 / expectedAwf + (legacy - expectedLegacy) ** 2 / expectedLegacy;
-  return { ...base, chiSquare: round(chiSquare, 4), pValue: Math.min(1, erfc(Math.sqrt(chiSquare / 2))) };
 }
 
-/** The complementary error function (Numerical Recipes' erfcc, relative error < 1.2e-7). */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
+const roundSignificant = (value: number): number =>
+  Number.isFinite(value) ? Number(value.toPrecision(6)) : value;
+
+/** ln B(a, b). */
+function logBeta(a: number, b: number): number {
+  return logGamma(a) + logGamma(b) - logGamma(a + b);
+}
+
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7: relative error ≈ 1e-15). */
+export function logGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = LANCZOS[0] as number;
+  for (let i = 1; i < LANCZOS.length; i++) sum += (LANCZOS[i] as number) / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }

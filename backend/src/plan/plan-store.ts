@@ -47,6 +47,12 @@ export interface PlanStore {
   /** Newest first. */
   listDecisions(ex: PlanExecutor, options: { planId?: string; limit: number }): Promise<PlanDecision[]>;
   findDecision(ex: PlanExecutor, id: string): Promise<(PlanDecision & { planId: string }) | undefined>;
-  /** The latest full golden verify run (read-only, from the golden runner's table). */
-  latestGoldenRun(ex: PlanExecutor): Promise<GoldenEvidence['run']>;
+  /**
+   * The latest full golden verify run on `served` content and code, else the latest of any (read-only,
+   * from the golden runner's table).
+   */
+  latestGoldenRun(
+    ex: PlanExecutor,
+    served: { contentHash: string; codeVersion: string },
+  ): Promise<GoldenEvidence['run']>;
 }

@@ -39,6 +39,8 @@ export interface StoredPlan {
   updatedAt: string;
   updatedBy: string;
   endedAt: string | null;
+  /** The controller runs the golden suite itself when no run on the served content and code exists. */
+  runGoldens: boolean;
 }
 
 /** One evaluation's verdict with everything it was based on. */
@@ -83,5 +85,7 @@ export interface StartPlanInput {
   /** Approval before 100 % (default true). */
   approvalBefore100?: boolean | undefined;
   failAfter?: number | undefined;
+  /** Let the controller run the golden suite itself (default false). */
+  runGoldens?: boolean | undefined;
   actor: string;
 }

@@ -58,6 +58,7 @@ describe('the controller window cache', () => {
       const cached = await cache.read(windows);
       const full = await readGateData(reader, windows);
       assert.deepEqual(summary(cached.stage), summary(full.stage), `stage at ${now}`);
+      assert.deepEqual(cached.stageNewSessions, full.stageNewSessions, `stage new sessions at ${now}`);
       for (const w of RECENT_WINDOWS)
         assert.deepEqual(summary(cached.recent[w]), summary(full.recent[w]), `${w} at ${now}`);
     }

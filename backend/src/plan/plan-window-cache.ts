@@ -10,6 +10,7 @@ import type { StoredMinute } from '../slos/slo-store.js';
 import { emptyAggregate, mergeAggregate, type TurnAggregate } from '../slos/turn-aggregates.js';
 import type { AssessmentEvidence, PlanInputsReader, WindowRange } from './plan-assessment.js';
 import { type GateData, RECENT_WINDOWS, type RecentWindow, type WindowData } from './plan-gates.js';
+import type { SampleRatioLook } from './plan-statistics.js';
 
 /** Minutes younger than this are read again at every evaluation. */
 export const DEFAULT_SETTLE_MINUTES = 3;
@@ -47,6 +48,11 @@ function byMinute(rows: readonly StoredMinute[]): Map<number, Pipelines> {
   return result;
 }
 
+function pushLook(looks: SampleRatioLook[], minute: Pipelines): void {
+  const look = { awf: minute.awf.newSessions, legacy: minute.legacy.newSessions };
+  if (look.awf + look.legacy > 0) looks.push(look);
+}
+
 export interface GateWindowCache {
   read(windows: AssessmentEvidence['windows']): Promise<GateData>;
 }
@@ -57,7 +63,9 @@ export function createGateWindowCache(
 ): GateWindowCache {
   /** Settled minutes, merged across instances, for the recent windows. */
   const settled = new Map<number, Pipelines>();
-  let stage: { fromMinute: number; throughMinute: number; total: Pipelines } | undefined;
+  let stage:
+    | { fromMinute: number; throughMinute: number; total: Pipelines; looks: SampleRatioLook[] }
+    | undefined;
 
   const fetch = async (fromMinute: number, toMinute: number): Promise<Map<number, Pipelines>> =>
     fromMinute > toMinute ? new Map() : byMinute(await reader.minutes(fromMinute, toMinute));
@@ -95,6 +103,7 @@ export function createGateWindowCache(
           fromMinute: windows.stage.fromMinute,
           throughMinute: windows.stage.fromMinute - 1,
           total: emptyPipelines(),
+          looks: [],
         };
       }
       if (stage.throughMinute < stageSettledThrough) {
@@ -103,7 +112,10 @@ export function createGateWindowCache(
         const extension = fromCache ? undefined : await fetch(from, stageSettledThrough);
         for (let minute = from; minute <= stageSettledThrough; minute++) {
           const minuteData = fromCache ? settled.get(minute) : extension?.get(minute);
-          if (minuteData) mergeInto(stage.total, minuteData);
+          if (minuteData) {
+            mergeInto(stage.total, minuteData);
+            pushLook(stage.looks, minuteData);
+          }
         }
         stage.throughMinute = stageSettledThrough;
       }
@@ -126,7 +138,14 @@ export function createGateWindowCache(
       const recent = Object.fromEntries(
         RECENT_WINDOWS.map((window) => [window, windowOf(windows[window])]),
       ) as Record<RecentWindow, WindowData>;
-      return { stage: windowOf(windows.stage, stage.total), recent };
+      // The SRM test's looks: the settled stage minutes held, then the unsettled tail read afresh.
+      const stageNewSessions = [...stage.looks];
+      for (let minute = stage.throughMinute + 1; minute <= toMinute; minute++) {
+        if (minute < windows.stage.fromMinute) continue;
+        const minuteData = minute <= settledThrough ? settled.get(minute) : tail.get(minute);
+        if (minuteData) pushLook(stageNewSessions, minuteData);
+      }
+      return { stage: windowOf(windows.stage, stage.total), recent, stageNewSessions };
     },
   };
 }

@@ -285,6 +285,10 @@ export interface GoldenRunsTable {
   tokens_out: number | null;
   /** The unified diff of a failed verify against its golden (migration 013); null otherwise. */
   diff: Generated<string | null>;
+  /** The code the run tested (shared/code-version.ts; migration 015); null for runs stored before. */
+  code_version: Generated<string | null>;
+  /** Who started the run: `cli` (the runner), `plan-controller` (the plan's own run); null before migration 015. */
+  source: Generated<string | null>;
 }
 
 /** The stored data-retention policy, one row (id = 1); null: nothing stored (migration 007). */
@@ -324,6 +328,8 @@ export interface RolloutPlansTable {
   updated_at: string;
   updated_by: string;
   ended_at: string | null;
+  /** 1: the controller runs the golden suite itself when no run on this content and code exists (migration 015). */
+  run_goldens: Generated<0 | 1>;
 }
 
 /** A plan decision with its evidence (migration 014): every change, and each hold once per version and reason. */

@@ -384,8 +384,8 @@ function renderDistribution(result, rolloutResult) {
       ? h('span', { class: 'muted' }, `… not judged: ${srm.n} users (needs ≥ 20, and ≥ 5 expected on each side)`)
       : verdict(
           srm.state === 'ok',
-          `no sample-ratio mismatch: ${srm.awf} of ${srm.n} users on AWF (${num(srm.observedPct)} %, 95 % CI ${num(srm.ci95.low)}–${num(srm.ci95.high)} %) vs ${num(srm.expectedPct)} % expected; χ² p = ${srm.p.toPrecision(2)}`,
-          `sample-ratio mismatch: ${srm.awf} of ${srm.n} users on AWF (${num(srm.observedPct)} %, 95 % CI ${num(srm.ci95.low)}–${num(srm.ci95.high)} %) vs ${num(srm.expectedPct)} % expected; χ² p = ${srm.p.toPrecision(2)} < 0.001`,
+          `no sample-ratio mismatch: ${srm.awf} of ${srm.n} users on AWF (${num(srm.observedPct)} %, 95 % CI ${num(srm.ci95.low)}–${num(srm.ci95.high)} %) vs ${num(srm.expectedPct)} % expected; always-valid p = ${srm.p.toPrecision(2)}`,
+          `sample-ratio mismatch: ${srm.awf} of ${srm.n} users on AWF (${num(srm.observedPct)} %, 95 % CI ${num(srm.ci95.low)}–${num(srm.ci95.high)} %) vs ${num(srm.expectedPct)} % expected; always-valid p = ${srm.p.toPrecision(2)} < 0.001`,
         );
   const maxUsers = Math.max(1, ...dist.histogram.map((bin) => bin.users));
   const bar = (value, cls) => {
