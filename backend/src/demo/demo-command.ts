@@ -7,9 +7,9 @@ import { DEMO_FLAGS, DEMO_HELP, demoArgsSchema } from './demo-options.js';
 import { runPlanStory } from './demo-scenario.js';
 
 /** Turns a second the traffic generator plays: enough for a 5 % stage's minimum sample within a minute. */
-export const DEMO_RATE_PER_S = 10;
+export const DEMO_RATE_PER_S = 12;
 /** Distinct players and the length of their sessions. */
-const DEMO_USERS = 200;
+const DEMO_USERS = 2000;
 const DEMO_TURNS_PER_SESSION = 8;
 /** How often the terminal gets a traffic line. */
 const TRAFFIC_LINE_MS = 15_000;

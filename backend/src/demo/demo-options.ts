@@ -20,7 +20,8 @@ database.
   --seed S       seed of the traffic generator's players (default 1)
   --help         this text
 
-Exit codes: 0 stopped cleanly, 2 bad flags, 3 the server could not start (e.g. the port is in use).
+Exit codes: 0 stopped cleanly, 2 bad flags, 3 the server could not start (the port is in use, or the
+golden suite did not pass on the served content).
 `;
 
 export const DEMO_FLAGS: Flags = {

@@ -162,9 +162,12 @@ describe('npm run demo with the staged plan', { timeout: 360_000 }, () => {
       assert.match(output.stdout, /AWF demo stopped/);
       assert.equal(existsSync(path.dirname(printed.db)), false, 'the temporary directory is removed');
     } finally {
+      // After a failed assertion: stop it as Ctrl-C does (removing its directory), by force if it hangs.
       if (demo.child.exitCode === null && demo.child.signalCode === null) {
-        demo.child.kill('SIGKILL');
+        demo.child.kill('SIGINT');
+        const timer = setTimeout(() => demo.child.kill('SIGKILL'), 30_000);
         await demo.exited;
+        clearTimeout(timer);
       }
     }
   });

@@ -26,7 +26,7 @@ export const DEMO_FAULTS = { errorRate: 0.5, invalidRate: 0.4, latencyMedianMs: 
 /** The staged plan the demo starts: the production stages with short bakes. */
 export const DEMO_PLAN_STAGES = [5, 25, 50, 100] as const;
 /**
- * AWF turns each stage needs: at DEMO_RATE_PER_S the 5 % stage sees about 30 AWF turns a minute, and
+ * AWF turns each stage needs: at DEMO_RATE_PER_S the 5 % stage sees about 36 AWF turns a minute, and
  * 25 healthy turns put the fallback and retry rates' upper bounds below the demo thresholds.
  */
 export const DEMO_MIN_SAMPLE = 25;
