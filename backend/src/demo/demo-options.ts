@@ -10,7 +10,7 @@ built-in traffic generator: the operator "demo" starts a staged plan (5 % -> 25 
 each stage baking --bake seconds, rollback on failure) that the server's controller advances; a second
 operator "demo-approver" approves 100 %; then the AWF model turns faulty (errors and off-contract
 answers), a gate fails and the plan rolls back to 0 % with its evidence. Each plan decision is printed
-as it happens. With the default bake the story takes about four minutes; the server and the traffic
+as it happens. With the default bake the story takes three to four minutes; the server and the traffic
 keep running afterwards until Ctrl-C (or SIGTERM), which stops everything and removes the temporary
 database.
 
