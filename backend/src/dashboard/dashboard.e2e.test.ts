@@ -3,55 +3,22 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { runScript } from '../../scripts/testing/run-script.js';
 import { createKyselyGoldenRunStore } from '../goldens/kysely-golden-run-store.js';
 import {
   browserSkipReason,
   type DashboardServer,
+  LAPTOP,
   launchChromium,
+  openPage,
+  PHONE,
   signIn,
   startDashboardServer,
 } from './testing/dashboard-server.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../../test-results');
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1280, height: 800 };
-
-/** What went wrong in the page: console errors, uncaught exceptions, failed requests, alert() calls. */
-interface PageTrouble {
-  problems: string[];
-  requests: string[];
-  dialogs: string[];
-}
-
-async function openPage(
-  browser: Browser,
-  viewport = LAPTOP,
-): Promise<{ context: BrowserContext; page: Page; trouble: PageTrouble }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const trouble: PageTrouble = { problems: [], requests: [], dialogs: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error') trouble.problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => trouble.problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    // The live stream is cut when the page goes away: that is the page closing, not a failure.
-    if (!request.url().endsWith('/api/admin/events'))
-      trouble.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) trouble.problems.push(`HTTP ${response.status()} ${response.url()}`);
-  });
-  page.on('request', (request) => trouble.requests.push(request.url()));
-  page.on('dialog', async (dialog) => {
-    trouble.dialogs.push(dialog.message());
-    await dialog.dismiss();
-  });
-  return { context, page, trouble };
-}
 
 /** The page's text of `testid`. */
 const textOf = async (page: Page, testid: string) =>

@@ -1,15 +1,15 @@
 import type { AuthService } from '../auth/auth-service.js';
 import type { CliCommand } from '../cli/cli-runner.js';
 import { driveLoad, type LoadProgress } from '../load/load-driver.js';
+import type { PlanService } from '../plan/plan-service.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
-import type { SloService } from '../slos/awf-slos.js';
 import { DEMO_FLAGS, DEMO_HELP, demoArgsSchema } from './demo-options.js';
-import { runSteppedRollout } from './demo-scenario.js';
+import { runPlanStory } from './demo-scenario.js';
 
-/** Turns a second the traffic generator plays: enough for the SLOs' minimum sample within a stage. */
-export const DEMO_RATE_PER_S = 6;
+/** Turns a second the traffic generator plays: enough for a 5 % stage's minimum sample within a minute. */
+export const DEMO_RATE_PER_S = 12;
 /** Distinct players and the length of their sessions. */
-const DEMO_USERS = 200;
+const DEMO_USERS = 2000;
 const DEMO_TURNS_PER_SESSION = 8;
 /** How often the terminal gets a traffic line. */
 const TRAFFIC_LINE_MS = 15_000;
@@ -20,31 +20,41 @@ export interface DemoServer {
   url: string;
   /** The temporary SQLite file; its directory is removed by close(). */
   sqlitePath: string;
+  /** What the full golden run stored on the served content said (the plan's goldens gate judges it). */
+  goldens: string;
   auth: Pick<AuthService, 'addFirstAdmin' | 'addActor' | 'authenticate'>;
-  rollout: Pick<RolloutService, 'setRollout' | 'setPercent'>;
-  slos: Pick<SloService, 'openCriticalAlerts'>;
+  rollout: Pick<RolloutService, 'setRollout'>;
+  /** The staged plan's service; the server runs its controller. */
+  plan: Pick<PlanService, 'start' | 'status' | 'approve' | 'decisions'>;
   /** The AWF model's fault phase switch. */
   faults: { setFaulty(on: boolean): void };
   /** Stops the server (flushing its SLO aggregates) and removes the temporary directory; idempotent. */
   close(): Promise<void>;
 }
 
+/** Where the server's own lines (SLO alerts, warnings) go: the demo's timestamped terminal. */
+export interface DemoServerLog {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
 export interface DemoDeps {
-  startServer(options: { port: number }): Promise<DemoServer>;
+  startServer(options: { port: number; planIntervalMs: number; log: DemoServerLog }): Promise<DemoServer>;
   /** Resolves on the first SIGINT/SIGTERM (the entry point's process signals; a test may pass its own). */
   stopRequested: Promise<string>;
 }
 
 /**
- * `npm run demo`: a server on a temporary database, an admin token, traffic, and the rollout story
- * (demo-scenario.ts), until Ctrl-C; then everything stops and the temporary database is removed.
+ * `npm run demo`: a server on a temporary database with a golden run stored, an admin token, traffic,
+ * and the staged plan's story (demo-scenario.ts), until Ctrl-C; then everything stops and the
+ * temporary database is removed.
  */
 export const demoCommand: CliCommand<typeof demoArgsSchema, DemoDeps> = {
   help: DEMO_HELP,
   flags: DEMO_FLAGS,
   schema: demoArgsSchema,
   async run(options, cli) {
-    const server = await cli.deps.startServer({ port: options.port });
     const stop = new AbortController();
     const stamp = (() => {
       const started = Date.now();
@@ -54,6 +64,19 @@ export const demoCommand: CliCommand<typeof demoArgsSchema, DemoDeps> = {
       };
     })();
     const log = (line: string) => cli.out(`${stamp()} ${line}`);
+    cli.out('AWF demo: storing a full golden run on the served content, then starting the server…');
+    const server = await cli.deps.startServer({
+      port: options.port,
+      planIntervalMs: options.intervalMs,
+      log: {
+        // The controller's step lines: the story prints every decision with its evidence instead.
+        info: (line) => {
+          if (!/^plan /.test(line)) log(line);
+        },
+        warn: (line) => log(`warning: ${line}`),
+        error: (line) => cli.note(`${stamp()} ${line}`),
+      },
+    });
     let traffic: Promise<unknown> = Promise.resolve();
     let story: Promise<void> = Promise.resolve();
     let trafficLine: NodeJS.Timeout | undefined;
@@ -64,20 +87,21 @@ export const demoCommand: CliCommand<typeof demoArgsSchema, DemoDeps> = {
         permission: 'actors.manage',
         via: 'cli',
       });
-      const operator = await server.auth.addActor(adminPrincipal, { name: 'demo', role: 'operator' });
-      const actor = await server.auth.authenticate({
-        token: operator.token,
-        permission: 'rollout.write',
-        via: 'cli',
-      });
+      const operatorOf = async (name: string) => {
+        const added = await server.auth.addActor(adminPrincipal, { name, role: 'operator' });
+        return server.auth.authenticate({ token: added.token, permission: 'rollout.write', via: 'cli' });
+      };
+      const operator = await operatorOf('demo');
+      const approver = await operatorOf('demo-approver');
       cli.out(`AWF demo: server on ${server.url} (temporary SQLite ${server.sqlitePath}, removed on exit)`);
+      cli.out(`goldens: ${server.goldens}`);
       cli.out(`dashboard: ${server.url}/dashboard`);
       cli.out(`admin token (actor demo-admin): ${admin.token}`);
       cli.out(
         `CLI against this demo: AWF_DB_PATH=${server.sqlitePath} AWF_ADMIN_TOKEN=${admin.token} npx tsx backend/scripts/audit-logs.ts`,
       );
       cli.out(
-        `traffic: ${DEMO_RATE_PER_S} turns/s from ${DEMO_USERS} players (seed ${options.seed}); the story takes ${options.durationMs / 60_000} min; Ctrl-C stops`,
+        `traffic: ${DEMO_RATE_PER_S} turns/s from ${DEMO_USERS} players (seed ${options.seed}); plan controller every ${options.intervalMs / 1000} s; Ctrl-C stops`,
       );
 
       let progress: LoadProgress | undefined;
@@ -100,20 +124,21 @@ export const demoCommand: CliCommand<typeof demoArgsSchema, DemoDeps> = {
           );
       }, TRAFFIC_LINE_MS);
 
-      // INTEGRATION POINT (issue 12's staged plan, branch plan-core): when the server has a plan
-      // capability, start a short plan here (bakes of a minute) instead of stepping the percent.
-      story = runSteppedRollout({
+      story = runPlanStory({
+        plan: server.plan,
         rollout: server.rollout,
-        slos: server.slos,
-        actor,
+        operator,
+        approver,
         faults: server.faults,
         log,
-        durationMs: options.durationMs,
+        bakeMs: options.bakeMs,
         signal: stop.signal,
       }).then(
-        () => {
-          if (!stop.signal.aborted)
-            log('the story is told: the server and the traffic keep running; Ctrl-C stops');
+        (end) => {
+          if (end !== 'stopped')
+            log(
+              `the story is told (plan ${end}): the server and the traffic keep running; open the dashboard's audit feed, or Ctrl-C to stop`,
+            );
         },
         (error: unknown) =>
           log(`demo step failed: ${error instanceof Error ? error.message : String(error)}`),

@@ -1,84 +1,129 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Principal } from '../auth/auth-service.js';
+import type { PlanService } from '../plan/plan-service.js';
+import type { PlanDecision, StagePercent } from '../plan/plan-types.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
-import type { SloService } from '../slos/awf-slos.js';
+import { DEMO_MIN_SAMPLE, DEMO_PLAN_STAGES } from './demo-settings.js';
 
-/** The stages the demo's stepper raises the rollout through, each at a share of the run. */
-export const DEMO_STAGES = [
-  { at: 0, percent: 10 },
-  { at: 0.15, percent: 25 },
-  { at: 0.3, percent: 50 },
-] as const;
-/** The fault phase: AWF's local model goes bad at 45 % of the run and recovers at 80 %. */
-export const FAULT_PHASE = { from: 0.45, to: 0.8 } as const;
-/** How often the stepper looks for an open critical SLO alert during the fault phase. */
-const ALERT_POLL_MS = 2000;
+/** How often the story reads the plan's decisions (the controller writes them). */
+const POLL_MS = 1000;
 
 export interface DemoScenarioDeps {
-  rollout: Pick<RolloutService, 'setRollout' | 'setPercent'>;
-  slos: Pick<SloService, 'openCriticalAlerts'>;
-  /** The audited demo actor every change is made by. */
-  actor: Principal;
+  plan: Pick<PlanService, 'start' | 'status' | 'approve' | 'decisions'>;
+  rollout: Pick<RolloutService, 'setRollout'>;
+  /** The audited operator who turns AWF on and starts the plan. */
+  operator: Principal;
+  /** A second operator: the plan refuses its starter's approval. */
+  approver: Principal;
   faults: { setFaulty(on: boolean): void };
   /** One line of the story, for the terminal. */
   log(line: string): void;
-  durationMs: number;
+  bakeMs: number;
   signal: AbortSignal;
 }
 
-/** Sleeps until `atMs` after `startedMs`; false when the demo was stopped meanwhile. */
-async function waitUntil(startedMs: number, atMs: number, signal: AbortSignal): Promise<boolean> {
-  const wait = startedMs + atMs - Date.now();
-  try {
-    if (wait > 0) await sleep(wait, undefined, { signal });
-    return !signal.aborted;
-  } catch {
-    return false;
+/** How the story ended: the plan's final state, or `stopped` when Ctrl-C came first. */
+export type StoryEnd = 'rolled_back' | 'completed' | 'aborted' | 'paused' | 'stopped';
+
+const stageName = (percent: StagePercent | undefined) =>
+  percent === undefined ? '?' : percent === 'shadow' ? 'shadow' : `${percent} %`;
+
+/** The words of the gates a decision names (its recorded evidence), e.g. `slo:fallback_rate: …`. */
+export function decisionSummary(decision: PlanDecision): string {
+  const evidence = decision.evidence as {
+    gates?: Array<{ name: string; summary: string }>;
+    verdict?: { decidedBy?: string[] };
+  };
+  const names = evidence.verdict?.decidedBy ?? [];
+  return (evidence.gates ?? [])
+    .filter((gate) => names.includes(gate.name))
+    .map((gate) => `${gate.name}: ${gate.summary}`)
+    .join('; ');
+}
+
+/** One line of the timeline for a decision the controller stored. */
+export function decisionLine(decision: PlanDecision, stages: readonly StagePercent[]): string {
+  const at = stageName(decision.stagePercent);
+  const audit = decision.auditSeq ? `, audit #${decision.auditSeq}` : '';
+  if (decision.action === 'advance') {
+    const to = stages[decision.stage + 1];
+    return to === undefined
+      ? `plan: ✔ completed at ${at} (${decision.reason}${audit})`
+      : `plan: ✔ advance ${at} -> ${stageName(to)} (${decision.reason}${audit})`;
   }
+  if (decision.action === 'hold')
+    return `plan: … hold at ${at} (${decision.reason}): ${decisionSummary(decision)}`;
+  const effect = decision.action === 'rollback' ? `roll back ${at} -> 0 %` : `${decision.action} at ${at}`;
+  return `plan: ✘ ${effect} (${decision.reason}${audit}); evidence: ${decisionSummary(decision)}`;
 }
 
 /**
- * The rollout story without a staged plan: raise AWF through DEMO_STAGES as the demo actor, make the
- * AWF model faulty, and roll back to 0 % as soon as the SLO monitor opens a critical alert (or when
- * the fault phase ends without one, saying so). Every change goes through the rollout service, so it
- * is audited and rate limited as an operator's would be. Resolves when the story is told or stopped.
+ * The rollout story with the real staged plan: the operator turns the global flag on at 0 % and starts
+ * a plan (DEMO_PLAN_STAGES, short bakes, rollback on failure) that the server's controller advances;
+ * every decision it stores is printed as it appears. When the plan reaches the stage before the one
+ * that needs approval, the second operator approves it and the AWF model turns faulty, so a gate
+ * fails and the controller rolls the plan back. Resolves with how the plan ended.
  */
-export async function runSteppedRollout(deps: DemoScenarioDeps): Promise<void> {
-  const { rollout, actor, signal, durationMs, log } = deps;
-  const started = Date.now();
-  for (const [index, stage] of DEMO_STAGES.entries()) {
-    if (!(await waitUntil(started, stage.at * durationMs, signal))) return;
-    const change =
-      index === 0
-        ? await rollout.setRollout(actor, { globalEnabled: true, percent: stage.percent })
-        : await rollout.setPercent(actor, stage.percent);
-    log(`rollout: AWF at ${stage.percent} % (actor ${actor.actor}, audit #${change.auditSeq})`);
-  }
-  if (!(await waitUntil(started, FAULT_PHASE.from * durationMs, signal))) return;
-  deps.faults.setFaulty(true);
-  log('fault phase: the AWF model now fails and answers off-contract on a share of calls');
-  let rolledBack = false;
+export async function runPlanStory(deps: DemoScenarioDeps): Promise<StoryEnd> {
+  const { plan, operator, approver, signal, log } = deps;
+  const flag = await deps.rollout.setRollout(operator, { globalEnabled: true, percent: 0 });
+  log(`rollout: global flag on at 0 % (actor ${operator.actor}, audit #${flag.auditSeq})`);
+  const started = await plan.start({
+    actor: operator,
+    stages: [...DEMO_PLAN_STAGES],
+    bakeMs: deps.bakeMs,
+    minSample: DEMO_MIN_SAMPLE,
+    onFailure: 'rollback',
+  });
+  const stages = started.stages.map((stage) => stage.percent);
+  log(
+    `plan ${started.id.slice(0, 8)} started by ${operator.actor}: ${stages.map(stageName).join(' -> ')}, each stage bakes ${deps.bakeMs / 1000} s and needs ${DEMO_MIN_SAMPLE} AWF turns; a failing gate rolls back to 0 %; 100 % needs a second operator's approval`,
+  );
+  const seen = new Set<string>();
+  let faulty = false;
+  const printNew = async () => {
+    const fresh = (await plan.decisions({ limit: 100 })).filter((decision) => !seen.has(decision.id));
+    for (const decision of fresh.reverse()) {
+      seen.add(decision.id);
+      log(decisionLine(decision, stages));
+    }
+  };
   try {
-    while (Date.now() < started + FAULT_PHASE.to * durationMs && !signal.aborted) {
-      const alerts = await deps.slos.openCriticalAlerts();
-      const alert = alerts[0];
-      if (alert) {
-        const change = await rollout.setPercent(actor, 0);
+    while (!signal.aborted) {
+      await printNew();
+      const { plan: now } = await plan.status();
+      if (!now || now.id !== started.id) return 'stopped';
+      if (now.state !== 'running') {
+        // The step that ended the plan may have landed between the two reads.
+        await printNew();
+        log(`plan ${now.state}${now.stateReason ? `: ${now.stateReason}` : ''}`);
+        return now.state === 'rolled_back' || now.state === 'completed' || now.state === 'aborted'
+          ? now.state
+          : 'paused';
+      }
+      const next = now.stages[now.currentStage + 1];
+      if (next?.approval && !faulty) {
+        const approved = await plan.approve({ actor: approver });
         log(
-          `slo alert: ${alert.slo} at ${alert.firedValue.toFixed(2)} over its threshold ${alert.threshold} (sample ${alert.firedSample}) -> rolled back to 0 % (audit #${change.auditSeq})`,
+          `approval: ${approved.approval.approvedBy} (a second operator; ${operator.actor} started the plan) approves ${stageName(next.percent)} (audited as plan.approved)`,
         );
-        rolledBack = true;
+        deps.faults.setFaulty(true);
+        faulty = true;
+        log(
+          `fault phase: at ${stageName(now.stages[now.currentStage]?.percent)} the AWF model now fails and answers off-contract on many calls; watch the gates`,
+        );
+      }
+      try {
+        await sleep(POLL_MS, undefined, { signal });
+      } catch {
         break;
       }
-      if (!(await waitUntil(Date.now(), ALERT_POLL_MS, signal))) return;
     }
-    if (!(await waitUntil(started, FAULT_PHASE.to * durationMs, signal))) return;
-    if (!rolledBack) {
-      const change = await rollout.setPercent(actor, 0);
-      log(`fault phase over without a critical alert: rolled back to 0 % anyway (audit #${change.auditSeq})`);
-    }
+    return 'stopped';
   } finally {
-    deps.faults.setFaulty(false);
+    if (faulty) {
+      deps.faults.setFaulty(false);
+      if (!signal.aborted) log('fault phase over: the AWF model is healthy again');
+    }
   }
-  log('fault phase over: the AWF model is healthy again');
 }

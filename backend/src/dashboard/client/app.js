@@ -214,41 +214,54 @@ function renderAlerts(result) {
   );
 }
 
+const stageName = (percent) => (percent === undefined ? '?' : percent === 'shadow' ? 'shadow' : `${percent} %`);
+
 function renderPlan(result) {
   const el = $('plan');
-  // Shown only where the server has the plan routes and a plan was started.
-  if (!state.features.plan || !result || result.error || !result.plan) {
+  // Hidden only where the server has no plan routes; a failed read says so in words (guard).
+  if (!state.features.plan || !result) {
     el.hidden = true;
     el.replaceChildren();
     return;
   }
   el.hidden = false;
-  const { plan } = result;
+  const { plan } = unwrap(result);
+  if (!plan) {
+    return fill('plan', h('h3', {}, 'Staged plan'), h('p', { class: 'muted', 'data-testid': 'plan-none' }, 'No staged plan has been started: the rollout percentage is set by hand (start a plan with awf-plan.ts start).'));
+  }
   const stage = plan.stages[plan.currentStage];
+  const next = plan.stages[plan.currentStage + 1];
+  const active = plan.state === 'running' || plan.state === 'paused';
   const gate = (g) => {
     const symbol = g.status === 'pass' ? '✔' : g.status === 'fail' ? '✘' : g.status === 'hold' ? '…' : '–';
     const cls = g.status === 'pass' ? 'ok' : g.status === 'fail' ? 'bad' : 'muted';
-    return h('li', {}, h('span', { class: cls }, `${symbol} ${g.status}`), ` ${g.name}: ${g.summary}`, h('details', {}, h('summary', {}, 'evidence'), h('pre', {}, JSON.stringify(g.evidence, null, 2))));
+    return h('li', { 'data-testid': 'plan-gate', 'data-gate': g.name, 'data-status': g.status },
+      h('span', { class: cls }, `${symbol} ${g.status}`), ' ', h('strong', {}, g.name), `: ${g.summary}`,
+      h('details', {}, h('summary', {}, `evidence of ${g.name}`), h('pre', { 'data-testid': 'plan-gate-evidence' }, JSON.stringify(g.evidence, null, 2))));
   };
-  const writer = may('rollout.write');
-  const planAction = (verb, label, effect, cls) =>
-    h('button', { type: 'button', class: cls, onclick: () => act(effect, () => api('POST', `/api/admin/plan/${verb}`, verb === 'pause' || verb === 'abort' ? { reason: 'from the dashboard' } : {})) }, label);
+  // The routes: pause needs a reason, abort takes an optional one, resume and approve take none.
+  const planAction = (verb, label, effect, body, cls) =>
+    h('button', { type: 'button', class: cls, 'data-testid': `plan-${verb}`, onclick: () => act(effect, () => api('POST', `/api/admin/plan/${verb}`, body)) }, label);
+  const at = stageName(stage?.percent);
+  const reason = `from the dashboard by ${state.me.actor}`;
+  const actions = [];
+  if (may('rollout.write') && active) {
+    if (plan.state === 'running') actions.push(planAction('pause', 'Pause plan', `Pause the plan at ${at}: the controller stops evaluating it (no advance, no rollback) until it is resumed; AWF stays at ${at}.`, { reason }));
+    if (plan.state === 'paused') actions.push(planAction('resume', 'Resume plan', `Resume the plan at ${at}: the bake of this stage starts over now and the controller evaluates its gates again.`, {}));
+    if (next?.approval && !plan.approval.approvedBy) actions.push(planAction('approve', `Approve ${stageName(next.percent)}`, `Approve advancing to ${stageName(next.percent)} as ${state.me.actor}: the plan advances once its other gates pass (whoever started the plan cannot approve it).`, {}));
+    actions.push(planAction('abort', 'Abort plan', `Abort the plan: it ends at ${at} and nothing evaluates it any more; AWF stays at ${at} until the percentage is changed by hand.`, { reason }, 'danger'));
+  }
   fill(
     'plan',
-    h('h3', {}, `Staged plan: ${plan.state}`),
-    h('p', {}, `Stage ${plan.currentStage + 1} of ${plan.stages.length}: ${stage?.percent === 'shadow' ? 'shadow' : `${stage?.percent} %`}, since ${time(plan.stageStartedAt)}`),
-    h('p', {}, 'Bake: ', h('progress', { max: plan.bake.requiredMs, value: Math.min(plan.bake.elapsedMs, plan.bake.requiredMs), 'aria-label': 'bake progress' }), ` ${Math.round(plan.bake.elapsedMs / 1000)} s of ${Math.round(plan.bake.requiredMs / 1000)} s`),
-    h('p', {}, 'Sample: ', h('progress', { max: plan.sample.required || 1, value: Math.min(plan.sample.awfTurns, plan.sample.required || 1), 'aria-label': 'sample progress' }), ` ${plan.sample.awfTurns} of ${plan.sample.required} AWF turns`),
-    plan.approval.required ? h('p', {}, plan.approval.approvedBy ? `✔ approved by ${plan.approval.approvedBy}` : '… awaiting approval') : null,
-    h('ul', {}, plan.gates.map(gate)),
+    h('h3', {}, 'Staged plan: ', h('span', { 'data-testid': 'plan-state' }, plan.state)),
+    plan.stateReason ? h('p', { class: 'note' }, `Why: ${plan.stateReason}`) : null,
+    h('p', { 'data-testid': 'plan-stage' }, `Stage ${plan.currentStage + 1} of ${plan.stages.length}: ${at}, since ${time(plan.stageStartedAt)}`),
+    h('p', {}, 'Bake: ', h('progress', { max: plan.bake.requiredMs, value: Math.min(plan.bake.elapsedMs, plan.bake.requiredMs), 'aria-label': 'bake progress' }), h('span', { 'data-testid': 'plan-bake' }, ` ${Math.round(plan.bake.elapsedMs / 1000)} s of ${Math.round(plan.bake.requiredMs / 1000)} s`)),
+    h('p', {}, 'Sample: ', h('progress', { max: plan.sample.required || 1, value: Math.min(plan.sample.awfTurns, plan.sample.required || 1), 'aria-label': 'sample progress' }), h('span', { 'data-testid': 'plan-sample' }, ` ${plan.sample.awfTurns} of ${plan.sample.required} AWF turns`)),
+    plan.approval.required ? h('p', { 'data-testid': 'plan-approval' }, plan.approval.approvedBy ? `✔ ${stageName(next?.percent)} approved by ${plan.approval.approvedBy}` : `… ${stageName(next?.percent)} awaits a second operator's approval`) : null,
+    active ? h('ul', { 'aria-label': 'Plan gates' }, plan.gates.map(gate)) : h('p', { class: 'muted' }, `The plan is ${plan.state}: no gate is evaluated any more.`),
     plan.lastDecision ? h('p', { class: 'note' }, `Last decision: ${plan.lastDecision.action} (${plan.lastDecision.reason}) at ${time(plan.lastDecision.at)}`) : null,
-    writer
-      ? h('div', { class: 'buttons' },
-          planAction('pause', 'Pause plan', 'Pause the plan: it stops advancing or rolling back until resumed; the percentage stays where it is.'),
-          planAction('resume', 'Resume plan', 'Resume the plan: the controller evaluates its gates again every minute.'),
-          planAction('approve', 'Approve stage', 'Approve the next stage: the plan may advance past its approval gate.'),
-          planAction('abort', 'Roll back (abort) plan', 'Abort the plan and roll back: the plan ends and the rollout returns to its safe state.', 'danger'))
-      : null,
+    actions.length ? h('div', { class: 'buttons' }, ...actions) : null,
   );
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createTestServices, type TestServices } from '../../app/testing/test-services.js';
 import type { Role } from '../../auth/roles.js';
 import { seedActors } from '../../rollout/testing/control-plane.js';
@@ -92,4 +92,41 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.waitForSelector('[data-testid=who-role]');
   await page.waitForSelector('[data-testid=percent-value]');
   await page.waitForSelector('#live:text("live")');
+}
+
+export const PHONE = { width: 390, height: 844 };
+export const LAPTOP = { width: 1280, height: 800 };
+
+/** What went wrong in the page: console errors, uncaught exceptions, failed requests, alert() calls. */
+export interface PageTrouble {
+  problems: string[];
+  requests: string[];
+  dialogs: string[];
+}
+
+export async function openPage(
+  browser: Browser,
+  viewport = LAPTOP,
+): Promise<{ context: BrowserContext; page: Page; trouble: PageTrouble }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const trouble: PageTrouble = { problems: [], requests: [], dialogs: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') trouble.problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => trouble.problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // The live stream is cut when the page goes away: that is the page closing, not a failure.
+    if (!request.url().endsWith('/api/admin/events'))
+      trouble.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) trouble.problems.push(`HTTP ${response.status()} ${response.url()}`);
+  });
+  page.on('request', (request) => trouble.requests.push(request.url()));
+  page.on('dialog', async (dialog) => {
+    trouble.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  return { context, page, trouble };
 }
