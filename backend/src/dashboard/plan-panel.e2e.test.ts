@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { createKyselyGoldenRunStore } from '../goldens/kysely-golden-run-store.js';
+import { codeVersion } from '../shared/code-version.js';
 import {
   browserSkipReason,
   type DashboardServer,
@@ -164,6 +165,7 @@ describe('the dashboard plan panel, in chromium against the real plan API', {
       startedAt: new Date().toISOString(),
       contentHash: server.services.content.hash,
       harnessVersion: '1',
+      codeVersion: codeVersion(),
       models: { awf: { provider: 'local', name: 'local' }, legacy: { provider: 'local', name: 'local' } },
       samplesRequested: 1,
       partial: false,
