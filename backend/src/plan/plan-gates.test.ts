@@ -190,6 +190,26 @@ describe('the sample ratio gate', () => {
     );
     assert.equal(fair.status, 'pass');
   });
+
+  it('does not test the minute of the step, whose new sessions were partly routed at the previous percentage', () => {
+    // Stepped to 5 % at 10:30 into minute 10; until minute 11 starts the stage window is minute 10 alone.
+    const skewedMinute = data(
+      aggregate(200, 0, 3000, { newSessions: 200 }),
+      aggregate(1800, 0, 3000, { newSessions: 1800 }),
+    );
+    const atStep = { ...CONTEXT, stageStartedAtMs: 10 * 60_000 + 30_000, nowMs: 10 * 60_000 + 45_000 };
+    const inStepMinute = sampleRatioGate(atStep, {
+      ...skewedMinute,
+      stage: { ...skewedMinute.stage, fromMinute: 10, toMinute: 10 },
+    });
+    assert.equal(inStepMinute.status, 'skip');
+    // From the first whole minute on, the same split is a mismatch.
+    const nextMinute = sampleRatioGate(
+      { ...atStep, nowMs: 11 * 60_000 + 15_000 },
+      { ...skewedMinute, stage: { ...skewedMinute.stage, fromMinute: 11, toMinute: 11 } },
+    );
+    assert.equal(nextMinute.reason, 'sample_ratio_mismatch');
+  });
 });
 
 /** The smallest count x with P(X ≥ x) ≤ `level` for X ~ Binomial(n, p): more crossings than this refute "rate ≤ p". */

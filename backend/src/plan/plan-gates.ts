@@ -419,6 +419,19 @@ export function sampleRatioGate(context: GateContext, data: GateData): GateResul
   if (percent === 'shadow') {
     return { name: 'sample_ratio', status: 'skip', summary: 'no split at the shadow stage', evidence: {} };
   }
+  if (data.stage.fromMinute * 60_000 < context.stageStartedAtMs) {
+    // Until the stage's first whole minute starts, its window is the minute of the step, whose new
+    // sessions were routed partly at the previous percentage: testing them would read as a mismatch.
+    return {
+      name: 'sample_ratio',
+      status: 'skip',
+      summary: `the minute of the step mixes ${percent} % with the previous percentage: tested from the next whole minute`,
+      evidence: {
+        fromMinute: data.stage.fromMinute,
+        stageStartedAt: new Date(context.stageStartedAtMs).toISOString(),
+      },
+    };
+  }
   const test = sequentialSampleRatioTest(data.stageNewSessions, percent / 100);
   const evidence = {
     ...test,
