@@ -1,8 +1,11 @@
 import type { AuditLogger } from '../audit/audit-logger.js';
+import {
+  createGoldenRunsReadModel,
+  type GoldenRunsReadModel,
+} from '../golden-runs/golden-runs-read-model.js';
 import type { RolloutStateCache } from '../rollout/rollout-state-cache.js';
 import type { Database } from '../store/database.js';
 import { type ChangeFeed, createChangeFeed } from './change-feed.js';
-import { createGoldenRunsReadModel, type GoldenRunsReadModel } from './golden-runs-read-model.js';
 
 /** The operator dashboard's server side: what its live stream watches and the golden runs it reads. */
 export interface Dashboard {

@@ -1,12 +1,12 @@
 import type { AuditQueries } from '../audit/audit-logger.js';
 import type { Config } from '../config/config.js';
+import { createGoldenRunsReadModel } from '../golden-runs/golden-runs-read-model.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import { createKyselyTurnsReadModel } from '../rollout/turns-read-model.js';
 import type { SloService } from '../slos/awf-slos.js';
 import { createKyselySloStore } from '../slos/kysely-slo-store.js';
 import type { Database } from '../store/database.js';
 import { createDecommissionService, type DecommissionService } from './decommission-service.js';
-import { createKyselyGoldenRunsReadModel } from './golden-runs-read-model.js';
 
 export interface DecommissionWiring {
   database: Database;
@@ -36,7 +36,7 @@ export function createDecommission(
       flush: () => wiring.slos.flush(),
     },
     turns: createKyselyTurnsReadModel(wiring.database.db),
-    goldens: createKyselyGoldenRunsReadModel(wiring.database.db),
+    goldens: createGoldenRunsReadModel(wiring.database.db),
     contentHash: wiring.contentHash,
     ...(wiring.clock ? { clock: wiring.clock } : {}),
   });

@@ -6,6 +6,7 @@
  */
 import type { AuditQueries, AuditQuery } from '../audit/audit-logger.js';
 import type { AuditEntry } from '../audit/audit-types.js';
+import type { GoldenRunsReadModel } from '../golden-runs/golden-runs-read-model.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import type { TurnsReadModel } from '../rollout/turns-read-model.js';
 import { InvalidInputError } from '../shared/errors.js';
@@ -13,7 +14,6 @@ import { judgeSlos, mergeMinutes, SLO_NAMES, type SloName, type SloThresholds } 
 import { feedbackSignal } from '../slos/feedback-signal.js';
 import type { SloAlert, SloStore, StoredMinute } from '../slos/slo-store.js';
 import { MINUTE_MS, minuteOf } from '../slos/turn-aggregates.js';
-import type { GoldenRunsReadModel } from './golden-runs-read-model.js';
 import { type RolloutValues, replayFullRollout } from './rollout-history.js';
 
 /** The seed's prerequisites, in the order the check reports them. */
@@ -126,7 +126,7 @@ export function createDecommissionService(deps: DecommissionServiceDeps): Decomm
         // Alerts fired before the period count too while they were open inside it.
         deps.slo.store.listAlerts(new Date(0).toISOString()),
         deps.turns.totals(period.from.toISOString()),
-        deps.goldens.latestFullVerifyRuns(deps.contentHash(), goldenRuns),
+        deps.goldens.latestFullVerifyRuns({ contentHash: deps.contentHash() }, goldenRuns),
         deps.audit.verify(),
       ]);
       const merged = mergeMinutes(rows);

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { createGoldenRunsReadModel } from '../golden-runs/golden-runs-read-model.js';
 import type { RolloutPlanDecisionsTable, RolloutPlansTable } from '../store/schema.js';
 import type { PlanStore } from './plan-store.js';
 import type { PlanDecision, PlanStage, StagePercent, StoredPlan } from './plan-types.js';
@@ -145,54 +146,11 @@ export function createKyselyPlanStore(): PlanStore {
     },
 
     async latestGoldenRun(ex, served) {
-      const latest = (matching: boolean) => {
-        let query = ex
-          .selectFrom('golden_runs')
-          .select(['run_id', 'started_at'])
-          .where('mode', '=', 'verify')
-          .where('full_run', '=', 1);
-        if (matching) {
-          query = query
-            .where('content_hash', '=', served.contentHash)
-            .where('code_version', '=', served.codeVersion);
-        }
-        return query
-          .groupBy(['run_id', 'started_at'])
-          .orderBy('started_at', 'desc')
-          .orderBy('run_id', 'desc')
-          .executeTakeFirst();
-      };
+      const goldens = createGoldenRunsReadModel(ex);
       // The latest run on this content and code; else the latest of any, which the gate reports stale.
-      const found = (await latest(true)) ?? (await latest(false));
-      if (!found) return null;
-      const rows = await ex
-        .selectFrom('golden_runs')
-        .select([
-          'scenario',
-          'pipeline',
-          'status',
-          'content_hash',
-          'harness_version',
-          'code_version',
-          'source',
-        ])
-        .where('run_id', '=', found.run_id)
-        .orderBy('scenario')
-        .execute();
-      const first = rows[0];
-      if (!first) return null;
-      return {
-        runId: found.run_id,
-        startedAt: found.started_at,
-        contentHash: first.content_hash,
-        codeVersion: first.code_version,
-        harnessVersion: first.harness_version,
-        source: first.source,
-        scenarios: rows.length,
-        failing: rows
-          .filter((row) => row.status !== 'passed')
-          .map((row) => `${row.scenario} (${row.pipeline})`),
-      };
+      const [matching] = await goldens.latestFullVerifyRuns(served, 1);
+      const [latest] = matching ? [matching] : await goldens.latestFullVerifyRuns({}, 1);
+      return latest ?? null;
     },
   };
 }

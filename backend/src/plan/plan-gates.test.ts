@@ -82,6 +82,7 @@ const CONTEXT: GateContext = {
       codeVersion: 'v',
       harnessVersion: '1',
       source: 'cli',
+      provider: 'local',
       scenarios: 3,
       failing: [],
     },

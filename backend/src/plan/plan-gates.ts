@@ -5,6 +5,8 @@
  * both the 5-minute and the 1-hour window, so one spike does not fail), and a failure that legacy shows
  * alike in the same window holds instead (a fault of both pipelines is not AWF's).
  */
+
+import type { GoldenRunSummary } from '../golden-runs/golden-runs-read-model.js';
 import { feedbackSignal } from '../slos/feedback-signal.js';
 import type { SloName, SloThresholds } from '../slos/slo-definitions.js';
 import type { TurnAggregate } from '../slos/turn-aggregates.js';
@@ -53,19 +55,8 @@ export interface GateContext {
   approvedBy: string | null;
 }
 
-/** A full golden verify run as the goldens gate reads it. */
-export interface GoldenRunSummary {
-  runId: string;
-  startedAt: string;
-  contentHash: string;
-  /** The code it tested (shared/code-version.ts); null for runs stored before migration 015. */
-  codeVersion: string | null;
-  harnessVersion: string;
-  /** Who started it: `cli`, `plan-controller`; null for runs stored before migration 015. */
-  source: string | null;
-  scenarios: number;
-  failing: string[];
-}
+/** A full golden verify run as the goldens gate reads it (the shared read model's summary). */
+export type { GoldenRunSummary };
 
 /** The golden suite run the controller started itself (plans with runGoldens). */
 export interface ControllerGoldenRun {
