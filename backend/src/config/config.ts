@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../shared/errors.js';
-import { SLO_WINDOWS, type SloWindow } from '../shared/slo-windows.js';
+import { DEFAULT_ALERT_CONFIDENCE_PCT, SLO_WINDOWS, type SloWindow } from '../shared/slo-windows.js';
 import { type Env, EnvReader } from './env-parsers.js';
 
 export type ModelProviderName = 'local' | 'openai';
@@ -81,6 +81,8 @@ export interface Config {
     flushIntervalSeconds: number;
     minSample: number;
     resolveHysteresisPct: number;
+    /** SLO_ALERT_CONFIDENCE: one-sided confidence (percent) of the lower bound an SLO fires on. */
+    alertConfidencePct: number;
     retentionDays: number;
     alertWebhookUrl: string | undefined;
     /** An open alert resolves as "no data" after this many evaluations in a row without enough turns; 0 never. */
@@ -203,6 +205,12 @@ export function parseConfig(env: Env): Config {
       flushIntervalSeconds: read.number('SLO_FLUSH_INTERVAL_SECONDS', 10, { min: 0, integer: true }),
       minSample: read.number('SLO_MIN_SAMPLE', 100, { min: 1, integer: true }),
       resolveHysteresisPct: read.number('SLO_RESOLVE_HYSTERESIS', 10, { min: 0, max: 100, decimals: 3 }),
+      // 50 judges the point value; below 100, where the bound would be 0.
+      alertConfidencePct: read.number('SLO_ALERT_CONFIDENCE', DEFAULT_ALERT_CONFIDENCE_PCT, {
+        min: 50,
+        max: 99.99,
+        decimals: 2,
+      }),
       // The 7d window needs at least 7 days of minutes.
       retentionDays: read.number('SLO_RETENTION_DAYS', 30, { min: 7, integer: true }),
       alertWebhookUrl: read.optionalUrl('SLO_ALERT_WEBHOOK_URL', ['http:', 'https:']),

@@ -233,6 +233,13 @@ function fullRolloutCheck(status: RolloutStatus, entries: AuditEntry[], period: 
   };
 }
 
+/**
+ * The period and its days are judged on the point value (a confidence of 50 %), not on the lower bound
+ * the alerts fire on: decommissioning asks for the SLOs to have held, so a day above a threshold is not
+ * excused for having too few turns to prove it.
+ */
+const POINT_VALUE = 50;
+
 /** An alert that was open at some time inside the period. */
 const overlaps = (alert: SloAlert, period: Period): boolean =>
   Date.parse(alert.firedAt) <= period.to.getTime() &&
@@ -277,7 +284,7 @@ function slosHealthyCheck(
       (sloNames.has(alert.slo) || alert.severity === 'critical') &&
       overlaps(alert, period),
   );
-  const overPeriod = judgeSlos(awf, thresholds, minSample).map((result) => ({
+  const overPeriod = judgeSlos(awf, thresholds, minSample, POINT_VALUE).map((result) => ({
     slo: result.slo,
     value: result.value,
     threshold: result.threshold,
@@ -380,7 +387,7 @@ function judgeEachDay(
     byDay[index]?.push(row);
   }
   return byDay.map((dayRows, index) => {
-    const judged = judgeSlos(mergeMinutes(dayRows).awf, thresholds, minSample);
+    const judged = judgeSlos(mergeMinutes(dayRows).awf, thresholds, minSample, POINT_VALUE);
     return {
       from: new Date(fromMs + index * DAY_MS).toISOString(),
       awfTurns: judged[0]?.sample ?? 0,

@@ -2,7 +2,7 @@
  * The statistics the plan's gates judge with: confidence bounds on rates and on the p95, the minimum
  * sample derived from a threshold, and the sequential sample-ratio-mismatch test. Pure functions.
  */
-import { newcombeDifference, wilsonInterval } from '../slos/feedback-signal.js';
+import { newcombeDifference, wilsonInterval } from '../slos/confidence-bounds.js';
 import type { LatencySketch } from '../slos/latency-sketch.js';
 
 export { newcombeDifference, wilsonInterval };

@@ -1,4 +1,4 @@
-import { wilsonInterval } from '../slos/feedback-signal.js';
+import { wilsonInterval } from '../slos/confidence-bounds.js';
 import type { SimulationRun } from './simulation.js';
 
 /** At most this many points per line: a month of minutes is grouped into buckets of several minutes. */

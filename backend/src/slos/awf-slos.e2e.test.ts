@@ -194,27 +194,26 @@ for (const target of testDatabaseTargets()) {
 
       it('when turns failed outright: counts an AWF one as a legacy_unavailable fallback and a legacy one as a failed legacy turn', async () => {
         const service = serviceOn(database);
-        playAwf(service, 98, 0);
+        playAwf(service, 88, 0);
         const failed = (pipeline: 'awf' | 'legacy', errorCode: string): FailedTurn => ({
           decision: { pipeline, reason: 'percent_bucket', bucket: 7 },
           session: SESSION,
           latencyMs: 20_000,
           errorCode,
         });
-        service.observer.onTurnFailed?.(failed('awf', 'LEGACY_UNAVAILABLE'));
-        service.observer.onTurnFailed?.(failed('awf', 'LEGACY_UNAVAILABLE'));
+        for (let i = 0; i < 12; i++) service.observer.onTurnFailed?.(failed('awf', 'LEGACY_UNAVAILABLE'));
         service.observer.onTurnFailed?.(failed('legacy', 'LEGACY_UNAVAILABLE'));
         const report = await service.status('5m');
         assert.equal(report.awf.turns, 100);
-        assert.equal(report.awf.fallbacks, 2);
-        assert.deepEqual(report.awf.fallbackReasons, { legacy_unavailable: 2 });
-        assert.equal(report.awf.failures, 2);
+        assert.equal(report.awf.fallbacks, 12);
+        assert.deepEqual(report.awf.fallbackReasons, { legacy_unavailable: 12 });
+        assert.equal(report.awf.failures, 12);
         assert.equal(report.awf.latencyMaxMs !== null && report.awf.latencyMaxMs > 19_000, true);
         assert.equal(report.legacy.turns, 1);
         assert.equal(report.legacy.failures, 1);
         assert.equal(report.legacy.fallbacks, 0);
         const fallbackRate = report.slos.find((slo) => slo.slo === 'fallback_rate');
-        assert.equal(fallbackRate?.value, 2);
+        assert.equal(fallbackRate?.value, 12);
         assert.equal(fallbackRate?.state, 'critical');
       });
 
@@ -277,7 +276,7 @@ for (const target of testDatabaseTargets()) {
         service.onAlert((event) => {
           kinds.push(event.kind);
         });
-        playAwf(service, 200, 4); // 2 %
+        playAwf(service, 200, 12); // 6 %
         await service.evaluate();
         clock.advance(10 * MINUTE);
         playAwf(service, 2000, 19); // 0.95 %: below 1 %, above the 0.9 % resolve point
@@ -288,6 +287,31 @@ for (const target of testDatabaseTargets()) {
         playAwf(service, 2000, 18); // 0.9 %: resolves
         await service.evaluate();
         assert.deepEqual(kinds, ['fired', 'resolved']);
+      });
+
+      it('4 fallbacks in 300 turns (1.33 %) do not fire: the lower bound is below 1 %; 20 in 300 fire', async () => {
+        const clock = manualClock();
+        const audit = recordingAppender();
+        const service = serviceOn(database, { now: clock.now, audit });
+        playAwf(service, 300, 4);
+        const quiet = await service.evaluate();
+        const fallback = quiet.slos.find((slo) => slo.slo === 'fallback_rate');
+        assert.ok((fallback?.value ?? 0) > 1 && (fallback?.lowerBound ?? 1) < 1, JSON.stringify(fallback));
+        assert.equal(fallback?.state, 'ok');
+        assert.deepEqual(quiet.alerts, []);
+        assert.equal(audit.events.length, 0);
+        clock.advance(10 * MINUTE);
+        playAwf(service, 300, 20);
+        const firing = await service.evaluate();
+        assert.deepEqual(
+          firing.alerts.map((alert) => alert.slo),
+          ['fallback_rate'],
+        );
+        assert.deepEqual(
+          audit.events.map((event) => [event.action, event.details.confidence]),
+          [['slo.alert.fired', 99.9]],
+        );
+        assert.ok(Number(audit.events[0]?.details.lowerBound) > 1);
       });
 
       it('never judges below the minimum sample: 99 AWF turns all falling back fire nothing', async () => {
@@ -364,6 +388,12 @@ for (const target of testDatabaseTargets()) {
           ],
         );
         assert.equal(audit.events[0]?.details.value, 5);
+        // Why it fired: the 99.9 % lower bound of 10 in 200 is above the threshold.
+        assert.equal(audit.events[0]?.details.confidence, 99.9);
+        assert.ok(
+          Number(audit.events[0]?.details.lowerBound) > 1,
+          String(audit.events[0]?.details.lowerBound),
+        );
         assert.equal(audit.events[0]?.details.threshold, 1);
         assert.equal(audit.events[0]?.details.severity, 'critical');
         assert.equal(audit.events[1]?.details.reason, 'recovered');
@@ -557,7 +587,7 @@ for (const target of testDatabaseTargets()) {
         service.onAlert(async (event) => {
           second.push(event);
         });
-        playAwf(service, 200, 6);
+        playAwf(service, 200, 12);
         await service.evaluate();
         clock.advance(10 * MINUTE);
         playAwf(service, 200, 0);
@@ -576,7 +606,7 @@ for (const target of testDatabaseTargets()) {
         assert.equal(body.kind, 'fired');
         assert.equal(body.slo, 'fallback_rate');
         assert.equal(body.severity, 'critical');
-        assert.equal(body.value, 3);
+        assert.equal(body.value, 6);
         assert.equal(body.threshold, 1);
         assert.equal(body.window, '5m');
         assert.equal(body.sample, 200);
@@ -597,7 +627,7 @@ for (const target of testDatabaseTargets()) {
         service.onAlert((event) => {
           delivered.push(event.slo);
         });
-        playAwf(service, 200, 6);
+        playAwf(service, 200, 12);
         await service.evaluate();
         assert.deepEqual(delivered, ['fallback_rate']);
         assert.equal(received.length, 1);

@@ -46,25 +46,102 @@ function assertNear(actual: number | null, expected: number): void {
 }
 
 describe('judgeSlos()', () => {
-  it('computes the rates exactly: 6 retries and 3 fallbacks in 200 AWF turns are 3 % and 1.5 %', () => {
-    const slos = bySlo(judgeSlos(awfTurns({ fast: 200, slow: 0, retried: 6, fellBack: 3 }), THRESHOLDS, 100));
+  it('computes the rates exactly: 6 retries and 12 fallbacks in 200 AWF turns are 3 % and 6 %', () => {
+    const slos = bySlo(
+      judgeSlos(awfTurns({ fast: 200, slow: 0, retried: 6, fellBack: 12 }), THRESHOLDS, 100),
+    );
     assert.equal(slos.invalid_retry_rate?.value, 3);
     assert.equal(slos.invalid_retry_rate?.state, 'ok');
-    assert.equal(slos.fallback_rate?.value, 1.5);
+    assert.equal(slos.fallback_rate?.value, 6);
     assert.equal(slos.fallback_rate?.state, 'critical');
   });
 
-  it('reads p95 by nearest rank: 190 turns at 1 s and 10 at 9 s hold (p95 = 1 s), 189 + 11 do not (9 s)', () => {
+  it('reads p95 by nearest rank: 190 turns at 1 s and 10 at 9 s read 1 s, 189 + 11 read 9 s', () => {
     const holding = bySlo(
       judgeSlos(awfTurns({ fast: 190, slow: 10, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
     );
     assertNear(holding.turn_latency_p95?.value ?? null, 1000);
     assert.equal(holding.turn_latency_p95?.state, 'ok');
-    const violated = bySlo(
+    const above = bySlo(
       judgeSlos(awfTurns({ fast: 189, slow: 11, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
     );
+    assertNear(above.turn_latency_p95?.value ?? null, 9000);
+  });
+
+  it('fires the p95 on its lower bound: 189 + 11 of 200 (9 s, but 5.5 % slow) hold, 170 + 30 (15 % slow) do not', () => {
+    // Ranks below 190 are 1 s: the 99.9 % lower bound of the p95 of 200 turns is one of them.
+    const marginal = bySlo(
+      judgeSlos(awfTurns({ fast: 189, slow: 11, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
+    );
+    assertNear(marginal.turn_latency_p95?.lowerBound ?? null, 1000);
+    assert.equal(marginal.turn_latency_p95?.state, 'ok');
+    const violated = bySlo(
+      judgeSlos(awfTurns({ fast: 170, slow: 30, retried: 0, fellBack: 0 }), THRESHOLDS, 100),
+    );
     assertNear(violated.turn_latency_p95?.value ?? null, 9000);
+    assertNear(violated.turn_latency_p95?.lowerBound ?? null, 9000);
     assert.equal(violated.turn_latency_p95?.state, 'warning');
+  });
+
+  describe('fires rates on the one-sided lower Wilson bound, not the point value', () => {
+    it('4 fallbacks in 300 turns (1.33 %) do not fire: the lower bound is below 1 %', () => {
+      for (const confidence of [95, 99.9]) {
+        const slos = bySlo(
+          judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 4 }), THRESHOLDS, 100, confidence),
+        );
+        const fallback = slos.fallback_rate;
+        assert.ok(Math.abs((fallback?.value ?? 0) - 4 / 3) < 1e-9, String(fallback?.value));
+        assert.ok((fallback?.lowerBound ?? 1) < 1, `${confidence} %: ${fallback?.lowerBound}`);
+        assert.equal(fallback?.confidence, confidence);
+        assert.equal(fallback?.state, 'ok');
+      }
+    });
+
+    it('the 95 % lower bound of 4 in 300 is 0.60 % (Wilson score, by hand: centre 1.77 %, half-width 1.17 %)', () => {
+      const slos = bySlo(
+        judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 4 }), THRESHOLDS, 100, 95),
+      );
+      assert.ok(
+        Math.abs((slos.fallback_rate?.lowerBound ?? 0) - 0.6) < 0.01,
+        String(slos.fallback_rate?.lowerBound),
+      );
+    });
+
+    it('20 fallbacks in 300 turns (6.67 %) fire: the lower bound is above 1 %', () => {
+      const slos = bySlo(
+        judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 20 }), THRESHOLDS, 100),
+      );
+      assert.ok((slos.fallback_rate?.lowerBound ?? 0) > 1, String(slos.fallback_rate?.lowerBound));
+      assert.equal(slos.fallback_rate?.state, 'critical');
+    });
+
+    it('retries too: 20 in 300 (6.67 %, threshold 5 %) hold, 40 in 300 (13.3 %) do not', () => {
+      const marginal = bySlo(
+        judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 20, fellBack: 0 }), THRESHOLDS, 100),
+      );
+      assert.equal(marginal.invalid_retry_rate?.state, 'ok');
+      const violated = bySlo(
+        judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 40, fellBack: 0 }), THRESHOLDS, 100),
+      );
+      assert.equal(violated.invalid_retry_rate?.state, 'warning');
+    });
+
+    it('at 50 % confidence the bound is the point value: 4 in 300 fire', () => {
+      const slos = bySlo(
+        judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 4 }), THRESHOLDS, 100, 50),
+      );
+      assert.equal(slos.fallback_rate?.state, 'critical');
+    });
+
+    it('uses 99.9 % unless told otherwise (SLO_ALERT_CONFIDENCE)', () => {
+      for (const slo of judgeSlos(
+        awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 0 }),
+        THRESHOLDS,
+        100,
+      )) {
+        assert.equal(slo.confidence, 99.9);
+      }
+    });
   });
 
   it('gives each SLO the seed severity: fallback rate critical, retry rate and latency warning', () => {

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-types.js';
 import type { FeedbackObserver } from '../feedback/feedback-types.js';
+import { DEFAULT_ALERT_CONFIDENCE_PCT } from '../shared/slo-windows.js';
 import type { ShadowObserver } from '../turns/shadow/shadow-runner.js';
 import type { TurnObserver } from '../turns/turn-service.js';
 import {
@@ -23,6 +24,7 @@ import {
   type SloAlertEvent,
   type SloLog,
 } from './alert-delivery.js';
+import { quantileLowerBound, rateLowerBoundPct, zOneSided } from './confidence-bounds.js';
 import { type FeedbackSignal, feedbackSignal, judgeFeedbackGuardrail } from './feedback-signal.js';
 import {
   type AlertName,
@@ -77,6 +79,11 @@ export interface SloMonitoringSettings {
   noDataResolveEvaluations?: number;
   /** An open alert resolves once the value is this many percent (of the threshold) below it. */
   resolveHysteresisPct: number;
+  /**
+   * One-sided confidence, percent, of the lower bound an SLO must have above its threshold to be
+   * violated (SLO_ALERT_CONFIDENCE); default DEFAULT_ALERT_CONFIDENCE_PCT. 50 judges the point value.
+   */
+  alertConfidencePct?: number;
   /**
    * When set, the evaluator itself deletes minutes, history and resolved alerts older than this (hourly).
    * The process leaves it unset: the retention capability (retention/) enforces the stored policy.
@@ -160,8 +167,16 @@ export interface SloResult {
   title: string;
   unit: AlertUnit;
   severity: SloSeverity;
-  /** Null when there were no AWF turns at all. */
+  /** The point value over the window; null when there were no AWF turns at all. */
   value: number | null;
+  /**
+   * The one-sided lower confidence bound of the value (Wilson score for the rates, an order statistic
+   * for the p95; for the feedback guardrail the value itself, the lower end of its interval). Violated
+   * means this is above the threshold, so a point value above it on few turns is not yet a violation.
+   */
+  lowerBound: number | null;
+  /** The confidence of `lowerBound`, percent (one-sided). */
+  confidence: number;
   threshold: number;
   state: SloState;
   /** AWF turns in the window (for the feedback guardrail: the smaller pipeline's answered turns). */
@@ -281,6 +296,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
   const noDataStreaks = new Map<AlertName, { alertId: string; evaluations: number }>();
   const pruneTasks = new Set<(beforeMinute: number) => Promise<unknown>>();
   const noDataLimit = settings.noDataResolveEvaluations ?? DEFAULT_NO_DATA_RESOLVE_EVALUATIONS;
+  const confidencePct = settings.alertConfidencePct ?? DEFAULT_ALERT_CONFIDENCE_PCT;
   let timers: NodeJS.Timeout[] = [];
   let isClosed = false;
 
@@ -329,7 +345,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
     const { awf, legacy, shadow, instances } = mergeMinutes(rows);
     const feedback = feedbackSignal(awf, legacy, thresholds.feedbackDownDeltaPp);
     const slos = [
-      ...judgeSlos(awf, thresholds, settings.minSample),
+      ...judgeSlos(awf, thresholds, settings.minSample, confidencePct),
       ...(thresholds.feedbackDownDeltaPp === undefined
         ? []
         : [guardrailResult(feedback, thresholds.feedbackDownDeltaPp, settings.minSample)]),
@@ -344,7 +360,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
       slos,
       feedback,
       shadow: summarizeShadow(shadow),
-      shadowSlos: judgeShadowSlos(shadow, thresholds, settings.minSample),
+      shadowSlos: judgeShadowSlos(shadow, thresholds, settings.minSample, confidencePct),
       healthy: slos.every((slo) => slo.state === 'ok' || slo.state === 'insufficient_data'),
       alerts: open.filter((alert) => !isShadowAlert(alert)).map(withActions),
       shadowAlerts: open.filter(isShadowAlert).map(withActions),
@@ -433,7 +449,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
             resolvedBy: instanceId,
             resolvedReason: 'rolled_back',
           },
-          (alert) => auditEventOf('resolved', alert, result.unit, instanceId, undefined, rolledBack),
+          (alert) => auditEventOf('resolved', alert, result, instanceId, { rollout: rolledBack }),
         );
         if (resolved) events.push(alertEvent('resolved', resolved, instanceId, undefined, rolledBack));
         continue;
@@ -457,7 +473,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
             resolvedBy: instanceId,
             resolvedReason: 'no_data',
           },
-          (alert) => auditEventOf('resolved', alert, result.unit, instanceId, noData),
+          (alert) => auditEventOf('resolved', alert, result, instanceId, { noData }),
         );
         noDataStreaks.delete(result.slo);
         if (resolved) events.push(alertEvent('resolved', resolved, instanceId, noData));
@@ -476,7 +492,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
           firedAt: at,
           firedBy: instanceId,
         };
-        if (await store.fireAlert(alert, auditEventOf('fired', alert, result.unit, instanceId))) {
+        if (await store.fireAlert(alert, auditEventOf('fired', alert, result, instanceId))) {
           events.push(alertEvent('fired', alert, instanceId));
         }
       } else if (
@@ -492,7 +508,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
             resolvedBy: instanceId,
             resolvedReason: 'recovered',
           },
-          (alert) => auditEventOf('resolved', alert, result.unit, instanceId),
+          (alert) => auditEventOf('resolved', alert, result, instanceId),
         );
         if (resolved) events.push(alertEvent('resolved', resolved, instanceId));
       }
@@ -658,27 +674,42 @@ export function createSloService(deps: SloServiceDeps): SloService {
 
 /**
  * The three SLOs over one window's AWF aggregate: p95 from the merged sketch, rates as percentages of
- * AWF turns; below `minSample` turns the state is insufficient_data (the value is still shown).
+ * AWF turns, each with its one-sided lower bound at `confidencePct`; violated when that bound is above
+ * the threshold. Below `minSample` turns the state is insufficient_data (the value is still shown).
  */
-export function judgeSlos(awf: TurnAggregate, thresholds: SloThresholds, minSample: number): SloResult[] {
+export function judgeSlos(
+  awf: TurnAggregate,
+  thresholds: SloThresholds,
+  minSample: number,
+  confidencePct: number = DEFAULT_ALERT_CONFIDENCE_PCT,
+): SloResult[] {
   const summary = summarizePipeline(awf);
-  const values: Record<SloName, number | null> = {
-    turn_latency_p95: summary.latencyP95Ms,
-    invalid_retry_rate: summary.retryRatePct,
-    fallback_rate: summary.fallbackRatePct,
+  const z = zOneSided(confidencePct);
+  const judged: Record<SloName, { value: number | null; lowerBound: number | null }> = {
+    turn_latency_p95: { value: summary.latencyP95Ms, lowerBound: quantileLowerBound(awf.latency, 0.95, z) },
+    invalid_retry_rate: {
+      value: summary.retryRatePct,
+      lowerBound: rateLowerBoundPct(awf.retries, awf.turns, z),
+    },
+    fallback_rate: {
+      value: summary.fallbackRatePct,
+      lowerBound: rateLowerBoundPct(awf.fallbacks, awf.turns, z),
+    },
   };
   return SLO_DEFINITIONS.map((definition) => {
-    const value = values[definition.name];
+    const { value, lowerBound } = judged[definition.name];
     const threshold = definition.threshold(thresholds);
     let state: SloState;
-    if (value === null || awf.turns < minSample) state = 'insufficient_data';
-    else state = value > threshold ? definition.severity : 'ok';
+    if (value === null || lowerBound === null || awf.turns < minSample) state = 'insufficient_data';
+    else state = lowerBound > threshold ? definition.severity : 'ok';
     return {
       slo: definition.name,
       title: definition.title,
       unit: definition.unit,
       severity: definition.severity,
       value,
+      lowerBound,
+      confidence: confidencePct,
       threshold,
       state,
       sample: awf.turns,
@@ -693,8 +724,9 @@ export function judgeShadowSlos(
   shadow: TurnAggregate,
   thresholds: SloThresholds,
   minSample: number,
+  confidencePct: number = DEFAULT_ALERT_CONFIDENCE_PCT,
 ): SloResult[] {
-  const judged = judgeSlos(shadow, thresholds, minSample);
+  const judged = judgeSlos(shadow, thresholds, minSample, confidencePct);
   return SHADOW_SLO_DEFINITIONS.map((definition, i) => {
     const result = judged[i] as SloResult;
     return {
@@ -813,6 +845,9 @@ function guardrailResult(signal: FeedbackSignal, thresholdPp: number, minSample:
     unit: FEEDBACK_GUARDRAIL.unit,
     severity: FEEDBACK_GUARDRAIL.severity,
     value: judged.value,
+    // The guardrail's value is already a bound: the lower end of a two-sided 95 % interval.
+    lowerBound: judged.value,
+    confidence: 97.5,
     threshold: judged.threshold,
     state: judged.state,
     sample: judged.sample,
@@ -831,13 +866,16 @@ function withActions(alert: SloAlert): OpenSloAlert {
   };
 }
 
+/** The audit entry of a fire or resolve, with the judged lower bound that explains it. */
 function auditEventOf(
   kind: 'fired' | 'resolved',
   alert: SloAlert,
-  unit: AlertUnit,
+  result: SloResult,
   instanceId: string,
-  noData?: { minSample: number; evaluations: number },
-  rollout?: RolledBackRollout,
+  {
+    noData,
+    rollout,
+  }: { noData?: { minSample: number; evaluations: number }; rollout?: RolledBackRollout } = {},
 ): AuditEvent {
   const fired = kind === 'fired';
   return {
@@ -851,7 +889,9 @@ function auditEventOf(
       threshold: alert.threshold,
       value: fired ? alert.firedValue : (alert.resolvedValue ?? null),
       sample: fired ? alert.firedSample : (alert.resolvedSample ?? null),
-      unit,
+      lowerBound: result.lowerBound,
+      confidence: result.confidence,
+      unit: result.unit,
       instanceId,
       ...(fired ? {} : { firedAt: alert.firedAt, reason: alert.resolvedReason ?? 'recovered' }),
       ...(noData ? { minSample: noData.minSample, evaluationsWithoutData: noData.evaluations } : {}),

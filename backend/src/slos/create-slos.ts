@@ -43,6 +43,7 @@ export function createSlos(config: SloConfig, wiring: SlosWiring): Slos {
       flushIntervalMs: monitoring.flushIntervalSeconds * 1000,
       minSample: monitoring.minSample,
       resolveHysteresisPct: monitoring.resolveHysteresisPct,
+      alertConfidencePct: monitoring.alertConfidencePct,
       webhookUrl: monitoring.alertWebhookUrl,
       noDataResolveEvaluations: monitoring.noDataResolveEvaluations,
     },

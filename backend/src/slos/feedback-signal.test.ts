@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeMinutes } from './awf-slos.js';
-import {
-  answeredTurns,
-  feedbackSignal,
-  judgeFeedbackGuardrail,
-  newcombeDifference,
-  wilsonInterval,
-} from './feedback-signal.js';
+import { newcombeDifference, wilsonInterval } from './confidence-bounds.js';
+import { answeredTurns, feedbackSignal, judgeFeedbackGuardrail } from './feedback-signal.js';
 import type { StoredMinute } from './slo-store.js';
 import {
   emptyAggregate,

@@ -4,17 +4,9 @@
  * SLO_FEEDBACK_DOWN_DELTA is set. Everything is computed from the merged window aggregates, so it is
  * exact across minutes and instances.
  */
+import { type Interval, newcombeDifference, wilsonInterval } from './confidence-bounds.js';
 import { FEEDBACK_GUARDRAIL, type SloState } from './slo-definitions.js';
 import type { FeedbackCounts, TurnAggregate } from './turn-aggregates.js';
-
-/** z for a two-sided 95 % interval. */
-export const Z_95 = 1.959963984540054;
-
-/** An interval in the unit of the value it bounds. */
-export interface Interval {
-  low: number;
-  high: number;
-}
 
 /** Ratings of one pipeline's answers over a window. Rates in percent; null when there is no answered turn. */
 export interface PipelineFeedback {
@@ -51,42 +43,6 @@ export interface FeedbackSignal {
   };
   /** SLO_FEEDBACK_DOWN_DELTA in pp; null: informational (no guardrail). */
   guardrailPp: number | null;
-}
-
-/**
- * Wilson score interval for x successes in n trials, as proportions (0–1). Unlike the Wald interval it
- * stays inside [0, 1] and keeps its coverage at small rates (a few % of downs) and small n.
- */
-export function wilsonInterval(x: number, n: number, z: number = Z_95): Interval {
-  if (n <= 0) return { low: 0, high: 1 };
-  const p = x / n;
-  const z2 = z * z;
-  const denominator = 1 + z2 / n;
-  const center = (p + z2 / (2 * n)) / denominator;
-  const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
-}
-
-/**
- * Newcombe's (1998) hybrid score interval for p1 − p2 from two independent proportions, as proportions:
- * L = d − √((p1 − l1)² + (u2 − p2)²), U = d + √((u1 − p1)² + (p2 − l2)²) with (l, u) the Wilson intervals.
- */
-export function newcombeDifference(
-  x1: number,
-  n1: number,
-  x2: number,
-  n2: number,
-  z: number = Z_95,
-): Interval {
-  const p1 = x1 / n1;
-  const p2 = x2 / n2;
-  const w1 = wilsonInterval(x1, n1, z);
-  const w2 = wilsonInterval(x2, n2, z);
-  const d = p1 - p2;
-  return {
-    low: d - Math.sqrt((p1 - w1.low) ** 2 + (w2.high - p2) ** 2),
-    high: d + Math.sqrt((w1.high - p1) ** 2 + (p2 - w2.low) ** 2),
-  };
 }
 
 /**

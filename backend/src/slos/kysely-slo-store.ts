@@ -168,21 +168,33 @@ export function createKyselySloStore(database: Database, audit?: AuditAppender):
 
     async recordHistory(points) {
       if (points.length === 0) return;
+      // One statement for the evaluation's points (one per SLO): it runs every minute on every instance.
+      // Keyed by (minute, slo), so a point given twice keeps the last one.
+      const latest = new Map(points.map((point) => [`${point.minute}\u0000${point.slo}`, point]));
       await withWriteTransaction(database, async (trx) => {
-        for (const point of points) {
-          const columns = {
-            eval_window: point.window,
-            value: point.value,
-            threshold: point.threshold,
-            sample: point.sample,
-            state: point.state,
-          };
-          await trx
-            .insertInto('slo_history')
-            .values({ minute: point.minute, slo: point.slo, ...columns })
-            .onConflict((conflict) => conflict.columns(['minute', 'slo']).doUpdateSet(columns))
-            .execute();
-        }
+        await trx
+          .insertInto('slo_history')
+          .values(
+            [...latest.values()].map((point) => ({
+              minute: point.minute,
+              slo: point.slo,
+              eval_window: point.window,
+              value: point.value,
+              threshold: point.threshold,
+              sample: point.sample,
+              state: point.state,
+            })),
+          )
+          .onConflict((conflict) =>
+            conflict.columns(['minute', 'slo']).doUpdateSet((eb) => ({
+              eval_window: eb.ref('excluded.eval_window'),
+              value: eb.ref('excluded.value'),
+              threshold: eb.ref('excluded.threshold'),
+              sample: eb.ref('excluded.sample'),
+              state: eb.ref('excluded.state'),
+            })),
+          )
+          .execute();
       });
     },
 

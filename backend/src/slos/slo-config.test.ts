@@ -33,6 +33,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       flushIntervalSeconds: 10,
       minSample: 100,
       resolveHysteresisPct: 10,
+      alertConfidencePct: 99.9,
       retentionDays: 30,
       noDataResolveEvaluations: 3,
       alertWebhookUrl: undefined,
@@ -47,6 +48,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       SLO_FLUSH_INTERVAL_SECONDS: '5',
       SLO_MIN_SAMPLE: '250',
       SLO_RESOLVE_HYSTERESIS: '20',
+      SLO_ALERT_CONFIDENCE: '95',
       SLO_RETENTION_DAYS: '90',
       SLO_ALERT_WEBHOOK_URL: 'https://hooks.example/slo',
       SLO_NO_DATA_RESOLVE_EVALUATIONS: '0',
@@ -58,6 +60,7 @@ describe('parseConfig — SLO monitoring variables', () => {
       flushIntervalSeconds: 5,
       minSample: 250,
       resolveHysteresisPct: 20,
+      alertConfidencePct: 95,
       retentionDays: 90,
       noDataResolveEvaluations: 0,
       alertWebhookUrl: 'https://hooks.example/slo',
@@ -72,17 +75,19 @@ describe('parseConfig — SLO monitoring variables', () => {
       SLO_RETENTION_DAYS: '3',
       SLO_ALERT_WEBHOOK_URL: 'ftp://x',
       SLO_NO_DATA_RESOLVE_EVALUATIONS: '-1',
+      SLO_ALERT_CONFIDENCE: '100',
       AWF_INSTANCE_ID: 'has space',
     });
-    assert.equal(problems.length, 6);
+    assert.equal(problems.length, 7);
     assert.match(
       problems[0] ?? '',
       /^SLO_EVALUATION_WINDOW="2w" is invalid: accepted values are 5m, 1h, 24h, 7d$/,
     );
     assert.match(problems[1] ?? '', /^SLO_MIN_SAMPLE="0"/);
-    assert.match(problems[2] ?? '', /^SLO_RETENTION_DAYS="3" .* >= 7$/);
-    assert.match(problems[3] ?? '', /^SLO_ALERT_WEBHOOK_URL/);
-    assert.match(problems[4] ?? '', /^SLO_NO_DATA_RESOLVE_EVALUATIONS="-1" .* >= 0$/);
-    assert.match(problems[5] ?? '', /^AWF_INSTANCE_ID="has space"/);
+    assert.match(problems[2] ?? '', /^SLO_ALERT_CONFIDENCE="100" .* from 50 to 99\.99$/);
+    assert.match(problems[3] ?? '', /^SLO_RETENTION_DAYS="3" .* >= 7$/);
+    assert.match(problems[4] ?? '', /^SLO_ALERT_WEBHOOK_URL/);
+    assert.match(problems[5] ?? '', /^SLO_NO_DATA_RESOLVE_EVALUATIONS="-1" .* >= 0$/);
+    assert.match(problems[6] ?? '', /^AWF_INSTANCE_ID="has space"/);
   });
 });

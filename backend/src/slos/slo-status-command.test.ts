@@ -128,9 +128,10 @@ describe('slo-status', () => {
       assert.equal(code, 0);
       assert.equal(window, '1h');
       assert.match(out, /^AWF SLO status, window 1h .* 2 instances reporting/);
-      assert.match(out, /^SLO {17}VALUE +THRESHOLD +STATE +SAMPLE$/m);
-      assert.match(out, /^fallback rate +0\.50 % +1\.00 % +ok +200 AWF turns$/m);
-      assert.match(out, /^turn latency p95 +1\d{3} ms +8000 ms +ok +200 AWF turns$/m);
+      assert.match(out, /^SLO {17}VALUE +LOWER BOUND +THRESHOLD +STATE +SAMPLE$/m);
+      assert.match(out, /^fallback rate +0\.50 % +0\.\d\d % \(99\.9 %\) +1\.00 % +ok +200 AWF turns$/m);
+      assert.match(out, /^turn latency p95 +1\d{3} ms +1\d{3} ms \(99\.9 %\) +8000 ms +ok +200 AWF turns$/m);
+      assert.doesNotMatch(out, /Not violated/);
       assert.match(out, /Alerts firing: none/);
       assert.match(out, /Result: every SLO holds/);
     });
@@ -149,16 +150,22 @@ describe('slo-status', () => {
     });
 
     it('when an SLO is violated: names it with its severity and suggested actions, and returns 1', async () => {
-      const { code, out } = await run([], reportWith(200, 6));
+      const { code, out } = await run([], reportWith(200, 12));
       assert.equal(code, 1);
-      assert.match(out, /^fallback rate +3\.00 % +1\.00 % +critical +200 AWF turns$/m);
-      assert.match(out, /Violated over 1h: \[critical\] fallback rate 3\.00 % > 1\.00 %/);
+      assert.match(
+        out,
+        /^fallback rate +6\.00 % +\d\.\d\d % \(99\.9 %\) +1\.00 % +critical +200 AWF turns$/m,
+      );
+      assert.match(
+        out,
+        /Violated over 1h: \[critical\] fallback rate 6\.00 %, 99\.9 % lower bound \d\.\d\d % > 1\.00 %/,
+      );
       assert.match(out, /Suggested actions:\n +1\. Investigate consecutive validation failures/);
       assert.match(out, /Result: violated: fallback rate \(critical\)/);
     });
 
     it('lists firing alerts with their suggested actions', async () => {
-      const { out } = await run([], reportWith(200, 6, { alertOpen: true }));
+      const { out } = await run([], reportWith(200, 12, { alertOpen: true }));
       assert.match(
         out,
         /Alerts firing: 1\n {2}\[critical\] fallback rate since 2026-01-01T11:58:00\.000Z: fired at 3\.00 % > 1\.00 % \(window 5m, 200 AWF turns, by host-a\)/,
@@ -172,7 +179,7 @@ describe('slo-status', () => {
       assert.equal(code, 0);
       assert.match(
         out,
-        /^fallback rate +100\.00 % +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
+        /^fallback rate +100\.00 % +\d+\.\d\d % \(99\.9 %\) +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
       );
       assert.match(out, /Result: no SLO violated; 3 not judged \(fewer than 100 AWF turns in the window\)/);
     });
@@ -197,7 +204,7 @@ describe('slo-status', () => {
     });
 
     it('when an SLO is violated and its alert is open: names both in the result line', async () => {
-      const { code, out } = await run([], reportWith(200, 6, { alertOpen: true }));
+      const { code, out } = await run([], reportWith(200, 12, { alertOpen: true }));
       assert.equal(code, 1);
       assert.match(
         out,
@@ -214,12 +221,31 @@ describe('slo-status', () => {
     });
 
     it('--json prints the report as one JSON object with a status', async () => {
-      const { code, out } = await run(['--json'], reportWith(200, 6));
+      const { code, out } = await run(['--json'], reportWith(200, 12));
       assert.equal(code, 1);
       const json = JSON.parse(out);
       assert.equal(json.status, 'violated');
       assert.equal(json.result, 'violated: fallback rate (critical)');
-      assert.equal(json.slos.find((slo: { slo: string }) => slo.slo === 'fallback_rate').state, 'critical');
+      const fallback = json.slos.find((slo: { slo: string }) => slo.slo === 'fallback_rate');
+      assert.equal(fallback.state, 'critical');
+      assert.equal(fallback.value, 6);
+      assert.equal(fallback.confidence, 99.9);
+      assert.ok(fallback.lowerBound > 1 && fallback.lowerBound < 6, String(fallback.lowerBound));
+    });
+
+    it('4 fallbacks in 300 turns (1.33 %): shows the lower bound below 1 % and says why it is not violated, returns 0', async () => {
+      const { code, out } = await run([], reportWith(300, 4));
+      assert.equal(code, 0);
+      assert.match(out, /^fallback rate +1\.33 % +0\.\d\d % \(99\.9 %\) +1\.00 % +ok +300 AWF turns$/m);
+      assert.match(
+        out,
+        /^Not violated: fallback rate 1\.33 % is above 1\.00 % over 1h, but on 300 AWF turns its 99\.9 % lower bound 0\.\d\d % is not \(SLO_ALERT_CONFIDENCE\)$/m,
+      );
+      assert.match(out, /Result: every SLO holds/);
+      const json = JSON.parse((await run(['--json'], reportWith(300, 4))).out);
+      const fallback = json.slos.find((slo: { slo: string }) => slo.slo === 'fallback_rate');
+      assert.deepEqual([fallback.state, fallback.confidence], ['ok', 99.9]);
+      assert.ok(fallback.lowerBound < 1 && fallback.value > 1, JSON.stringify(fallback));
     });
 
     it('--help prints usage with the exit codes and reads nothing', async () => {

@@ -164,10 +164,11 @@ export function formatSloReport(report: SloReport): string {
   );
   lines.push('');
   const rows = [
-    ['SLO', 'VALUE', 'THRESHOLD', 'STATE', 'SAMPLE'],
+    ['SLO', 'VALUE', 'LOWER BOUND', 'THRESHOLD', 'STATE', 'SAMPLE'],
     ...report.slos.map((slo) => [
       slo.title,
       slo.value === null ? '-' : formatSloValue(slo.unit, slo.value),
+      lowerBoundCell(slo),
       formatSloValue(slo.unit, slo.threshold),
       slo.state === 'insufficient_data'
         ? `${STATE_LABEL[slo.state]} (< ${slo.minSample} turns)`
@@ -176,6 +177,7 @@ export function formatSloReport(report: SloReport): string {
     ]),
   ];
   lines.push(...table(rows));
+  lines.push(...unconfirmedLines(report.slos, report.window));
   lines.push('');
   const { legacy, awf } = report;
   const p95 = (value: number | null) => (value === null ? '-' : formatSloValue('ms', value));
@@ -198,7 +200,7 @@ export function formatSloReport(report: SloReport): string {
   for (const slo of unalerted) {
     lines.push('');
     lines.push(
-      `Violated over ${report.window}: [${slo.state}] ${slo.title} ${formatSloValue(slo.unit, slo.value ?? 0)} > ${formatSloValue(slo.unit, slo.threshold)}`,
+      `Violated over ${report.window}: [${slo.state}] ${slo.title} ${formatSloValue(slo.unit, slo.value ?? 0)}, ${slo.confidence} % lower bound ${formatSloValue(slo.unit, slo.lowerBound ?? 0)} > ${formatSloValue(slo.unit, slo.threshold)}`,
     );
     lines.push(...actionLines(slo.suggestedActions));
   }
@@ -208,6 +210,27 @@ export function formatSloReport(report: SloReport): string {
   lines.push('');
   lines.push(`Result: ${sloStatusVerdict(report).result}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The one-sided lower bound an SLO is judged on, with its confidence: `0.60 % (99.9 %)`. */
+function lowerBoundCell(slo: SloResult): string {
+  return slo.lowerBound === null ? '-' : `${formatSloValue(slo.unit, slo.lowerBound)} (${slo.confidence} %)`;
+}
+
+/**
+ * SLOs whose point value is above the threshold but whose lower bound is not: on this few turns the
+ * excess may be chance, so nothing is violated and no alert fires; say so, with the numbers.
+ */
+function unconfirmedLines(slos: readonly SloResult[], window: SloWindow): string[] {
+  return slos
+    .filter(
+      (slo) =>
+        slo.state === 'ok' && slo.value !== null && slo.lowerBound !== null && slo.value > slo.threshold,
+    )
+    .map(
+      (slo) =>
+        `Not violated: ${slo.title} ${formatSloValue(slo.unit, slo.value ?? 0)} is above ${formatSloValue(slo.unit, slo.threshold)} over ${window}, but on ${slo.sample} ${sampleNoun(slo.unit, slo.slo)} its ${slo.confidence} % lower bound ${formatSloValue(slo.unit, slo.lowerBound ?? 0)} is not (SLO_ALERT_CONFIDENCE)`,
+    );
 }
 
 /** Where the rollout stands and the AWF turns since its last change (the figure a rollback is confirmed by). */
@@ -238,10 +261,11 @@ function shadowLines(report: SloReport): string[] {
   if (results.length > 0) {
     lines.push('  shadow SLOs (warnings: no player affected; not part of the Result):');
     const rows = [
-      ['SLO', 'VALUE', 'THRESHOLD', 'STATE', 'SAMPLE'],
+      ['SLO', 'VALUE', 'LOWER BOUND', 'THRESHOLD', 'STATE', 'SAMPLE'],
       ...results.map((slo) => [
         slo.title,
         slo.value === null ? '-' : formatSloValue(slo.unit, slo.value),
+        lowerBoundCell(slo),
         formatSloValue(slo.unit, slo.threshold),
         slo.state === 'insufficient_data'
           ? `${STATE_LABEL[slo.state]} (< ${slo.minSample} runs)`

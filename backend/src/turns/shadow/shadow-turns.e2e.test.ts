@@ -184,7 +184,7 @@ for (const target of testDatabaseTargets()) {
         );
         assert.match(
           text,
-          /^ {4}shadow invalid retry rate +\d+\.\d+ % +5\.00 % +warning +1000 shadow runs$/m,
+          /^ {4}shadow invalid retry rate +\d+\.\d+ % +\d+\.\d+ % \(99\.9 %\) +5\.00 % +warning +1000 shadow runs$/m,
         );
         assert.match(text, /agreement with the served answer \(\d+ compared\): same scene [\d.]+ %/);
         assert.match(text, /spend: \d+ tokens in, \d+ out on the AWF provider/);
