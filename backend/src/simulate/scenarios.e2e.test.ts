@@ -170,14 +170,10 @@ describe('npm run simulate: a healthy rollout with 7-day bakes', { timeout: 30 *
   for (const rate of [1, 20]) {
     it(`at ${rate} turn(s)/s reaches 100 % after the bakes, completes after the fourth, 0 rollbacks, 0 pauses, and 7 more days at 100 % raise no alert`, async () => {
       let decommission: DecommissionReport | undefined;
-      const run = await simulateScenario(
-        'healthy',
-        { seed: 6, hours: 35 * 24, rate },
-        async (services) => {
-          // The simulated operator ran the golden suite once, before the plan: the check asks for that one run.
-          decommission = await services.decommission.check({ days: 7, goldenRuns: 1 });
-        },
-      );
+      const run = await simulateScenario('healthy', { seed: 6, hours: 35 * 24, rate }, async (services) => {
+        // The simulated operator ran the golden suite once, before the plan: the check asks for that one run.
+        decommission = await services.decommission.check({ days: 7, goldenRuns: 1 });
+      });
       const summary = summariseRun(run);
       assert.deepEqual([summary.rollbacks, summary.pauses, summary.finalPercent], [0, 0, 100]);
       const hundred = run.applied.find((change) => change.percent === 100);
