@@ -96,7 +96,11 @@ describe('tsx backend/scripts/slo-status.ts', () => {
     await slos.evaluate();
     const run = sloStatus(['--window', '1h']);
     assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stdout, /^fallback rate +3\.33 % +1\.00 % +critical +300 AWF turns$/m);
+    // 1.31 %: the Wilson lower bound of 10 in 300 at one-sided 99.9 % (z = 3.0902), worked out by hand.
+    assert.match(
+      run.stdout,
+      /^fallback rate +3\.33 % +1\.31 % \(99\.9 %\) +1\.00 % +critical +300 AWF turns$/m,
+    );
     assert.match(run.stdout, /Alerts firing: 1\n {2}\[critical\] fallback rate since/);
     assert.match(run.stdout, /1\. Investigate consecutive validation failures/);
   });
@@ -161,7 +165,7 @@ describe('tsx backend/scripts/slo-status.ts while an alert is open', () => {
     assert.equal(run.status, 1, run.stderr);
     assert.match(
       run.stdout,
-      /^fallback rate +25\.00 % +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
+      /^fallback rate +25\.00 % +10\.21 % \(99\.9 %\) +1\.00 % +not enough data \(< 100 turns\) +40 AWF turns$/m,
     );
     assert.match(run.stdout, /Alerts firing: 1\n {2}\[critical\] fallback rate since/);
     assert.match(
