@@ -5,10 +5,13 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { AppError } from '../shared/errors.js';
 import type { DatabaseDialect, DialectAdapter } from './dialect-adapter.js';
+import { createKyselySessionStore } from './kysely-session-store.js';
 import { migrateToLatest } from './migrations/migrator.js';
 import { createPostgresDialectAdapter } from './postgres-dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
+import type { SessionStore } from './session-store.js';
 import { createSqliteDialectAdapter } from './sqlite-dialect-adapter.js';
+import { createSqliteSessionStore } from './sqlite-session-store.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type { DatabaseDialect } from './dialect-adapter.js';
@@ -20,6 +23,8 @@ export interface Database {
   dialect: DatabaseDialect;
   /** Write transactions, locks and notifications: what differs between SQLite and PostgreSQL. */
   adapter: DialectAdapter;
+  /** Sessions and turns; on SQLite straight on the driver, the turn's hot path (sqlite-session-store.ts). */
+  sessions: SessionStore;
   /** Closes every connection; calling it again is a no-op. */
   close(): Promise<void>;
 }
@@ -83,6 +88,7 @@ async function openPostgres(url: string, allowExitOnIdle: boolean): Promise<Data
     db,
     dialect: 'postgres',
     adapter,
+    sessions: createKyselySessionStore(db),
     close: closeOnce(async () => {
       await adapter.closeListeners();
       await db.destroy();
@@ -113,6 +119,7 @@ function openSqlite(path: string): Database {
     db,
     dialect: 'sqlite',
     adapter: createSqliteDialectAdapter(db),
+    sessions: createSqliteSessionStore(db, sqlite),
     close: closeOnce(() => db.destroy()),
   };
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
+import type { Database } from './database.js';
 import { createKyselySessionStore } from './kysely-session-store.js';
 import { createMigrator, migrateToLatest } from './migrations/migrator.js';
 import type { DatabaseSchema } from './schema.js';
@@ -109,15 +110,36 @@ async function insertTurnRow(db: Kysely<DatabaseSchema>, record: TurnRecord): Pr
     .execute();
 }
 
+/** A SessionStore implementation under test, built over an open database. */
+export interface SessionStoreImplementation {
+  name: string;
+  create(database: Database): SessionStore;
+}
+
+/** The store a database opens with (SQLite: on the driver; PostgreSQL: Kysely). */
+export const DATABASE_SESSIONS: SessionStoreImplementation = {
+  name: 'database.sessions',
+  create: (database) => database.sessions,
+};
+
+/** The Kysely store, which PostgreSQL uses and SQLite could. */
+export const KYSELY_SESSIONS: SessionStoreImplementation = {
+  name: 'Kysely',
+  create: (database) => createKyselySessionStore(database.db),
+};
+
 /** The SessionStore contract: every implementation and dialect must pass it unchanged. */
-export function sessionStoreContract(target: TestDatabaseTarget): void {
-  describe(`SessionStore (${target.name})`, () => {
+export function sessionStoreContract(
+  target: TestDatabaseTarget,
+  implementation: SessionStoreImplementation = DATABASE_SESSIONS,
+): void {
+  describe(`SessionStore (${target.name}, ${implementation.name})`, () => {
     let database: TestDatabase;
     let store: SessionStore;
 
     before(async () => {
       database = await target.open();
-      store = createKyselySessionStore(database.db);
+      store = implementation.create(database);
     });
 
     after(async () => {
@@ -240,7 +262,7 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
         it('lets exactly one of concurrent turns from two instances win', async () => {
           const other = await database.reopen();
           try {
-            const stores = [store, createKyselySessionStore(other.db)];
+            const stores = [store, implementation.create(other)];
             const session = aSession();
             await store.createSession(session);
             const contenders = Array.from({ length: 6 }, (_, i) => {
@@ -303,10 +325,7 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
           const migrations = await createMigrator(reopened.db).getMigrations();
           assert.ok(migrations.length > 0);
           assert.ok(migrations.every((migration) => migration.executedAt !== undefined));
-          assert.deepEqual(
-            await createKyselySessionStore(reopened.db).getSession(session.sessionId),
-            session,
-          );
+          assert.deepEqual(await implementation.create(reopened).getSession(session.sessionId), session);
         } finally {
           await reopened.close();
         }
