@@ -111,11 +111,13 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
 }
 
 /**
- * The bundle among the request's messages. The local model reads only the fields it narrates from and
- * checks just those (the assembler built the bundle from validated content; re-validating all of it
- * with the bundle schema on every call was a measurable share of a turn).
+ * The bundle of the request: the object it carries, else the one among its messages. The local model
+ * reads only the fields it narrates from and checks just those (the assembler built the bundle from
+ * validated content; re-validating all of it with the bundle schema on every call was a measurable
+ * share of a turn, and so was parsing the bundle's JSON back when the turn hands over the object).
  */
 function findBundle(request: ModelRequest): AwfBundle {
+  if (hasNarratedFields(request.bundle)) return request.bundle;
   for (const message of request.messages) {
     if (message.role !== 'user' || !message.content.trimStart().startsWith('{')) continue;
     try {
