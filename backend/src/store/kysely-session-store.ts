@@ -10,7 +10,7 @@ import type { SessionStore } from './session-store.js';
  * and update time.
  */
 export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionStore {
-  return {
+  const store: SessionStore = {
     async createSession(session) {
       // ON CONFLICT DO NOTHING is portable and race-free, unlike matching each driver's unique-violation code.
       const inserted = await db
@@ -57,5 +57,11 @@ export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionSto
       const rows = await query.execute();
       return rows.map(toTurnRecord).sort((a, b) => a.turnNo - b.turnNo);
     },
+
+    async recentTurns(sessionId, options) {
+      const turns = await store.listTurns(sessionId, options);
+      return turns.map((turn) => ({ turnNo: turn.turnNo, input: turn.input, txt: turn.result.txt }));
+    },
   };
+  return store;
 }

@@ -314,6 +314,60 @@ export function sessionStoreContract(
       });
     });
 
+    describe('.recentTurns()', () => {
+      it('returns the number, input and narration of the most recent turns, oldest first', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        const records = [4, 1, 3, 2].map((turnNo) =>
+          aTurnRecord(session, turnNo, { txt: `Turn ${turnNo}: «¿qué?» "quoted" \\ back\nslash 🌊` }),
+        );
+        for (const record of records) await insertTurnRow(database.db, record);
+
+        assert.deepEqual(
+          await store.recentTurns(session.sessionId, { last: 3 }),
+          [2, 3, 4].map((turnNo) => ({
+            turnNo,
+            input: `go on (${turnNo})`,
+            txt: `Turn ${turnNo}: «¿qué?» "quoted" \\ back\nslash 🌊`,
+          })),
+        );
+      });
+
+      it('with `beforeTurnNo` returns the most recent turns numbered below it', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        for (const turnNo of [1, 2, 3, 4, 5]) await insertTurnRow(database.db, aTurnRecord(session, turnNo));
+
+        const recent = await store.recentTurns(session.sessionId, { last: 3, beforeTurnNo: 5 });
+        assert.deepEqual(
+          recent.map((turn) => turn.turnNo),
+          [2, 3, 4],
+        );
+        assert.deepEqual(await store.recentTurns(session.sessionId, { last: 3, beforeTurnNo: 1 }), []);
+      });
+
+      it('matches listTurns for the same turns', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        const first = afterTurn(session, 'lighthouse');
+        await store.commitTurn(first, 0, aTurnRecord(first, 1, { txt: 'Line one.\n\n"Line two" — ✓' }));
+        const second = afterTurn(first, 'cliffs');
+        await store.commitTurn(second, 1, aTurnRecord(second, 2));
+
+        const listed = await store.listTurns(session.sessionId, { last: 3 });
+        assert.deepEqual(
+          await store.recentTurns(session.sessionId, { last: 3 }),
+          listed.map((turn) => ({ turnNo: turn.turnNo, input: turn.input, txt: turn.result.txt })),
+        );
+      });
+
+      it('returns an empty list for a session without turns', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        assert.deepEqual(await store.recentTurns(session.sessionId, { last: 3 }), []);
+      });
+    });
+
     describe('migrations', () => {
       it('are idempotent: opening the same database again applies nothing and keeps the data', async () => {
         const session = aSession();

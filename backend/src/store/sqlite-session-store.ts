@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
 import type { DatabaseSchema, SessionRow, TurnRow } from './schema.js';
 import { toSession, toSessionRow, toTurnRecord, toTurnRow } from './session-rows.js';
-import type { SessionStore } from './session-store.js';
+import type { RecentTurnText, SessionStore } from './session-store.js';
 
 const TURN_COLUMNS =
   'session_id, turn_no, user_id, input, pipeline, route_reason, scene, retried, fallback, fallback_reason, latency_ms, result, created_at';
@@ -90,6 +90,20 @@ export function createSqliteSessionStore(
         if (last) parameters.push(options?.last);
         const rows = statement(sql).all(...parameters) as TurnRow[];
         return rows.map(toTurnRecord).sort((a, b) => a.turnNo - b.turnNo);
+      }),
+
+    recentTurns: (sessionId, options) =>
+      exclusive(() => {
+        const before = options.beforeTurnNo !== undefined;
+        // SQLite reads the narration out of the stored result itself: parsing whole results in
+        // JavaScript to keep one field was a visible share of an AWF turn.
+        const sql = `select turn_no as turnNo, input, result ->> '$.txt' as txt from turns where session_id = ?${
+          before ? ' and turn_no < ?' : ''
+        } order by turn_no desc limit ?`;
+        const parameters: unknown[] = before
+          ? [sessionId, options.beforeTurnNo, options.last]
+          : [sessionId, options.last];
+        return (statement(sql).all(...parameters) as RecentTurnText[]).reverse();
       }),
   };
 }

@@ -51,8 +51,8 @@ export function createTurns(wiring: TurnsWiring): Turns {
         shadowPercent: wiring.shadow.shadowPercent,
         runAwfTurn: runAwf,
         async recentTurns(sessionId, beforeTurnNo) {
-          const turns = await sessions.listTurns(sessionId, { last: RECENT_TURNS, beforeTurnNo });
-          return turns.map((turn) => ({ turn: turn.turnNo, input: turn.input, txt: turn.result.txt }));
+          const turns = await sessions.recentTurns(sessionId, { last: RECENT_TURNS, beforeTurnNo });
+          return turns.map((turn) => ({ turn: turn.turnNo, input: turn.input, txt: turn.txt }));
         },
         observers: wiring.shadow.observers,
         ...(wiring.shadow.now ? { now: wiring.shadow.now } : {}),
