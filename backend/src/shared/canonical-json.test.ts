@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson } from './canonical-json.js';
+import { CanonicalFragment, canonicalJson, canonicalJsonBytes } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace', () => {
@@ -24,5 +24,28 @@ describe('canonicalJson', () => {
   it('drops undefined members and refuses non-finite numbers', () => {
     assert.equal(canonicalJson({ a: undefined, b: null }), '{"b":null}');
     assert.throws(() => canonicalJson({ a: Number.NaN }), /non-finite/);
+  });
+  it('writes undefined array items as null and a leading undefined member leaves no stray comma', () => {
+    assert.equal(canonicalJson([undefined, 1, null]), '[null,1,null]');
+    assert.equal(canonicalJson({ a: undefined, b: 1, c: undefined, d: [] }), '{"b":1,"d":[]}');
+    assert.equal(canonicalJson({ a: undefined }), '{}');
+    assert.equal(canonicalJson([[], {}, [{}]]), '[[],{},[{}]]');
+  });
+  it('counts the UTF-8 bytes of the text it writes, fragments included, without writing it', () => {
+    const fragment = new CanonicalFragment({ é: '€ and 🌊', list: [1, 'two'] });
+    const values: unknown[] = [
+      {},
+      [],
+      [undefined, 1, null],
+      'plain',
+      '\ud83c lone surrogate and \u0000 and "quotes"',
+      { a: undefined, b: 1, c: undefined, d: [] },
+      { '\u20ac': 1, '\r': 2, nested: { deep: ['ü', 'ß', '日本', 4.5, true, false] } },
+      { fragment, others: [fragment, { inner: fragment }], z: 'tail' },
+    ];
+    for (const value of values) {
+      const text = canonicalJson(value);
+      assert.equal(canonicalJsonBytes(value), Buffer.byteLength(text, 'utf8'), text);
+    }
   });
 });

@@ -28,7 +28,38 @@ export function canonicalJson(value: unknown): string {
 export class CanonicalFragment {
   /** `canonicalJson(value)`, computed once. */
   readonly json: string;
+  /** Its length in UTF-8 bytes, computed once. */
+  readonly bytes: number;
   constructor(value: unknown) {
     this.json = canonicalJson(value);
+    this.bytes = Buffer.byteLength(this.json, 'utf8');
   }
+}
+
+/**
+ * `Buffer.byteLength(canonicalJson(value), 'utf8')` without building the text: fragments count their
+ * stored size. Measuring a whole bundle's text made V8 flatten and scan all of it, its static parts
+ * included, on every turn; UTF-8 lengths add up piece by piece because JSON.stringify never splits a
+ * surrogate pair.
+ */
+export function canonicalJsonBytes(value: unknown): number {
+  if (value instanceof CanonicalFragment) return value.bytes;
+  if (value === null || typeof value !== 'object') return Buffer.byteLength(canonicalJson(value), 'utf8');
+  if (Array.isArray(value)) {
+    // Brackets and the commas between items (a hole writes nothing but still has its comma).
+    let bytes = 2 + Math.max(value.length - 1, 0);
+    for (let i = 0; i < value.length; i++) if (i in value) bytes += canonicalJsonBytes(value[i] ?? null);
+    return bytes;
+  }
+  const record = value as Record<string, unknown>;
+  let members = 0;
+  let bytes = 2;
+  for (const key of Object.keys(record)) {
+    const child = record[key];
+    if (child === undefined) continue;
+    members += 1;
+    // The quoted key, its colon, and the value.
+    bytes += Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + canonicalJsonBytes(child);
+  }
+  return bytes + Math.max(members - 1, 0);
 }
