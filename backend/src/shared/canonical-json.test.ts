@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CanonicalFragment, canonicalJson, canonicalJsonBytes } from './canonical-json.js';
+import { CanonicalFragment, canonicalJson, canonicalJsonSized } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace', () => {
@@ -31,21 +31,19 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson({ a: undefined }), '{}');
     assert.equal(canonicalJson([[], {}, [{}]]), '[[],{},[{}]]');
   });
-  it('counts the UTF-8 bytes of the text it writes, fragments included, without writing it', () => {
+  it('writes an object with its UTF-8 size, fragments included, as canonicalJson and Buffer.byteLength do', () => {
     const fragment = new CanonicalFragment({ é: '€ and 🌊', list: [1, 'two'] });
-    const values: unknown[] = [
+    const values: Record<string, unknown>[] = [
       {},
-      [],
-      [undefined, 1, null],
-      'plain',
-      '\ud83c lone surrogate and \u0000 and "quotes"',
       { a: undefined, b: 1, c: undefined, d: [] },
-      { '\u20ac': 1, '\r': 2, nested: { deep: ['ü', 'ß', '日本', 4.5, true, false] } },
-      { fragment, others: [fragment, { inner: fragment }], z: 'tail' },
+      { only: undefined },
+      { text: '\ud83c lone surrogate and \u0000 and "quotes"', list: [undefined, 1, null] },
+      { '\u20ac': 1, '\r': 2, A: 3, a: 4, nested: { deep: ['ü', 'ß', '日本', 4.5, true, false] } },
+      { fragment, others: [fragment, { inner: fragment }], z: 'tail', é: fragment },
     ];
     for (const value of values) {
       const text = canonicalJson(value);
-      assert.equal(canonicalJsonBytes(value), Buffer.byteLength(text, 'utf8'), text);
+      assert.deepEqual(canonicalJsonSized(value), { json: text, bytes: Buffer.byteLength(text, 'utf8') });
     }
   });
 });

@@ -37,29 +37,23 @@ export class CanonicalFragment {
 }
 
 /**
- * `Buffer.byteLength(canonicalJson(value), 'utf8')` without building the text: fragments count their
- * stored size. Measuring a whole bundle's text made V8 flatten and scan all of it, its static parts
- * included, on every turn; UTF-8 lengths add up piece by piece because JSON.stringify never splits a
- * surrogate pair.
+ * `canonicalJson(value)` of an object and its size in UTF-8 bytes, without measuring the whole text:
+ * fragments count their stored size and only the other members are measured. Measuring a whole bundle
+ * made V8 flatten and scan all of it, static parts included, on every turn; UTF-8 sizes add up piece by
+ * piece because JSON.stringify never splits a surrogate pair.
  */
-export function canonicalJsonBytes(value: unknown): number {
-  if (value instanceof CanonicalFragment) return value.bytes;
-  if (value === null || typeof value !== 'object') return Buffer.byteLength(canonicalJson(value), 'utf8');
-  if (Array.isArray(value)) {
-    // Brackets and the commas between items (a hole writes nothing but still has its comma).
-    let bytes = 2 + Math.max(value.length - 1, 0);
-    for (let i = 0; i < value.length; i++) if (i in value) bytes += canonicalJsonBytes(value[i] ?? null);
-    return bytes;
-  }
-  const record = value as Record<string, unknown>;
-  let members = 0;
+export function canonicalJsonSized(value: Record<string, unknown>): { json: string; bytes: number } {
+  const members: string[] = [];
   let bytes = 2;
-  for (const key of Object.keys(record)) {
-    const child = record[key];
-    if (child === undefined) continue;
-    members += 1;
-    // The quoted key, its colon, and the value.
-    bytes += Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + canonicalJsonBytes(child);
+  const entries = Object.entries(value)
+    .filter(([, child]) => child !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, child] of entries) {
+    const name = JSON.stringify(key);
+    const json = canonicalJson(child);
+    const size = child instanceof CanonicalFragment ? child.bytes : Buffer.byteLength(json, 'utf8');
+    members.push(`${name}:${json}`);
+    bytes += Buffer.byteLength(name, 'utf8') + 1 + size;
   }
-  return bytes + Math.max(members - 1, 0);
+  return { json: `{${members.join(',')}}`, bytes: bytes + Math.max(members.length - 1, 0) };
 }

@@ -1,6 +1,6 @@
 import type { Content, Scene } from '../../content/content-types.js';
 import type { GameState } from '../../game/game-types.js';
-import { CanonicalFragment, canonicalJson, canonicalJsonBytes } from '../../shared/canonical-json.js';
+import { CanonicalFragment, canonicalJsonSized } from '../../shared/canonical-json.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
 import type { AwfBundle } from './awf-bundle.js';
 
@@ -138,7 +138,7 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
     npcs: sceneParts.json.npcs,
     items: parts.json.items,
   };
-  return { bundle, json: canonicalJson(document), bytes: canonicalJsonBytes(document) };
+  return { bundle, ...canonicalJsonSized(document) };
 }
 
 function uniqueSorted(scenes: Scene[]): Scene[] {
