@@ -13,6 +13,11 @@ export interface ModelRequest {
   seed: number;
   /** Ask for a JSON object answer (AWF). */
   jsonMode: boolean;
+  /**
+   * AWF: the bundle the messages carry, as the object its JSON was written from. An in-process model
+   * (the local one) reads it rather than parsing the message back; remote providers send the messages.
+   */
+  bundle?: unknown;
 }
 
 export interface ModelResponse {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseDialect, DialectAdapter } from './dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
+import type { SessionStore } from './session-store.js';
 
 /** An open, migrated database. */
 export interface Database {
@@ -9,6 +10,8 @@ export interface Database {
   dialect: DatabaseDialect;
   /** Write transactions, locks and notifications: what differs between SQLite and PostgreSQL. */
   adapter: DialectAdapter;
+  /** Sessions and turns; on SQLite straight on the driver, the turn's hot path (sqlite-session-store.ts). */
+  sessions: SessionStore;
   /** Closes every connection; calling it again is a no-op. */
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from './kysely-runtime.js';
 import { migrateToLatest } from './migrations/migrator.js';
 import type { DatabaseSchema } from './schema.js';
 import { createSqliteDialectAdapter } from './sqlite-dialect-adapter.js';
+import { createSqliteSessionStore } from './sqlite-session-store.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 export { type Database, redactDatabaseUrl } from './database-handle.js';
@@ -60,6 +61,7 @@ function openSqlite(path: string): Database {
     db,
     dialect: 'sqlite',
     adapter: createSqliteDialectAdapter(db),
+    sessions: createSqliteSessionStore(db, sqlite),
     close: closeOnce(() => db.destroy()),
   };
 }

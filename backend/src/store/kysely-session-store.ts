@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Choice, GameState, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
-import type { DatabaseSchema, NewTurnRow, SessionRow, TurnRow } from './schema.js';
+import type { DatabaseSchema } from './schema.js';
+import { toSession, toSessionRow, toTurnRecord, toTurnRow } from './session-rows.js';
 import type { SessionStore } from './session-store.js';
 
 /**
@@ -10,21 +10,12 @@ import type { SessionStore } from './session-store.js';
  * and update time.
  */
 export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionStore {
-  return {
+  const store: SessionStore = {
     async createSession(session) {
       // ON CONFLICT DO NOTHING is portable and race-free, unlike matching each driver's unique-violation code.
       const inserted = await db
         .insertInto('sessions')
-        .values({
-          session_id: session.sessionId,
-          user_id: session.userId,
-          seed: session.seed,
-          state: JSON.stringify(session.state),
-          turn_count: session.turnCount,
-          last_choices: JSON.stringify(session.lastChoices),
-          created_at: session.createdAt,
-          updated_at: session.updatedAt,
-        })
+        .values(toSessionRow(session))
         .onConflict((conflict) => conflict.column('session_id').doNothing())
         .executeTakeFirst();
       if (inserted.numInsertedOrUpdatedRows === 0n) throw new SessionExistsError(session.sessionId);
@@ -66,49 +57,11 @@ export function createKyselySessionStore(db: Kysely<DatabaseSchema>): SessionSto
       const rows = await query.execute();
       return rows.map(toTurnRecord).sort((a, b) => a.turnNo - b.turnNo);
     },
-  };
-}
 
-function toSession(row: SessionRow): Session {
-  return {
-    sessionId: row.session_id,
-    userId: row.user_id,
-    seed: Number(row.seed),
-    state: JSON.parse(row.state) as GameState,
-    turnCount: row.turn_count,
-    lastChoices: JSON.parse(row.last_choices) as Choice[],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    async recentTurns(sessionId, options) {
+      const turns = await store.listTurns(sessionId, options);
+      return turns.map((turn) => ({ turnNo: turn.turnNo, input: turn.input, txt: turn.result.txt }));
+    },
   };
-}
-
-function toTurnRow(record: TurnRecord): NewTurnRow {
-  const { result } = record;
-  return {
-    session_id: record.sessionId,
-    turn_no: record.turnNo,
-    user_id: record.userId,
-    input: record.input,
-    pipeline: result.pipeline,
-    route_reason: record.routeReason,
-    scene: result.scene,
-    retried: result.retried ? 1 : 0,
-    fallback: result.fallback ? 1 : 0,
-    fallback_reason: result.fallbackReason ?? null,
-    latency_ms: result.latencyMs,
-    result: JSON.stringify(result),
-    created_at: record.createdAt,
-  };
-}
-
-function toTurnRecord(row: TurnRow): TurnRecord {
-  return {
-    sessionId: row.session_id,
-    userId: row.user_id,
-    turnNo: row.turn_no,
-    input: row.input,
-    routeReason: row.route_reason,
-    result: JSON.parse(row.result) as TurnResult,
-    createdAt: row.created_at,
-  };
+  return store;
 }

@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { AppError } from '../shared/errors.js';
 import { closeOnce, type Database, redactDatabaseUrl } from './database-handle.js';
 import { Kysely, PostgresDialect, sql } from './kysely-runtime.js';
+import { createKyselySessionStore } from './kysely-session-store.js';
 import { createPostgresDialectAdapter } from './postgres-dialect-adapter.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -25,6 +26,7 @@ export async function openPostgres(url: string, allowExitOnIdle: boolean): Promi
     db,
     dialect: 'postgres',
     adapter,
+    sessions: createKyselySessionStore(db),
     close: closeOnce(async () => {
       await adapter.closeListeners();
       await db.destroy();

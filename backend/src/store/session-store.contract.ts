@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import { SessionExistsError, TurnConflictError } from '../shared/errors.js';
+import type { Database } from './database.js';
 import { createKyselySessionStore } from './kysely-session-store.js';
 import { createMigrator, migrateToLatest } from './migrations/migrator.js';
 import type { DatabaseSchema } from './schema.js';
@@ -109,15 +110,36 @@ async function insertTurnRow(db: Kysely<DatabaseSchema>, record: TurnRecord): Pr
     .execute();
 }
 
+/** A SessionStore implementation under test, built over an open database. */
+export interface SessionStoreImplementation {
+  name: string;
+  create(database: Database): SessionStore;
+}
+
+/** The store a database opens with (SQLite: on the driver; PostgreSQL: Kysely). */
+export const DATABASE_SESSIONS: SessionStoreImplementation = {
+  name: 'database.sessions',
+  create: (database) => database.sessions,
+};
+
+/** The Kysely store, which PostgreSQL uses and SQLite could. */
+export const KYSELY_SESSIONS: SessionStoreImplementation = {
+  name: 'Kysely',
+  create: (database) => createKyselySessionStore(database.db),
+};
+
 /** The SessionStore contract: every implementation and dialect must pass it unchanged. */
-export function sessionStoreContract(target: TestDatabaseTarget): void {
-  describe(`SessionStore (${target.name})`, () => {
+export function sessionStoreContract(
+  target: TestDatabaseTarget,
+  implementation: SessionStoreImplementation = DATABASE_SESSIONS,
+): void {
+  describe(`SessionStore (${target.name}, ${implementation.name})`, () => {
     let database: TestDatabase;
     let store: SessionStore;
 
     before(async () => {
       database = await target.open();
-      store = createKyselySessionStore(database.db);
+      store = implementation.create(database);
     });
 
     after(async () => {
@@ -240,7 +262,7 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
         it('lets exactly one of concurrent turns from two instances win', async () => {
           const other = await database.reopen();
           try {
-            const stores = [store, createKyselySessionStore(other.db)];
+            const stores = [store, implementation.create(other)];
             const session = aSession();
             await store.createSession(session);
             const contenders = Array.from({ length: 6 }, (_, i) => {
@@ -292,6 +314,60 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
       });
     });
 
+    describe('.recentTurns()', () => {
+      it('returns the number, input and narration of the most recent turns, oldest first', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        const records = [4, 1, 3, 2].map((turnNo) =>
+          aTurnRecord(session, turnNo, { txt: `Turn ${turnNo}: «¿qué?» "quoted" \\ back\nslash 🌊` }),
+        );
+        for (const record of records) await insertTurnRow(database.db, record);
+
+        assert.deepEqual(
+          await store.recentTurns(session.sessionId, { last: 3 }),
+          [2, 3, 4].map((turnNo) => ({
+            turnNo,
+            input: `go on (${turnNo})`,
+            txt: `Turn ${turnNo}: «¿qué?» "quoted" \\ back\nslash 🌊`,
+          })),
+        );
+      });
+
+      it('with `beforeTurnNo` returns the most recent turns numbered below it', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        for (const turnNo of [1, 2, 3, 4, 5]) await insertTurnRow(database.db, aTurnRecord(session, turnNo));
+
+        const recent = await store.recentTurns(session.sessionId, { last: 3, beforeTurnNo: 5 });
+        assert.deepEqual(
+          recent.map((turn) => turn.turnNo),
+          [2, 3, 4],
+        );
+        assert.deepEqual(await store.recentTurns(session.sessionId, { last: 3, beforeTurnNo: 1 }), []);
+      });
+
+      it('matches listTurns for the same turns', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        const first = afterTurn(session, 'lighthouse');
+        await store.commitTurn(first, 0, aTurnRecord(first, 1, { txt: 'Line one.\n\n"Line two" — ✓' }));
+        const second = afterTurn(first, 'cliffs');
+        await store.commitTurn(second, 1, aTurnRecord(second, 2));
+
+        const listed = await store.listTurns(session.sessionId, { last: 3 });
+        assert.deepEqual(
+          await store.recentTurns(session.sessionId, { last: 3 }),
+          listed.map((turn) => ({ turnNo: turn.turnNo, input: turn.input, txt: turn.result.txt })),
+        );
+      });
+
+      it('returns an empty list for a session without turns', async () => {
+        const session = aSession();
+        await store.createSession(session);
+        assert.deepEqual(await store.recentTurns(session.sessionId, { last: 3 }), []);
+      });
+    });
+
     describe('migrations', () => {
       it('are idempotent: opening the same database again applies nothing and keeps the data', async () => {
         const session = aSession();
@@ -303,10 +379,7 @@ export function sessionStoreContract(target: TestDatabaseTarget): void {
           const migrations = await createMigrator(reopened.db).getMigrations();
           assert.ok(migrations.length > 0);
           assert.ok(migrations.every((migration) => migration.executedAt !== undefined));
-          assert.deepEqual(
-            await createKyselySessionStore(reopened.db).getSession(session.sessionId),
-            session,
-          );
+          assert.deepEqual(await implementation.create(reopened).getSession(session.sessionId), session);
         } finally {
           await reopened.close();
         }

@@ -2,7 +2,6 @@ import type { Content } from '../content/content-types.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import type { Router } from '../rollout/route-decision.js';
 import type { Database } from '../store/database.js';
-import { createKyselySessionStore } from '../store/kysely-session-store.js';
 import { runAwfTurn } from './awf/awf-turn.js';
 import { runLegacyTurn } from './legacy/legacy-turn.js';
 import {
@@ -43,7 +42,7 @@ export type Turns = TurnService & { readonly shadow: ShadowRunner | undefined };
 /** The turns capability: sessions, routing through the router, each pipeline on its own provider. */
 export function createTurns(wiring: TurnsWiring): Turns {
   const { content, providers } = wiring;
-  const sessions = createKyselySessionStore(wiring.database.db);
+  const sessions = wiring.database.sessions;
   const runAwf: Parameters<typeof createTurnService>[0]['runAwfTurn'] = (request) =>
     runAwfTurn({ content, provider: providers.awf }, request);
   const shadow = wiring.shadow
@@ -52,8 +51,8 @@ export function createTurns(wiring: TurnsWiring): Turns {
         shadowPercent: wiring.shadow.shadowPercent,
         runAwfTurn: runAwf,
         async recentTurns(sessionId, beforeTurnNo) {
-          const turns = await sessions.listTurns(sessionId, { last: RECENT_TURNS, beforeTurnNo });
-          return turns.map((turn) => ({ turn: turn.turnNo, input: turn.input, txt: turn.result.txt }));
+          const turns = await sessions.recentTurns(sessionId, { last: RECENT_TURNS, beforeTurnNo });
+          return turns.map((turn) => ({ turn: turn.turnNo, input: turn.input, txt: turn.txt }));
         },
         observers: wiring.shadow.observers,
         ...(wiring.shadow.now ? { now: wiring.shadow.now } : {}),

@@ -129,10 +129,10 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         bundleBytes: 0,
       };
     }
-    const recent = (await sessions.listTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
+    const recent = (await sessions.recentTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
       turn: turn.turnNo,
       input: turn.input,
-      txt: turn.result.txt,
+      txt: turn.txt,
     }));
     const awf = await deps.runAwfTurn({ ...base, recent });
     if (awf.ok) {

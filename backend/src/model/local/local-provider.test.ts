@@ -16,14 +16,15 @@ const provider = createLocalProvider({
   latencyMedianMs: 0,
   timeoutMs: 1000,
 });
-const bundleJson = assembleBundle({
+const assembled = assembleBundle({
   content,
   state,
   sessionSeed: 5,
   turnNo: 1,
   input: 'talk to Kiera',
   recent: [],
-}).json;
+});
+const bundleJson = assembled.json;
 
 describe('local model: reading the AWF bundle', () => {
   it('answers valid AWF output without validating the whole bundle against its schema', async () => {
@@ -72,5 +73,34 @@ describe('local model: reading the AWF bundle', () => {
         (error: Error & { code?: string }) => error.code === 'MODEL_PROVIDER_ERROR',
       );
     }
+  });
+
+  it('answers the same from the bundle object a turn hands over as from the bundle text', async () => {
+    // Every input path of the narrator: exits, interactions, inventory, looking, and hesitation.
+    for (const input of ['talk to Kiera', 'go north', 'check my pockets', 'look around', 'dance']) {
+      for (const seed of [1, 2, 3]) {
+        const request = { content, state, sessionSeed: seed, turnNo: 2, input, recent: [] };
+        const { bundle, json } = assembleBundle(request);
+        const common = { kind: 'awf' as const, messages: awfMessages(content, json), seed, jsonMode: true };
+        const fromText = await provider.complete(common);
+        const fromObject = await provider.complete({ ...common, bundle });
+        assert.deepEqual(fromObject, fromText);
+      }
+    }
+  });
+
+  it('reads the bundle text when the handed-over object lacks a field it narrates from', async () => {
+    const common = {
+      kind: 'awf' as const,
+      messages: awfMessages(content, bundleJson),
+      seed: 1,
+      jsonMode: true,
+    };
+    const fromText = await provider.complete(common);
+    const fromBroken = await provider.complete({
+      ...common,
+      bundle: { ...assembled.bundle, scene: undefined },
+    });
+    assert.deepEqual(fromBroken, fromText);
   });
 });

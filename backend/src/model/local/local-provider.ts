@@ -30,8 +30,11 @@ const LATENCY_SIGMA = 0.6;
 export function createLocalProvider(options: LocalProviderOptions): ModelProvider {
   const { content } = options;
 
-  const simulateLatency = async (random: SeededRandom): Promise<void> => {
+  // Each fault draw builds its generator only when its rate can fire: at 0 it never does, and
+  // seeding three generators per call was a visible share of a turn on the default settings.
+  const simulateLatency = async (seed: number): Promise<void> => {
     if (options.latencyMedianMs <= 0) return;
+    const random = seededRandom(deriveSeed(seed, 'latency'));
     const latency = options.latencyMedianMs * Math.exp(LATENCY_SIGMA * random.normal());
     if (latency >= options.timeoutMs) {
       await sleep(options.timeoutMs);
@@ -53,8 +56,10 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
       maxChoices: bundle.contract.output.maxChoices,
       seed: bundle.meta.rngSeed,
     });
-    const faults = seededRandom(deriveSeed(request.seed, 'invalid'));
-    if (faults.next() < options.invalidRate) return invalidAnswer(narration, faults);
+    if (options.invalidRate > 0) {
+      const faults = seededRandom(deriveSeed(request.seed, 'invalid'));
+      if (faults.next() < options.invalidRate) return invalidAnswer(narration, faults);
+    }
     return JSON.stringify({
       txt: narration.txt,
       scene: narration.scene,
@@ -96,9 +101,10 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
   return {
     name: 'local',
     async complete(request: ModelRequest): Promise<ModelResponse> {
-      await simulateLatency(seededRandom(deriveSeed(request.seed, 'latency')));
+      await simulateLatency(request.seed);
       if (
         request.kind === 'awf' &&
+        options.errorRate > 0 &&
         seededRandom(deriveSeed(request.seed, 'error')).next() < options.errorRate
       ) {
         throw new ModelProviderError('local model: injected provider error (AWF_LOCAL_ERROR_RATE)');
@@ -111,11 +117,13 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
 }
 
 /**
- * The bundle among the request's messages. The local model reads only the fields it narrates from and
- * checks just those (the assembler built the bundle from validated content; re-validating all of it
- * with the bundle schema on every call was a measurable share of a turn).
+ * The bundle of the request: the object it carries, else the one among its messages. The local model
+ * reads only the fields it narrates from and checks just those (the assembler built the bundle from
+ * validated content; re-validating all of it with the bundle schema on every call was a measurable
+ * share of a turn, and so was parsing the bundle's JSON back when the turn hands over the object).
  */
 function findBundle(request: ModelRequest): AwfBundle {
+  if (hasNarratedFields(request.bundle)) return request.bundle;
   for (const message of request.messages) {
     if (message.role !== 'user' || !message.content.trimStart().startsWith('{')) continue;
     try {

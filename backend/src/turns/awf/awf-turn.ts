@@ -46,6 +46,7 @@ export async function runAwfTurn(deps: AwfTurnDeps, request: AwfTurnRequest): Pr
       messages: conversation,
       seed: deriveSeed(request.sessionSeed, 'turn', request.turnNo, 'attempt', attempt),
       jsonMode: true,
+      bundle: assembled.bundle,
     });
     attempts.tokens = {
       in: attempts.tokens.in + response.tokens.in,

@@ -1,6 +1,6 @@
 import type { Content, Scene } from '../../content/content-types.js';
 import type { GameState } from '../../game/game-types.js';
-import { CanonicalFragment, canonicalJson } from '../../shared/canonical-json.js';
+import { CanonicalFragment, canonicalJsonSized } from '../../shared/canonical-json.js';
 import { deriveSeed } from '../../shared/seeded-random.js';
 import type { AwfBundle } from './awf-bundle.js';
 
@@ -129,7 +129,7 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
     recent: request.recent.slice(-RECENT_TURNS_KEPT).map(({ turn, input, txt }) => ({ turn, input, txt })),
     input: request.input,
   };
-  const json = canonicalJson({
+  const document = {
     ...bundle,
     contract: parts.json.contract,
     world: parts.json.world,
@@ -137,8 +137,8 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
     neighbors: sceneParts.json.neighbors,
     npcs: sceneParts.json.npcs,
     items: parts.json.items,
-  });
-  return { bundle, json, bytes: Buffer.byteLength(json, 'utf8') };
+  };
+  return { bundle, ...canonicalJsonSized(document) };
 }
 
 function uniqueSorted(scenes: Scene[]): Scene[] {
