@@ -251,6 +251,35 @@ describe('the operator dashboard, in chromium against a real server on SQLite', 
     }
   });
 
+  it("an operator's untouched percent field follows a change made elsewhere; a value being typed stays", async () => {
+    const { context, page, trouble } = await openPage(browser);
+    const setPercent = async (percent: number) => {
+      const response = await fetch(`${server.url}/api/admin/rollout/percent`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${server.tokens.operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ percent }),
+      });
+      assert.equal(response.status, 200, await response.text());
+    };
+    try {
+      await signIn(page, server.url, server.tokens.operator);
+      await setPercent(17);
+      await page.waitForFunction(
+        () => (document.getElementById('percent-input') as HTMLInputElement | null)?.value === '17',
+        undefined,
+        { timeout: 10_000 },
+      );
+      await page.fill('#percent-input', '33');
+      await page.locator('#percent-input').blur();
+      await setPercent(18);
+      await page.waitForSelector('[data-testid=percent-value]:text-is("18")', { timeout: 10_000 });
+      assert.equal(await page.inputValue('#percent-input'), '33');
+      assert.deepEqual(trouble.problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('every panel works with no console error, no failed request and no serious or critical axe violation, at 1280×800 and 390×844', async () => {
     const cases = [
       { role: 'operator', viewport: LAPTOP },

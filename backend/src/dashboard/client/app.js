@@ -275,13 +275,19 @@ function renderActions(result) {
   }
   el.hidden = false;
   const { effective } = unwrap(result);
-  // Keep what the operator is typing across live refreshes.
+  // Keep what the operator is typing across live refreshes; an untouched field follows the live percent.
   if (el.dataset.ready === '1') {
+    const field = $('percent-input');
+    if (field && document.activeElement !== field && field.value === field.dataset.shown) {
+      field.value = String(effective.percent.value);
+      field.dataset.shown = field.value;
+    }
     $('flag-state').textContent = `Global flag now ${effective.globalEnabled.value ? 'on' : 'off'} (${effective.globalEnabled.source}).`;
     return;
   }
   el.dataset.ready = '1';
   const input = h('input', { id: 'percent-input', type: 'number', min: 0, max: 100, step: 0.01, required: true, value: effective.percent.value });
+  input.dataset.shown = input.value;
   fill(
     'actions',
     h('h3', {}, 'Actions'),
