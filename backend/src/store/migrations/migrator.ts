@@ -21,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [name: string, load: () => Promise<Migr
   ['013-dashboard-series', () => import('./013-dashboard-series.js')],
   ['014-rollout-plan', () => import('./014-rollout-plan.js')],
   ['015-golden-run-provenance', () => import('./015-golden-run-provenance.js')],
+  ['016-turns-without-user-index', () => import('./016-turns-without-user-index.js')],
 ];
 
 /** The migrations compiled into the program; nothing is read from the filesystem at run time. */
