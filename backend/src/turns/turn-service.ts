@@ -5,10 +5,11 @@ import { choicesFor } from '../content/scene-choices.js';
 import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import type { RouteDecision, Router } from '../rollout/route-decision.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
-import type { SessionStore } from '../store/session-store.js';
+import type { RecentTurnText, SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
 import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
+import { createRecentTurnsCache, type RecentTurnsCache } from './recent-turns-cache.js';
 import { checkTurnInputLength, resolveTurnInput } from './turn-input.js';
 
 /** A turn that produced no answer: the chosen pipeline and, for AWF, its legacy fallback both failed. */
@@ -52,6 +53,8 @@ export interface TurnServiceDeps {
   /** Seed for a session that did not bring one. */
   newSeed?: () => number;
   onObserverError?: (error: unknown) => void;
+  /** The recent turns each session's next AWF bundle shows (one per service by default). */
+  recentTurnsCache?: RecentTurnsCache;
 }
 
 export interface StartSessionRequest {
@@ -71,6 +74,9 @@ export interface Opening {
 /** How many earlier turns the AWF bundle shows the model. */
 export const RECENT_TURNS = 3;
 
+/** Sessions whose recent turns stay in memory, and for how long an idle one's are trusted. */
+const RECENT_TURNS_CACHE = { capacity: 4096, maxAgeMs: 10 * 60_000 };
+
 export interface TurnService {
   startSession(request: StartSessionRequest): Promise<Opening>;
   /**
@@ -85,6 +91,12 @@ export interface TurnService {
 export function createTurnService(deps: TurnServiceDeps): TurnService {
   const { content, sessions } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const recentCache = deps.recentTurnsCache ?? createRecentTurnsCache(RECENT_TURNS_CACHE);
+
+  /** What the store holds as the session's last turns: from memory when the turn count still matches. */
+  const recentTurnsOf = async (session: Session, nowMs: number): Promise<readonly RecentTurnText[]> =>
+    recentCache.get(session.sessionId, session.turnCount, nowMs) ??
+    (await sessions.recentTurns(session.sessionId, { last: RECENT_TURNS }));
 
   const loadSession = async (sessionId: string): Promise<Session> => {
     const session = await sessions.getSession(sessionId);
@@ -108,7 +120,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
     decision: RouteDecision,
     turnId: string,
     base: LegacyTurnRequest,
-    sessionId: string,
+    recentTurns: () => Promise<readonly RecentTurnText[]>,
   ): Promise<Omit<TurnResult, 'latencyMs'>> => {
     const fromLegacy = (legacy: LegacyTurnOutcome) => ({
       turnId,
@@ -129,7 +141,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         bundleBytes: 0,
       };
     }
-    const recent = (await sessions.recentTurns(sessionId, { last: RECENT_TURNS })).map((turn) => ({
+    const recent = (await recentTurns()).map((turn) => ({
       turn: turn.turnNo,
       input: turn.input,
       txt: turn.txt,
@@ -200,9 +212,16 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       const base = { state: session.state, sessionSeed: session.seed, turnNo, input };
 
       const turnId = `${sessionId}:${turnNo}`;
+      // Only an AWF turn reads the recent turns; when it did, this turn extends them in memory.
+      let shown: readonly RecentTurnText[] | undefined;
+      const nowMs = clock().getTime();
+      const recentTurns = async () => {
+        shown = await recentTurnsOf(session, nowMs);
+        return shown;
+      };
       let result: Omit<TurnResult, 'latencyMs'>;
       try {
-        result = await answer(decision, turnId, base, sessionId);
+        result = await answer(decision, turnId, base, recentTurns);
       } catch (error) {
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
         const errorCode = error instanceof AppError ? error.code : 'INTERNAL';
@@ -242,6 +261,10 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         result: final,
         createdAt: now,
       });
+      if (shown !== undefined) {
+        const recent = [...shown, { turnNo, input, txt: final.txt }].slice(-RECENT_TURNS);
+        recentCache.remember(sessionId, turnNo, recent, nowMs);
+      }
       notify((observer) =>
         observer.onTurn({ result: final, decision, session: updated, input, before: session }),
       );
