@@ -258,6 +258,31 @@ export function sessionStoreContract(
         assert.deepEqual(await store.listTurns(session.sessionId), [winners[0]?.record]);
       });
 
+      it('commits turns of several sessions made at once, and a failing one among them fails alone', async () => {
+        const sessions = [1, 2, 3, 4].map(() => aSession({ sessionId: uniqueId('together') }));
+        for (const session of sessions) await store.createSession(session);
+        // The third session already has a turn 1 that its new turn 1 collides with.
+        const squatter = aTurnRecord(sessions[2] as Session, 1, { txt: 'already here' });
+        await insertTurnRow(database.db, squatter);
+        const nexts = sessions.map((session) => afterTurn(session, 'lighthouse'));
+        const records = nexts.map((next) => aTurnRecord(next, 1));
+
+        const outcomes = await Promise.allSettled(
+          nexts.map((next, i) => store.commitTurn(next, 0, records[i] as TurnRecord)),
+        );
+
+        assert.deepEqual(
+          outcomes.map((outcome) => outcome.status),
+          ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+        );
+        for (const i of [0, 1, 3]) {
+          assert.deepEqual(await store.getSession(nexts[i]?.sessionId as string), nexts[i]);
+          assert.deepEqual(await store.listTurns(nexts[i]?.sessionId as string), [records[i]]);
+        }
+        assert.deepEqual(await store.getSession(sessions[2]?.sessionId as string), sessions[2]);
+        assert.deepEqual(await store.listTurns(sessions[2]?.sessionId as string), [squatter]);
+      });
+
       if (target.name === 'postgres') {
         it('lets exactly one of concurrent turns from two instances win', async () => {
           const other = await database.reopen();

@@ -11,9 +11,17 @@ const TURN_COLUMNS =
 /**
  * The SessionStore on SQLite, straight on better-sqlite3: the same SQL the Kysely store sends, prepared
  * once, and a turn's update and insert in one synchronous transaction. Building and compiling each query
- * with Kysely, and a promise per statement, were a large share of an HTTP turn (issue 14). Every call
- * still takes Kysely's one connection first, so it never runs inside another caller's open transaction
- * (the SQLite driver hands that connection to one user at a time).
+ * with Kysely, and a promise per statement, were a large share of an HTTP turn (issue 14).
+ *
+ * Kysely's async transactions (audit appends, the plan) hold the one connection across awaits, so a
+ * call made while one is open waits for the connection as every Kysely query does; otherwise it runs at
+ * once (nothing else can be half-way through a transaction on this thread).
+ *
+ * Group commit: the turns that reach their commit in the same turn of the event loop (requests read
+ * together under load) are written in one SQLite transaction, each inside its own savepoint, so one
+ * turn's conflict rolls back only that turn. Fewer, larger transactions write the table's and the
+ * created_at index's last pages once per group instead of once per turn. A turn is acknowledged only
+ * after its group committed.
  */
 export function createSqliteSessionStore(
   db: Kysely<DatabaseSchema>,
@@ -28,21 +36,70 @@ export function createSqliteSessionStore(
     }
     return found;
   };
-  /** Runs `work` while holding the connection, as every Kysely query does. */
-  const exclusive = <T>(work: () => T): Promise<T> => db.connection().execute(async () => work());
+  /** Runs `work` now, or once Kysely's connection is free when one of its transactions is open. */
+  const exclusive = <T>(work: () => T): Promise<T> => {
+    if (sqlite.inTransaction) return db.connection().execute(async () => work());
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
 
-  const commit = sqlite.transaction((update: unknown[], turn: Record<string, unknown>, sessionId: string) => {
-    // The turn_count guard makes this a compare-and-set: of two racing turns only one matches.
-    const updated = statement(
-      'update sessions set state = ?, turn_count = ?, last_choices = ?, updated_at = ? where session_id = ? and turn_count = ?',
-    ).run(...update);
-    if (updated.changes === 0) throw new TurnConflictError(sessionId);
-    statement(
-      `insert into turns (${TURN_COLUMNS}) values (${TURN_COLUMNS.split(', ')
-        .map((column) => `@${column}`)
-        .join(', ')})`,
-    ).run(turn);
-  });
+  const commitOne = sqlite.transaction(
+    (update: unknown[], turn: Record<string, unknown>, sessionId: string) => {
+      // The turn_count guard makes this a compare-and-set: of two racing turns only one matches.
+      const updated = statement(
+        'update sessions set state = ?, turn_count = ?, last_choices = ?, updated_at = ? where session_id = ? and turn_count = ?',
+      ).run(...update);
+      if (updated.changes === 0) throw new TurnConflictError(sessionId);
+      statement(
+        `insert into turns (${TURN_COLUMNS}) values (${TURN_COLUMNS.split(', ')
+          .map((column) => `@${column}`)
+          .join(', ')})`,
+      ).run(turn);
+    },
+  );
+
+  interface PendingCommit {
+    update: unknown[];
+    turn: Record<string, unknown>;
+    sessionId: string;
+    settle: (error?: unknown) => void;
+  }
+  let pending: PendingCommit[] = [];
+  /** Inside the group's transaction, commitOne nests as a savepoint (better-sqlite3 does that itself). */
+  const commitGroup = sqlite.transaction((group: readonly PendingCommit[]) =>
+    group.map((item) => {
+      try {
+        commitOne(item.update, item.turn, item.sessionId);
+        return undefined;
+      } catch (error) {
+        return error ?? new Error('turn commit failed');
+      }
+    }),
+  );
+  const flush = (): void => {
+    const group = pending;
+    pending = [];
+    exclusive(() => {
+      if (group.length === 1) {
+        const [only] = group as [PendingCommit];
+        commitOne(only.update, only.turn, only.sessionId);
+        return [undefined];
+      }
+      return commitGroup(group);
+    }).then(
+      (outcomes) => {
+        group.forEach((item, i) => {
+          item.settle(outcomes[i]);
+        });
+      },
+      (error: unknown) => {
+        for (const item of group) item.settle(error);
+      },
+    );
+  };
 
   return {
     createSession: (session) =>
@@ -63,20 +120,20 @@ export function createSqliteSessionStore(
       }),
 
     commitTurn: (session, expectedTurnCount, record) =>
-      exclusive(() =>
-        commit(
-          [
-            JSON.stringify(session.state),
-            session.turnCount,
-            JSON.stringify(session.lastChoices),
-            session.updatedAt,
-            session.sessionId,
-            expectedTurnCount,
-          ],
-          toTurnRow(record),
+      new Promise<void>((resolve, reject) => {
+        const update = [
+          JSON.stringify(session.state),
+          session.turnCount,
+          JSON.stringify(session.lastChoices),
+          session.updatedAt,
           session.sessionId,
-        ),
-      ),
+          expectedTurnCount,
+        ];
+        const settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+        pending.push({ update, turn: toTurnRow(record), sessionId: session.sessionId, settle });
+        // The check phase runs after every request read in this turn of the loop reached here.
+        if (pending.length === 1) setImmediate(flush);
+      }),
 
     listTurns: (sessionId, options) =>
       exclusive(() => {
