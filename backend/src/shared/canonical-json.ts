@@ -4,20 +4,40 @@
  * byte-identical bundles and the audit hash chain rely on.
  */
 export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return canonicalScalar(value);
   if (value instanceof CanonicalFragment) return value.json;
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw new TypeError('canonical JSON cannot encode a non-finite number');
+  // Loops and string appends rather than entries/filter/sort/map/join: a bundle's per-turn parts go
+  // through here on every AWF turn, and the intermediate arrays were most of the cost.
+  if (Array.isArray(value)) {
+    let json = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) json += ',';
+      json += canonicalJson(value[i] ?? null);
     }
-    const encoded = JSON.stringify(value);
-    if (encoded === undefined) throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
-    return encoded;
+    return `${json}]`;
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, child]) => child !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
+  const object = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as RFC 8785 asks.
+  const keys = Object.keys(object).sort();
+  let json = '{';
+  let first = true;
+  for (const key of keys) {
+    const child = object[key];
+    if (child === undefined) continue;
+    if (!first) json += ',';
+    first = false;
+    json += `${JSON.stringify(key)}:${canonicalJson(child)}`;
+  }
+  return `${json}}`;
+}
+
+function canonicalScalar(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new TypeError('canonical JSON cannot encode a non-finite number');
+  }
+  const encoded = JSON.stringify(value);
+  if (encoded === undefined) throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
+  return encoded;
 }
 
 /**
@@ -43,17 +63,19 @@ export class CanonicalFragment {
  * piece because JSON.stringify never splits a surrogate pair.
  */
 export function canonicalJsonSized(value: Record<string, unknown>): { json: string; bytes: number } {
-  const members: string[] = [];
+  let json = '{';
   let bytes = 2;
-  const entries = Object.entries(value)
-    .filter(([, child]) => child !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, child] of entries) {
+  let members = 0;
+  for (const key of Object.keys(value).sort()) {
+    const child = value[key];
+    if (child === undefined) continue;
     const name = JSON.stringify(key);
-    const json = canonicalJson(child);
-    const size = child instanceof CanonicalFragment ? child.bytes : Buffer.byteLength(json, 'utf8');
-    members.push(`${name}:${json}`);
+    const member = canonicalJson(child);
+    const size = child instanceof CanonicalFragment ? child.bytes : Buffer.byteLength(member, 'utf8');
+    if (members > 0) json += ',';
+    json += `${name}:${member}`;
     bytes += Buffer.byteLength(name, 'utf8') + 1 + size;
+    members += 1;
   }
-  return { json: `{${members.join(',')}}`, bytes: bytes + Math.max(members.length - 1, 0) };
+  return { json: `${json}}`, bytes: bytes + Math.max(members - 1, 0) };
 }
