@@ -98,6 +98,11 @@ export function nsPerCall(iterations: number, body: (i: number) => unknown): num
   return elapsed / iterations;
 }
 
+/** Three significant digits below 1, so a ratio just under a goal of 1/3 does not print as 0.33x. */
+function ratioText(ratio: number): string {
+  return `${ratio.toFixed(ratio >= 10 ? 1 : ratio >= 1 ? 2 : 3)}x`;
+}
+
 /** The short table: one row per result, ratio median and worst round, goal and verdict. */
 export function formatTable(results: readonly BenchResult[]): string {
   const rows = [
@@ -107,9 +112,9 @@ export function formatTable(results: readonly BenchResult[]): string {
       figure(r.project),
       figure(r.baseline),
       r.unit,
-      `${r.ratio.toFixed(r.ratio >= 10 ? 1 : 2)}x`,
-      r.ratioMin === undefined ? '' : `${r.ratioMin.toFixed(r.ratioMin >= 10 ? 1 : 2)}x`,
-      r.goal === undefined ? '' : `${r.goalIsMax ? '<=' : '>='} ${r.goal}x`,
+      ratioText(r.ratio),
+      r.ratioMin === undefined ? '' : ratioText(r.ratioMin),
+      r.goal === undefined ? '' : `${r.goalIsMax ? '<=' : '>='} ${ratioText(r.goal)}`,
       r.met === undefined ? '' : r.met ? 'met' : 'MISSED',
     ]),
   ];
