@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AdminApi, startAdminApi } from '../app/testing/admin-api.js';
+import {
+  FAILED_SCENARIO,
+  FAILED_SCENARIO_DIFF,
+  storeGoldenRun,
+} from '../golden-runs/testing/golden-run-fixtures.js';
 import { type DashboardServer, startDashboardServer } from './testing/dashboard-server.js';
 
 describe('the dashboard routes', () => {
@@ -91,33 +96,17 @@ describe('the dashboard routes', () => {
 
   describe('GET /api/admin/goldens', () => {
     it('lists stored runs newest first with each scenario and a failed one’s diff (rollout.read)', async () => {
-      await api.services.database.db
-        .insertInto('golden_runs')
-        .values({
-          run_id: 'r1',
-          scenario: 'legacy-walk',
-          pipeline: 'legacy',
-          mode: 'verify',
-          status: 'failed',
-          turns: 3,
-          duration_ms: 9,
-          failure: 'legacy-walk: output differs',
-          full_run: 1,
-          content_hash: 'abc',
-          harness_version: '1',
-          started_at: '2026-01-01T00:00:00.000Z',
-          passes: null,
-          pass_rate_threshold: null,
-          tokens_in: null,
-          tokens_out: null,
-          diff: '-a\n+b\n',
-        })
-        .execute();
+      await storeGoldenRun(api.services.database.db, {
+        runId: 'r1',
+        contentHash: 'abc',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        results: [FAILED_SCENARIO],
+      });
       const runs = await api.call('GET', '/api/admin/goldens', 'viewer');
       assert.equal(runs.statusCode, 200);
       assert.equal(runs.json().length, 1);
       assert.deepEqual([runs.json()[0].passed, runs.json()[0].failed], [0, 1]);
-      assert.equal(runs.json()[0].results[0].diff, '-a\n+b\n');
+      assert.equal(runs.json()[0].results[0].diff, FAILED_SCENARIO_DIFF);
       await api.expectRejected(
         () => api.call('GET', '/api/admin/goldens?limit=0', 'viewer'),
         400,

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { runScript } from '../../scripts/testing/run-script.js';
-import { createKyselyGoldenRunStore } from '../goldens/kysely-golden-run-store.js';
+import { storeGoldenRun } from '../golden-runs/testing/golden-run-fixtures.js';
 import {
   browserSkipReason,
   type DashboardServer,
@@ -73,29 +73,8 @@ describe('the operator dashboard, in chromium against a real server on SQLite', 
       body: JSON.stringify({ rating: 'down', reason: 'incoherent', comment: XSS }),
     });
     assert.equal(rated.status, 201);
-    await createKyselyGoldenRunStore(server.services.database.db).saveRun({
-      runId: 'run-1',
-      mode: 'verify',
-      fullRun: true,
-      startedAt: new Date().toISOString(),
-      contentHash: 'c0ffee',
-      harnessVersion: '1',
-      models: { awf: { provider: 'local', name: 'local' }, legacy: { provider: 'local', name: 'local' } },
-      samplesRequested: 1,
-      partial: false,
-      results: [
-        { scenario: 'first-meet-kiera', pipeline: 'awf', status: 'passed', turns: 2, durationMs: 30 },
-        {
-          scenario: 'legacy-walk',
-          pipeline: 'legacy',
-          status: 'failed',
-          turns: 3,
-          durationMs: 12,
-          failure: 'legacy-walk: output differs from legacy-walk.golden.json',
-          diff: '--- golden turn 1\n+++ actual turn 1\n-"scene": "gate"\n+"scene": "hall"\n',
-        },
-      ],
-    });
+    // A full golden run with one failed scenario and its diff: the golden runs panel shows it.
+    await storeGoldenRun(server.services.database.db, { runId: 'run-1', contentHash: 'c0ffee' });
     browser = await launchChromium();
   });
 

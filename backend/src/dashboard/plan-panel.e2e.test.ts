@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { createKyselyGoldenRunStore } from '../goldens/kysely-golden-run-store.js';
+import { storeGoldenRun } from '../golden-runs/testing/golden-run-fixtures.js';
 import { codeVersion } from '../shared/code-version.js';
 import {
   browserSkipReason,
@@ -158,28 +158,10 @@ describe('the dashboard plan panel, in chromium against the real plan API', {
     );
     await server.services.rolloutState.refresh();
     // A full golden run on the served content with one failure: the goldens gate shows ✘ with its evidence.
-    await createKyselyGoldenRunStore(server.services.database.db).saveRun({
+    await storeGoldenRun(server.services.database.db, {
       runId: 'run-plan-panel',
-      mode: 'verify',
-      fullRun: true,
-      startedAt: new Date().toISOString(),
       contentHash: server.services.content.hash,
-      harnessVersion: '1',
       codeVersion: codeVersion(),
-      models: { awf: { provider: 'local', name: 'local' }, legacy: { provider: 'local', name: 'local' } },
-      samplesRequested: 1,
-      partial: false,
-      results: [
-        { scenario: 'first-meet-kiera', pipeline: 'awf', status: 'passed', turns: 2, durationMs: 30 },
-        {
-          scenario: 'legacy-walk',
-          pipeline: 'awf',
-          status: 'failed',
-          turns: 3,
-          durationMs: 12,
-          failure: 'legacy-walk: output differs from legacy-walk.golden.json',
-        },
-      ],
     });
     browser = await launchChromium();
   });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import {
+  aGoldenRun,
+  FAILED_SCENARIO,
+  PASSED_LEGACY_SCENARIO,
+  PASSED_SCENARIO,
+} from '../golden-runs/testing/golden-run-fixtures.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { type GoldenRun, type GoldenRunStore, LOCAL_RUN_MODEL } from './golden-run-store.js';
 import { readGoldenStatus } from './golden-status.js';
@@ -8,37 +14,18 @@ import { createKyselyGoldenRunStore } from './kysely-golden-run-store.js';
 
 const HASH = 'a'.repeat(64);
 
+/** A full local verify run on HASH, every scenario passed unless `overrides` say. */
 function aRun(overrides: Partial<GoldenRun> = {}): GoldenRun {
-  return {
+  return aGoldenRun({
     runId: randomUUID(),
-    mode: 'verify',
-    fullRun: true,
     startedAt: '2025-03-01T10:00:00.000Z',
     contentHash: HASH,
-    harnessVersion: '1',
-    models: { awf: LOCAL_RUN_MODEL, legacy: LOCAL_RUN_MODEL },
-    samplesRequested: 1,
-    partial: false,
-    results: [
-      { scenario: 'first-meet-kiera', pipeline: 'awf', status: 'passed', turns: 1, durationMs: 41.5 },
-      { scenario: 'legacy-walk', pipeline: 'legacy', status: 'passed', turns: 3, durationMs: 12 },
-    ],
+    results: [PASSED_SCENARIO, PASSED_LEGACY_SCENARIO],
     ...overrides,
-  };
+  });
 }
 
-const failedResults: GoldenRun['results'] = [
-  { scenario: 'first-meet-kiera', pipeline: 'awf', status: 'passed', turns: 1, durationMs: 40 },
-  {
-    scenario: 'legacy-walk',
-    pipeline: 'legacy',
-    status: 'failed',
-    turns: 3,
-    durationMs: 12,
-    failure: 'legacy-walk: output differs from legacy-walk.golden.json',
-    diff: '--- legacy-walk.golden.json turn 1\n+++ actual turn 1\n@@ -1 +1 @@\n-"scene": "gate"\n+"scene": "hall"\n',
-  },
-];
+const failedResults: GoldenRun['results'] = [PASSED_SCENARIO, FAILED_SCENARIO];
 
 for (const target of testDatabaseTargets()) {
   describe(`GoldenRunStore (${target.name})`, () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import type { TestServices } from '../app/testing/test-services.js';
 import { codeVersion } from '../shared/code-version.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import type { GateResult, PlanDecision } from './plan-types.js';
+import { openPlanTestBed, type PlanTestBed } from './testing/plan-test-bed.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const MINUTE = 60_000;
@@ -19,6 +20,7 @@ for (const target of testDatabaseTargets()) {
   describe(`the plan's own golden runs (--run-goldens) on ${target.name}`, () => {
     let database: TestDatabase;
     let services: TestServices;
+    let bed: PlanTestBed;
     let now = T0;
     const lines: string[] = [];
 
@@ -30,21 +32,14 @@ for (const target of testDatabaseTargets()) {
         .execute();
 
     before(async () => {
-      database = await target.open();
-      const env: Record<string, string> = { AWF_BUNDLE_ON: 'true' };
-      if (database.url) env.DATABASE_URL = database.url;
-      services = await createTestServices(env, {
+      bed = await openPlanTestBed(target, {
         clock: () => new Date(now),
-        sloTimers: false,
-        auditTimers: false,
-        watchRollout: false,
         log: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) },
-        ...(database.sqlitePath ? { sqlitePath: database.sqlitePath } : {}),
       });
+      ({ database, services } = bed);
     });
     after(async () => {
-      await services.dispose();
-      await database.close();
+      await bed?.close();
     });
 
     it('without the flag the goldens gate holds goldens_missing and the controller runs nothing', async () => {

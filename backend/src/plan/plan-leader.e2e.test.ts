@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createTestServices } from '../app/testing/test-services.js';
+import { PASSED_SCENARIO, storeGoldenRun } from '../golden-runs/testing/golden-run-fixtures.js';
 import { codeVersion } from '../shared/code-version.js';
 import { createKyselySloStore } from '../slos/kysely-slo-store.js';
 import { emptyAggregate, type MinuteAggregate, minuteOf } from '../slos/turn-aggregates.js';
@@ -97,28 +98,12 @@ for (const target of postgres) {
           minutes,
           new Date().toISOString(),
         );
-        await database.db
-          .insertInto('golden_runs')
-          .values({
-            run_id: 'golden-leader',
-            scenario: 'opening',
-            pipeline: 'awf',
-            mode: 'verify',
-            status: 'passed',
-            turns: 3,
-            duration_ms: 10,
-            failure: null,
-            full_run: 1,
-            content_hash: services.content.hash,
-            harness_version: '1',
-            code_version: codeVersion(),
-            started_at: new Date().toISOString(),
-            passes: null,
-            pass_rate_threshold: null,
-            tokens_in: null,
-            tokens_out: null,
-          })
-          .execute();
+        await storeGoldenRun(database.db, {
+          runId: 'golden-leader',
+          contentHash: services.content.hash,
+          codeVersion: codeVersion(),
+          results: [PASSED_SCENARIO],
+        });
         for (let i = 0; i < 3; i++) servers.push(await startServer(url));
 
         const plan = await services.plan.service.start({

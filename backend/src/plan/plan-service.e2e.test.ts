@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestServices, type TestServices } from '../app/testing/test-services.js';
+import type { TestServices } from '../app/testing/test-services.js';
+import { PASSED_SCENARIO, storeGoldenRun } from '../golden-runs/testing/golden-run-fixtures.js';
 import { codeVersion } from '../shared/code-version.js';
-import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
+import { testDatabaseTargets } from '../store/testing/test-databases.js';
+import { openPlanTestBed, type PlanTestBed } from './testing/plan-test-bed.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const MINUTE = 60_000;
 
 for (const target of testDatabaseTargets()) {
   describe(`the staged plan on ${target.name}`, () => {
-    let database: TestDatabase;
     let services: TestServices;
+    let bed: PlanTestBed;
     let now = T0;
 
     /** `count` AWF turns (each a new session routed by the bucket) and the legacy ones beside them. */
@@ -35,48 +37,20 @@ for (const target of testDatabaseTargets()) {
       }
     };
 
-    /** A passing full golden verify run on the served content. */
-    const storePassingGoldens = async () => {
-      await database.db
-        .insertInto('golden_runs')
-        .values({
-          run_id: 'golden-run-1',
-          scenario: 'opening',
-          pipeline: 'awf',
-          mode: 'verify',
-          status: 'passed',
-          turns: 3,
-          duration_ms: 10,
-          failure: null,
-          full_run: 1,
-          content_hash: services.content.hash,
-          harness_version: '1',
-          code_version: codeVersion(),
-          started_at: new Date(T0 - MINUTE).toISOString(),
-          passes: null,
-          pass_rate_threshold: null,
-          tokens_in: null,
-          tokens_out: null,
-        })
-        .execute();
-    };
-
     before(async () => {
-      database = await target.open();
-      const env: Record<string, string> = { AWF_BUNDLE_ON: 'true' };
-      if (database.url) env.DATABASE_URL = database.url;
-      services = await createTestServices(env, {
-        clock: () => new Date(now),
-        sloTimers: false,
-        auditTimers: false,
-        watchRollout: false,
-        ...(database.sqlitePath ? { sqlitePath: database.sqlitePath } : {}),
+      bed = await openPlanTestBed(target, { clock: () => new Date(now) });
+      services = bed.services;
+      // A passing full golden verify run on the served content and code: the goldens gate passes.
+      await storeGoldenRun(bed.database.db, {
+        runId: 'golden-run-1',
+        contentHash: services.content.hash,
+        codeVersion: codeVersion(),
+        startedAt: new Date(T0 - MINUTE).toISOString(),
+        results: [PASSED_SCENARIO],
       });
-      await storePassingGoldens();
     });
     after(async () => {
-      await services.dispose();
-      await database.close();
+      await bed?.close();
     });
 
     it('start applies the first stage, and a healthy stage advances after its bake and sample with one audit entry', async () => {

@@ -8,20 +8,18 @@ import type { Database } from '../store/database.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import type { FailedTurn } from '../turns/turn-service.js';
 import type { SloAlertEvent, SloLog } from './alert-delivery.js';
-import { createSloService, type SloMonitoringSettings, type SloService } from './awf-slos.js';
+import { createSloService, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
+import {
+  TEST_SLO_SETTINGS,
+  TEST_SLO_THRESHOLDS,
+  type TestSloServiceOptions,
+  type TestSloServices,
+  testSloServices,
+} from './testing/slo-test-services.js';
 import type { TurnSample } from './turn-aggregates.js';
 import { createTurnMetrics } from './turn-metrics.js';
 
-const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
-const SETTINGS: SloMonitoringSettings = {
-  evaluationWindow: '5m',
-  evaluationIntervalMs: 0,
-  flushIntervalMs: 0,
-  minSample: 100,
-  resolveHysteresisPct: 10,
-  retentionDays: 30,
-};
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const SESSION: Session = {
@@ -92,44 +90,24 @@ function recordingAppender(): AuditAppender & { events: AuditEvent[]; failNext?:
 for (const target of testDatabaseTargets()) {
   describe(`SLO service over ${target.name}`, () => {
     let database: TestDatabase;
-    const services: SloService[] = [];
+    let sloServices: TestSloServices;
     const extraConnections: Database[] = [];
 
     before(async () => {
       database = await target.open();
+      sloServices = testSloServices(database, () => T0);
     });
     afterEach(async () => {
-      for (const service of services.splice(0)) await service.close();
-      await database.db.deleteFrom('slo_minutes').execute();
-      await database.db.deleteFrom('slo_history').execute();
-      await database.db.deleteFrom('slo_alerts').execute();
+      await sloServices.reset();
     });
     after(async () => {
       for (const connection of extraConnections) await connection.close();
       await database.close();
     });
 
-    function serviceOn(
-      on: Database,
-      opts: {
-        instanceId?: string;
-        now?: () => number;
-        settings?: Partial<SloMonitoringSettings>;
-        audit?: AuditAppender;
-        log?: SloLog;
-      } = {},
-    ): SloService {
-      const service = createSloService({
-        store: createKyselySloStore(on, opts.audit),
-        thresholds: THRESHOLDS,
-        settings: { ...SETTINGS, ...opts.settings },
-        instanceId: opts.instanceId ?? 'instance-a',
-        now: opts.now ?? (() => T0),
-        log: opts.log ?? capturingLog(),
-      });
-      services.push(service);
-      return service;
-    }
+    /** An SLO service writing through `on`, registered to be closed after the test. */
+    const serviceOn = (on: Database, options: Omit<TestSloServiceOptions, 'on'> = {}): SloService =>
+      sloServices.open({ ...options, on });
 
     describe('.status()', () => {
       it('when two instances each record half the turns: reports exactly what one process recording all would', async () => {
@@ -162,7 +140,7 @@ for (const target of testDatabaseTargets()) {
           assert.deepEqual(merged.slos, alone.slos);
           assert.equal(merged.awf.turns, 320);
         } finally {
-          await one_close(services, single);
+          await one_close(sloServices.opened, single);
         }
       });
 
@@ -645,8 +623,8 @@ for (const target of testDatabaseTargets()) {
       it('flushes what is pending so another instance sees it', async () => {
         const service = createSloService({
           store: createKyselySloStore(database),
-          thresholds: THRESHOLDS,
-          settings: SETTINGS,
+          thresholds: TEST_SLO_THRESHOLDS,
+          settings: TEST_SLO_SETTINGS,
           instanceId: 'closing',
           now: () => T0,
           log: capturingLog(),

@@ -5,6 +5,7 @@ import { type AuditLogger, createAuditLogger } from '../audit/audit-logger.js';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
 import { createSloService, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
+import { TEST_SLO_SETTINGS, TEST_SLO_THRESHOLDS } from './testing/slo-test-services.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -20,15 +21,8 @@ for (const target of testDatabaseTargets()) {
       audit = createAuditLogger({ database });
       slos = createSloService({
         store: createKyselySloStore(database, audit),
-        thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
-        settings: {
-          evaluationWindow: '5m',
-          evaluationIntervalMs: 0,
-          flushIntervalMs: 0,
-          minSample: 100,
-          resolveHysteresisPct: 10,
-          retentionDays: 30,
-        },
+        thresholds: TEST_SLO_THRESHOLDS,
+        settings: TEST_SLO_SETTINGS,
         instanceId: 'audit-test',
         now: () => now,
         log: { info: () => {}, warn: () => {}, error: () => {} },

@@ -6,16 +6,9 @@ import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-da
 import type { SloAlertEvent } from './alert-delivery.js';
 import { createSloService, type SloService } from './awf-slos.js';
 import { createKyselySloStore } from './kysely-slo-store.js';
+import { TEST_SLO_SETTINGS, TEST_SLO_THRESHOLDS } from './testing/slo-test-services.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
-const SETTINGS = {
-  evaluationWindow: '5m',
-  evaluationIntervalMs: 0,
-  flushIntervalMs: 0,
-  minSample: 100,
-  resolveHysteresisPct: 10,
-  retentionDays: 30,
-} as const;
 
 /** A stored turn (what `awfTurnsSinceChange` counts), routed to `pipeline`, at `at`. */
 async function insertTurn(database: Database, n: number, pipeline: 'awf' | 'legacy', at: string) {
@@ -85,8 +78,8 @@ for (const target of testDatabaseTargets()) {
       const events: SloAlertEvent[] = [];
       const slos = createSloService({
         store: createKyselySloStore(database, plane.audit),
-        thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
-        settings: SETTINGS,
+        thresholds: TEST_SLO_THRESHOLDS,
+        settings: TEST_SLO_SETTINGS,
         instanceId: 'web-1',
         now: () => now,
         log: { info: (l) => lines.push(l), warn: (l) => lines.push(l), error: (l) => lines.push(l) },
@@ -196,8 +189,8 @@ for (const target of testDatabaseTargets()) {
       const switched = wireControlPlane(database, { clock, env: { ...NO_ENV, emergencyFallback: true } });
       const restarted = createSloService({
         store: createKyselySloStore(database, switched.audit),
-        thresholds: { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 },
-        settings: SETTINGS,
+        thresholds: TEST_SLO_THRESHOLDS,
+        settings: TEST_SLO_SETTINGS,
         instanceId: 'web-1',
         now: () => now,
         log: { info: () => {}, warn: () => {}, error: () => {} },

@@ -1,53 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type TestDatabase, testDatabaseTargets } from '../store/testing/test-databases.js';
-import { createSloService, type SloMonitoringSettings, type SloService } from './awf-slos.js';
-import { createKyselySloStore } from './kysely-slo-store.js';
+import { type TestSloServices, testSloServices } from './testing/slo-test-services.js';
 
-const THRESHOLDS = { turnP95Ms: 8000, invalidRetryRatePct: 5, fallbackRatePct: 1 };
-const SETTINGS: SloMonitoringSettings = {
-  evaluationWindow: '5m',
-  evaluationIntervalMs: 0,
-  flushIntervalMs: 0,
-  minSample: 100,
-  resolveHysteresisPct: 10,
-  retentionDays: 30,
-};
 // 12:00:00 UTC: the 1 h window's last step is this minute.
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
-const silent = { info() {}, warn() {}, error() {} };
 
 for (const target of testDatabaseTargets()) {
   describe(`SloService.series() over ${target.name}`, () => {
     let database: TestDatabase;
-    let service: SloService | undefined;
+    let sloServices: TestSloServices;
     let at = T0;
 
     before(async () => {
       database = await target.open();
+      sloServices = testSloServices(database, () => at);
     });
     afterEach(async () => {
-      await service?.close();
-      service = undefined;
-      await database.db.deleteFrom('slo_minutes').execute();
-      await database.db.deleteFrom('slo_alerts').execute();
+      await sloServices.reset();
     });
     after(async () => {
       await database.close();
     });
 
+    /** A service (as instance-a) on the clock `at`, set back to T0. */
     const serviceAt = () => {
       at = T0;
-      service = createSloService({
-        store: createKyselySloStore(database),
-        thresholds: THRESHOLDS,
-        settings: SETTINGS,
-        instanceId: 'instance-a',
-        now: () => at,
-        log: silent,
-      });
-      return service;
+      return sloServices.open();
     };
 
     it('stores tokens in/out and bundle bytes per minute and pipeline, adding later flushes of the same minute', async () => {
