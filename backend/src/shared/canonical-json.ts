@@ -50,9 +50,23 @@ export class CanonicalFragment {
   readonly json: string;
   /** Its length in UTF-8 bytes, computed once. */
   readonly bytes: number;
-  constructor(value: unknown) {
-    this.json = canonicalJson(value);
-    this.bytes = Buffer.byteLength(this.json, 'utf8');
+  /** `written`: the value's canonical JSON and size, already known (see {@link CanonicalFragment.array}). */
+  constructor(value: unknown, written?: { json: string; bytes: number }) {
+    this.json = written ? written.json : canonicalJson(value);
+    this.bytes = written ? written.bytes : Buffer.byteLength(this.json, 'utf8');
+  }
+
+  /** An array of fragments as one fragment, its items neither written nor measured again. */
+  static array(items: readonly CanonicalFragment[]): CanonicalFragment {
+    let json = '[';
+    let bytes = 2 + Math.max(items.length - 1, 0);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as CanonicalFragment;
+      if (i > 0) json += ',';
+      json += item.json;
+      bytes += item.bytes;
+    }
+    return new CanonicalFragment(undefined, { json: `${json}]`, bytes });
   }
 }
 

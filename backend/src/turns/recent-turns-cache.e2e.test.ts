@@ -78,7 +78,7 @@ describe('recent turns in memory', () => {
 
   it('forgets the least recently used session beyond its capacity and anything older than its age', () => {
     const cache = createRecentTurnsCache({ capacity: 2, maxAgeMs: 1000 });
-    const recent = [{ turnNo: 1, input: 'look', txt: 'You look.' }];
+    const recent = [{ turn: 1, input: 'look', txt: 'You look.' }];
     cache.remember('a', 1, recent, 0);
     cache.remember('b', 1, recent, 0);
     assert.deepEqual(cache.get('a', 1, 10), recent, 'a is now the most recently used');

@@ -1,4 +1,4 @@
-import type { RecentTurnText } from '../store/session-store.js';
+import type { RecentTurn } from './awf/bundle-assembler.js';
 
 /**
  * The last few turns an AWF bundle shows, per session, remembered from the turn that wrote them so the
@@ -13,14 +13,14 @@ import type { RecentTurnText } from '../store/session-store.js';
  */
 export interface RecentTurnsCache {
   /** The recent turns as of `turnCount`, or undefined (unknown, stale or too old: read the store). */
-  get(sessionId: string, turnCount: number, nowMs: number): readonly RecentTurnText[] | undefined;
+  get(sessionId: string, turnCount: number, nowMs: number): readonly RecentTurn[] | undefined;
   /** What the store now holds for the session at `turnCount` (after that turn committed). */
-  remember(sessionId: string, turnCount: number, recent: readonly RecentTurnText[], nowMs: number): void;
+  remember(sessionId: string, turnCount: number, recent: readonly RecentTurn[], nowMs: number): void;
 }
 
 interface Entry {
   turnCount: number;
-  recent: readonly RecentTurnText[];
+  recent: readonly RecentTurn[];
   at: number;
 }
 

@@ -5,9 +5,10 @@ import { choicesFor } from '../content/scene-choices.js';
 import type { Choice, GameState, Pipeline, Session, TurnRecord, TurnResult } from '../game/game-types.js';
 import type { RouteDecision, Router } from '../rollout/route-decision.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
-import type { RecentTurnText, SessionStore } from '../store/session-store.js';
+import type { SessionStore } from '../store/session-store.js';
 import { applyActs } from './awf/acts-interpreter.js';
 import type { AwfTurnOutcome, AwfTurnRequest } from './awf/awf-turn.js';
+import type { RecentTurn } from './awf/bundle-assembler.js';
 import type { LegacyTurnOutcome, LegacyTurnRequest } from './legacy/legacy-turn.js';
 import { createRecentTurnsCache, type RecentTurnsCache } from './recent-turns-cache.js';
 import { checkTurnInputLength, resolveTurnInput } from './turn-input.js';
@@ -74,6 +75,14 @@ export interface Opening {
 /** How many earlier turns the AWF bundle shows the model. */
 export const RECENT_TURNS = 3;
 
+/**
+ * A turn as the next bundles show it. Frozen: the same object travels from turn to turn, and the bundle
+ * assembler writes its canonical JSON once per object.
+ */
+function recentTurn(turn: number, input: string, txt: string): RecentTurn {
+  return Object.freeze({ turn, input, txt });
+}
+
 /** Sessions whose recent turns stay in memory, and for how long an idle one's are trusted. */
 const RECENT_TURNS_CACHE = { capacity: 4096, maxAgeMs: 10 * 60_000 };
 
@@ -94,9 +103,11 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
   const recentCache = deps.recentTurnsCache ?? createRecentTurnsCache(RECENT_TURNS_CACHE);
 
   /** What the store holds as the session's last turns: from memory when the turn count still matches. */
-  const recentTurnsOf = async (session: Session, nowMs: number): Promise<readonly RecentTurnText[]> =>
+  const recentTurnsOf = async (session: Session, nowMs: number): Promise<readonly RecentTurn[]> =>
     recentCache.get(session.sessionId, session.turnCount, nowMs) ??
-    (await sessions.recentTurns(session.sessionId, { last: RECENT_TURNS }));
+    (await sessions.recentTurns(session.sessionId, { last: RECENT_TURNS })).map((turn) =>
+      recentTurn(turn.turnNo, turn.input, turn.txt),
+    );
 
   const loadSession = async (sessionId: string): Promise<Session> => {
     const session = await sessions.getSession(sessionId);
@@ -120,7 +131,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
     decision: RouteDecision,
     turnId: string,
     base: LegacyTurnRequest,
-    recentTurns: () => Promise<readonly RecentTurnText[]>,
+    recentTurns: () => Promise<readonly RecentTurn[]>,
   ): Promise<Omit<TurnResult, 'latencyMs'>> => {
     const fromLegacy = (legacy: LegacyTurnOutcome) => ({
       turnId,
@@ -141,11 +152,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         bundleBytes: 0,
       };
     }
-    const recent = (await recentTurns()).map((turn) => ({
-      turn: turn.turnNo,
-      input: turn.input,
-      txt: turn.txt,
-    }));
+    const recent = await recentTurns();
     const awf = await deps.runAwfTurn({ ...base, recent });
     if (awf.ok) {
       return {
@@ -213,7 +220,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
 
       const turnId = `${sessionId}:${turnNo}`;
       // Only an AWF turn reads the recent turns; when it did, this turn extends them in memory.
-      let shown: readonly RecentTurnText[] | undefined;
+      let shown: readonly RecentTurn[] | undefined;
       const nowMs = clock().getTime();
       const recentTurns = async () => {
         shown = await recentTurnsOf(session, nowMs);
@@ -262,7 +269,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         createdAt: now,
       });
       if (shown !== undefined) {
-        const recent = [...shown, { turnNo, input, txt: final.txt }].slice(-RECENT_TURNS);
+        const recent = [...shown, recentTurn(turnNo, input, final.txt)].slice(-RECENT_TURNS);
         recentCache.remember(sessionId, turnNo, recent, nowMs);
       }
       notify((observer) =>

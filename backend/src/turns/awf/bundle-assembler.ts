@@ -29,6 +29,21 @@ export interface AssembledBundle {
 
 const RECENT_TURNS_KEPT = 3;
 
+/**
+ * Each recent turn's canonical JSON, written once: a turn appears in the next three bundles of its
+ * session, and its narration is most of the text a bundle writes per turn. Keyed by the object, which
+ * the turn service hands over unchanged from one turn to the next (recent-turns-cache.ts).
+ */
+const recentTurnFragments = new WeakMap<RecentTurn, CanonicalFragment>();
+function recentTurnFragment(turn: RecentTurn): CanonicalFragment {
+  let fragment = recentTurnFragments.get(turn);
+  if (fragment === undefined) {
+    fragment = new CanonicalFragment({ turn: turn.turn, input: turn.input, txt: turn.txt });
+    recentTurnFragments.set(turn, fragment);
+  }
+  return fragment;
+}
+
 /** What a bundle takes from one scene's content: the same for every turn played there. */
 interface SceneParts {
   scene: Scene;
@@ -104,6 +119,7 @@ function scenePartsOf(content: Content, parts: StaticParts, sceneId: string): Sc
  */
 export function assembleBundle(request: BundleRequest): AssembledBundle {
   const { content, state } = request;
+  const recent = request.recent.slice(-RECENT_TURNS_KEPT);
   const parts = staticPartsOf(content);
   const sceneParts = scenePartsOf(content, parts, state.scene);
   const bundle: AwfBundle = {
@@ -126,7 +142,7 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
       inventory: state.inventory,
       relationships: state.relationships,
     },
-    recent: request.recent.slice(-RECENT_TURNS_KEPT).map(({ turn, input, txt }) => ({ turn, input, txt })),
+    recent: recent.map(({ turn, input, txt }) => ({ turn, input, txt })),
     input: request.input,
   };
   const document = {
@@ -137,6 +153,7 @@ export function assembleBundle(request: BundleRequest): AssembledBundle {
     neighbors: sceneParts.json.neighbors,
     npcs: sceneParts.json.npcs,
     items: parts.json.items,
+    recent: CanonicalFragment.array(recent.map(recentTurnFragment)),
   };
   return { bundle, ...canonicalJsonSized(document) };
 }

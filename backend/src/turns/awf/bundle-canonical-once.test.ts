@@ -47,6 +47,30 @@ describe('assembleBundle: static content canonical once', () => {
     assert.equal(listings(), 2);
   });
 
+  it('writes a recent turn once over the three bundles that show it, with the same bytes as writing it each time', () => {
+    let reads = 0;
+    const turns = [1, 2, 3, 4, 5].map((turn) => {
+      const plain = { turn, input: `look ${turn}`, txt: `You look, the ${turn}. time: "ash" and \u00e9` };
+      return new Proxy(plain, {
+        get(target, key, receiver) {
+          if (key === 'txt') reads += 1;
+          return Reflect.get(target, key, receiver);
+        },
+      });
+    });
+    const bundles = [2, 3, 4, 5, 6].map((turnNo) => {
+      const recent = turns.slice(Math.max(0, turnNo - 4), turnNo - 1);
+      return assembleBundle({ content, state, sessionSeed: 3, turnNo, input: 'look', recent });
+    });
+    for (const assembled of bundles) {
+      assert.equal(assembled.json, canonicalJson(assembled.bundle));
+      assert.equal(assembled.bytes, Buffer.byteLength(assembled.json, 'utf8'));
+    }
+    // Every bundle copies each shown turn's txt into bundle.recent (3 + 3 + 3 + 2 + 1 = 12 reads); the
+    // canonical text of each of the 5 turns is written once (5 more), not once per bundle (12 more).
+    assert.equal(reads, 12 + 5);
+  });
+
   it('writes exactly the canonical JSON of the whole bundle, in every scene', () => {
     for (const scene of content.scenesById.keys()) {
       for (const turnNo of [1, 2]) {
@@ -69,5 +93,13 @@ describe('CanonicalFragment', () => {
     const value = { b: [1, { d: 2, c: 'x' }], a: null };
     assert.equal(canonicalJson({ z: 1, y: new CanonicalFragment(value) }), canonicalJson({ z: 1, y: value }));
     assert.equal(new CanonicalFragment(value).json, '{"a":null,"b":[1,{"c":"x","d":2}]}');
+  });
+
+  it('joins fragments into an array fragment with the same text and UTF-8 size', () => {
+    const items = [{ b: 'é', a: 1 }, 'x', [], { z: '\u{1F600}' }].map((item) => new CanonicalFragment(item));
+    const joined = CanonicalFragment.array(items);
+    assert.equal(joined.json, canonicalJson([{ b: 'é', a: 1 }, 'x', [], { z: '\u{1F600}' }]));
+    assert.equal(joined.bytes, Buffer.byteLength(joined.json, 'utf8'));
+    assert.deepEqual([CanonicalFragment.array([]).json, CanonicalFragment.array([]).bytes], ['[]', 2]);
   });
 });
