@@ -306,8 +306,8 @@ export function formatLoadReport(report: LoadReport): string {
     const { awf, legacy } = report.server;
     lines.push('');
     lines.push(
-      `Server (slo-status --json, window ${report.server.window}, ${report.server.instances.length} instances, exit ${report.server.sloStatusExit}): ` +
-        `AWF ${awf.turns} turns, ${awf.retries} retries, ${awf.fallbacks} fallbacks, p95 ${awf.latencyP95Ms ?? '-'} ms; legacy ${legacy.turns} turns`,
+      `Server (slo-status --json, window ${report.server.window}, ${report.server.instances.length} instance${report.server.instances.length === 1 ? '' : 's'}, exit ${report.server.sloStatusExit}): ` +
+        `AWF ${awf.turns} turns, ${awf.retries} retries, ${awf.fallbacks} fallbacks, p95 ${awf.latencyP95Ms?.toFixed(3) ?? '-'} ms; legacy ${legacy.turns} turns`,
     );
   }
   lines.push('');
