@@ -7,6 +7,9 @@ import type { RecentTurnText, SessionStore } from './session-store.js';
 
 const TURN_COLUMNS =
   'session_id, turn_no, user_id, input, pipeline, route_reason, scene, retried, fallback, fallback_reason, latency_ms, result, created_at';
+const INSERT_TURN = `insert into turns (${TURN_COLUMNS}) values (${TURN_COLUMNS.split(', ')
+  .map((column) => `@${column}`)
+  .join(', ')})`;
 
 /**
  * The SessionStore on SQLite, straight on better-sqlite3: the same SQL the Kysely store sends, prepared
@@ -53,11 +56,7 @@ export function createSqliteSessionStore(
         'update sessions set state = ?, turn_count = ?, last_choices = ?, updated_at = ? where session_id = ? and turn_count = ?',
       ).run(...update);
       if (updated.changes === 0) throw new TurnConflictError(sessionId);
-      statement(
-        `insert into turns (${TURN_COLUMNS}) values (${TURN_COLUMNS.split(', ')
-          .map((column) => `@${column}`)
-          .join(', ')})`,
-      ).run(turn);
+      statement(INSERT_TURN).run(turn);
     },
   );
 

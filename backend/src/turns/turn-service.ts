@@ -221,9 +221,10 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       const turnId = `${sessionId}:${turnNo}`;
       // Only an AWF turn reads the recent turns; when it did, this turn extends them in memory.
       let shown: readonly RecentTurn[] | undefined;
-      const nowMs = clock().getTime();
+      let shownAt = 0;
       const recentTurns = async () => {
-        shown = await recentTurnsOf(session, nowMs);
+        shownAt = clock().getTime();
+        shown = await recentTurnsOf(session, shownAt);
         return shown;
       };
       let result: Omit<TurnResult, 'latencyMs'>;
@@ -270,7 +271,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       });
       if (shown !== undefined) {
         const recent = [...shown, recentTurn(turnNo, input, final.txt)].slice(-RECENT_TURNS);
-        recentCache.remember(sessionId, turnNo, recent, nowMs);
+        recentCache.remember(sessionId, turnNo, recent, shownAt);
       }
       notify((observer) =>
         observer.onTurn({ result: final, decision, session: updated, input, before: session }),
