@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Flags } from '../cli/cli-runner.js';
+import { seedFlag, wholeNumberFlag } from '../cli/quantity-flags.js';
 
 export const DEMO_HELP = `
 npm run demo [-- --port N] [--bake S] [--interval S] [--seed S]
@@ -38,19 +39,12 @@ export interface DemoOptions {
   seed: number;
 }
 
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-
 export const demoArgsSchema = z
   .object({
-    port: whole(0, 65535).optional(),
-    bake: whole(5, 600).optional(),
-    interval: whole(1, 60).optional(),
-    seed: whole(0, 4_294_967_295).optional(),
+    port: wholeNumberFlag(0, 65535).optional(),
+    bake: wholeNumberFlag(5, 600).optional(),
+    interval: wholeNumberFlag(1, 60).optional(),
+    seed: seedFlag().optional(),
   })
   .transform(
     (args): DemoOptions => ({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Flags } from '../cli/cli-runner.js';
+import { seedFlag, turnsPerSecondFlag, wholeNumberFlag } from '../cli/quantity-flags.js';
 
 /** Faults injected into the local model of the servers `npm run load` starts (AWF_LOCAL_* env). */
 export interface LoadFaults {
@@ -91,26 +92,6 @@ export function parseDurationMs(text: string): number | undefined {
   return Math.round(Number(match[1]) * unit);
 }
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-
-const rate = z.string().transform((text, ctx) => {
-  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(text.trim());
-  const value = match ? Number(match[1]) : Number.NaN;
-  if (!(value > 0 && value <= 100_000)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be turns per second above 0 and at most 100000, e.g. 50/s (got ${JSON.stringify(text)})`,
-    });
-    return z.NEVER;
-  }
-  return value;
-});
-
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDurationMs(text);
   if (ms === undefined || ms < 100 || ms > 3_600_000) {
@@ -185,17 +166,17 @@ const httpUrl = z.string().refine((text) => {
 export const loadArgsSchema = z
   .object({
     url: z.array(httpUrl).optional(),
-    instances: integer(1, 16).optional(),
+    instances: wholeNumberFlag(1, 16).optional(),
     'database-url': z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
       .optional(),
-    concurrency: integer(1, 1000).optional(),
-    rate: rate.optional(),
+    concurrency: wholeNumberFlag(1, 1000).optional(),
+    rate: turnsPerSecondFlag({ max: 100_000, example: '50/s' }).optional(),
     duration: duration.optional(),
-    users: integer(1, 1_000_000).optional(),
-    'turns-per-session': integer(1, 1000).optional(),
-    seed: integer(0, 4_294_967_295).optional(),
+    users: wholeNumberFlag(1, 1_000_000).optional(),
+    'turns-per-session': wholeNumberFlag(1, 1000).optional(),
+    seed: seedFlag().optional(),
     faults: faults.optional(),
     percent: percent.optional(),
     json: z.boolean().default(false),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Flags } from '../cli/cli-runner.js';
+import { seedFlag, turnsPerSecondFlag } from '../cli/quantity-flags.js';
 import { SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
 
 /** What one simulation run does, validated. */
@@ -72,25 +73,6 @@ const days = z.string().transform((text, ctx) => {
   return value;
 });
 
-const rate = z.string().transform((text, ctx) => {
-  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(text.trim());
-  const value = match ? Number(match[1]) : Number.NaN;
-  if (!(value > 0 && value <= 1000)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be turns per second above 0 and at most 1000, e.g. 20/s (got ${JSON.stringify(text)})`,
-    });
-    return z.NEVER;
-  }
-  return value;
-});
-
-const seed = z
-  .string()
-  .regex(/^\d{1,10}$/, 'must be a whole number from 0 to 4294967295')
-  .transform(Number)
-  .refine((n) => n <= 4_294_967_295, 'must be a whole number from 0 to 4294967295');
-
 export const simulateArgsSchema = z
   .object({
     scenario: z.enum(SCENARIO_NAMES, {
@@ -100,8 +82,8 @@ export const simulateArgsSchema = z
           : `must be one of ${SCENARIO_NAMES.join(', ')} (got ${JSON.stringify(issue.input)})`,
     }),
     days: days.optional(),
-    rate: rate.optional(),
-    seed: seed.optional(),
+    rate: turnsPerSecondFlag({ max: 1000, example: '20/s' }).optional(),
+    seed: seedFlag({ maxDigits: 10 }).optional(),
     plot: z.string().min(1, 'must be a file path').optional(),
     json: z.boolean().optional(),
   })
