@@ -66,14 +66,25 @@ export interface Assessment {
   evidence: AssessmentEvidence;
 }
 
-/** The hash of what a plan judges by: its stages, failure handling and the SLO thresholds. */
+/**
+ * The hash of what a plan judges by: its stages, failure handling, whether the controller runs the
+ * goldens itself, and the SLO thresholds.
+ */
 export function planConfigHash(
-  plan: Pick<StoredPlan, 'stages' | 'onFailure' | 'failAfter'>,
+  plan: Pick<StoredPlan, 'stages' | 'onFailure' | 'failAfter'> & { runGoldens?: boolean | undefined },
   thresholds: SloThresholds,
 ): string {
   const hash = createHash('sha256');
   hash.update(
-    canonicalJson({ stages: plan.stages, onFailure: plan.onFailure, failAfter: plan.failAfter, thresholds }),
+    canonicalJson({
+      stages: plan.stages,
+      onFailure: plan.onFailure,
+      failAfter: plan.failAfter,
+      // Only when on: a plan without it hashes as before runGoldens was hashed, so decisions recorded
+      // earlier still replay as the same configuration.
+      ...(plan.runGoldens === true ? { runGoldens: true } : {}),
+      thresholds,
+    }),
   );
   return hash.digest('hex');
 }
@@ -214,7 +225,7 @@ function judge(
     evidence: {
       planId: plan.id,
       planVersion: plan.version,
-      configHash: planConfigHash(plan, thresholds),
+      configHash: planConfigHash({ ...plan, runGoldens: context.goldens.runGoldens }, thresholds),
       contentHash: context.goldens.contentHash,
       ...(context.goldens.codeVersion === undefined ? {} : { codeVersion: context.goldens.codeVersion }),
       stages: plan.stages,

@@ -11,8 +11,16 @@ export interface SloAlertEvent {
   unit: AlertUnit;
   /** The value that fired or resolved the alert, in `unit`; null when a no_data resolution saw no AWF turn. */
   value: number | null;
+  /**
+   * The one-sided lower confidence bound of `value` at the evaluation that fired or resolved the alert,
+   * in `unit` (what firing judges: the alert fires when it is above `threshold`); null without a sample.
+   */
+  lowerBound: number | null;
+  /** The confidence of `lowerBound`, percent (one-sided; SLO_ALERT_CONFIDENCE). */
+  confidence: number;
   threshold: number;
   window: SloAlert['window'];
+  /** The turns (or runs) `value` and `lowerBound` are over. */
   sample: number;
   suggestedActions: readonly string[];
   /** The instance that evaluated. */
@@ -51,12 +59,19 @@ export const consoleSloLog: SloLog = {
   error: (message) => console.error(message),
 };
 
+/** The lower bound the evaluation that fired or resolved an alert judged, and its confidence. */
+export interface JudgedBound {
+  lowerBound: number | null;
+  confidence: number;
+}
+
+/** The event of a fire or resolve of `alert`, with the bound of the evaluation that made it. */
 export function alertEvent(
   kind: SloAlertEvent['kind'],
   alert: SloAlert,
   instanceId: string,
-  noData?: SloAlertEvent['noData'],
-  rollout?: RolledBackRollout,
+  judged: JudgedBound,
+  { noData, rollout }: { noData?: SloAlertEvent['noData']; rollout?: RolledBackRollout } = {},
 ): SloAlertEvent {
   const definition = alertDefinition(alert.slo);
   const fired = kind === 'fired';
@@ -75,6 +90,8 @@ export function alertEvent(
     severity: alert.severity,
     unit: definition.unit,
     value,
+    lowerBound: judged.lowerBound,
+    confidence: judged.confidence,
     threshold: alert.threshold,
     window: alert.window,
     sample: fired ? alert.firedSample : (alert.resolvedSample ?? alert.firedSample),
@@ -88,8 +105,8 @@ export function alertEvent(
 }
 
 /**
- * The warning line of a violation: value, threshold, severity, window, sample and the seed's
- * suggested actions, on one line so log search finds all of it.
+ * The warning line of a violation: value with its lower bound (what fired it) and sample, threshold,
+ * severity, window and the seed's suggested actions, on one line so log search finds all of it.
  */
 export function alertLogLine(event: SloAlertEvent): string {
   const value = event.value === null ? '-' : formatSloValue(event.unit, event.value);
@@ -109,10 +126,16 @@ export function alertLogLine(event: SloAlertEvent): string {
     return `SLO alert resolved by rollback: ${event.title} (${event.severity}, fired at ${fired} > threshold ${threshold}): the rollout routes nobody to AWF (${change}); not judged again until AWF traffic returns`;
   }
   if (event.kind === 'resolved') {
-    return `SLO recovered: ${event.title} ${value} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)})`;
+    return `SLO recovered: ${event.title} ${value}${boundClause(event)} is back within threshold ${threshold} (${event.severity} alert resolved, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)})`;
   }
   const actions = event.suggestedActions.map((action, i) => `${i + 1}) ${action}`).join('; ');
-  return `SLO violated: ${event.title} ${value} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)}). Suggested actions: ${actions}`;
+  return `SLO violated: ${event.title} ${value}${boundClause(event)} > threshold ${threshold} (${event.severity}, window ${event.window}, ${event.sample} ${sampleNoun(event.unit, event.slo)}). Suggested actions: ${actions}`;
+}
+
+/** ` (lower bound 1.12 % at 99.9 %, n=300)`: why the value fired or not; ` (n=0)` without a bound. */
+function boundClause(event: SloAlertEvent): string {
+  if (event.lowerBound === null) return ` (n=${event.sample})`;
+  return ` (lower bound ${formatSloValue(event.unit, event.lowerBound)} at ${event.confidence} %, n=${event.sample})`;
 }
 
 /**

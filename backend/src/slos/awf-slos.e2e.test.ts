@@ -229,7 +229,7 @@ for (const target of testDatabaseTargets()) {
         assert.equal(warnings.length, 1);
         assert.match(
           warnings[0]?.[1] ?? '',
-          /fallback rate 5\.00 % > threshold 1\.00 %.*Suggested actions: 1\) Investigate/,
+          /fallback rate 5\.00 % \(lower bound 1\.97 % at 99\.9 %, n=200\) > threshold 1\.00 %.*Suggested actions: 1\) Investigate/,
         );
 
         clock.advance(10 * MINUTE);
@@ -552,11 +552,12 @@ for (const target of testDatabaseTargets()) {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       });
 
-      it('calls every callback and POSTs the event as JSON to the webhook, on fire and on resolve', async () => {
+      it('calls every callback and POSTs the event as JSON to the webhook, on fire and on resolve, with the lower bound and sample in it and in the log line', async () => {
         received.length = 0;
         respondWith = 204;
         const clock = manualClock();
-        const service = serviceOn(database, { now: clock.now, settings: { webhookUrl } });
+        const log = capturingLog();
+        const service = serviceOn(database, { now: clock.now, log, settings: { webhookUrl } });
         const first: SloAlertEvent[] = [];
         const second: SloAlertEvent[] = [];
         service.onAlert((event) => {
@@ -585,12 +586,32 @@ for (const target of testDatabaseTargets()) {
         assert.equal(body.slo, 'fallback_rate');
         assert.equal(body.severity, 'critical');
         assert.equal(body.value, 6);
+        // 12 in 200: the one-sided 99.9 % Wilson lower bound (z = 3.0902323) is 2.5532658 %.
+        assert.ok(Math.abs((body.lowerBound ?? 0) - 2.5532658) < 1e-6, String(body.lowerBound));
+        assert.equal(body.confidence, 99.9);
         assert.equal(body.threshold, 1);
         assert.equal(body.window, '5m');
         assert.equal(body.sample, 200);
         assert.equal(body.instanceId, 'instance-a');
         assert.deepEqual(body.suggestedActions, first[0]?.suggestedActions);
-        assert.equal((received[1]?.body as SloAlertEvent | undefined)?.kind, 'resolved');
+        const resolved = received[1]?.body as SloAlertEvent | undefined;
+        assert.deepEqual(
+          [resolved?.kind, resolved?.value, resolved?.lowerBound, resolved?.confidence, resolved?.sample],
+          ['resolved', 0, 0, 99.9, 200],
+        );
+        assert.deepEqual(
+          log.lines.map(([level, line]) => [level, line.replace(/\. Suggested actions: .*$/, '')]),
+          [
+            [
+              'warn',
+              'SLO violated: fallback rate 6.00 % (lower bound 2.55 % at 99.9 %, n=200) > threshold 1.00 % (critical, window 5m, 200 AWF turns)',
+            ],
+            [
+              'info',
+              'SLO recovered: fallback rate 0.00 % (lower bound 0.00 % at 99.9 %, n=200) is back within threshold 1.00 % (critical alert resolved, window 5m, 200 AWF turns)',
+            ],
+          ],
+        );
       });
 
       it('logs a failed callback or webhook, without the URL query, and still delivers to the rest', async () => {

@@ -212,40 +212,70 @@ describe('SLO_DEFINITIONS — the seed\'s suggested actions ("Suggested Actions"
   });
 });
 
-describe('alertLogLine()', () => {
-  const alert: SloAlert = {
-    id: 'a1',
-    slo: 'fallback_rate',
-    severity: 'critical',
-    window: '5m',
-    threshold: 1,
-    firedValue: 2.5,
-    firedSample: 400,
-    firedAt: '2026-01-01T12:00:00.000Z',
-    firedBy: 'host-a',
-  };
+/** A critical fallback-rate alert fired at 3 % on 300 AWF turns (9 fallbacks). */
+const FIRED_ALERT: SloAlert = Object.freeze({
+  id: 'a1',
+  slo: 'fallback_rate',
+  severity: 'critical',
+  window: '5m',
+  threshold: 1,
+  firedValue: 3,
+  firedSample: 300,
+  firedAt: '2026-01-01T12:00:00.000Z',
+  firedBy: 'host-a',
+});
 
-  it('when an alert fires: one warning line with value, threshold, severity, window, sample and every action', () => {
-    const line = alertLogLine(alertEvent('fired', alert, 'host-a'));
+describe('alertLogLine()', () => {
+  // docs/slos.md, "Firing on a lower bound": 9 fallbacks in 300 AWF turns are 3.00 %, 99.9 % lower bound 1.12 %.
+  const firing = bySlo(
+    judgeSlos(awfTurns({ fast: 300, slow: 0, retried: 0, fellBack: 9 }), THRESHOLDS, 100, 99.9),
+  ).fallback_rate as SloResult;
+
+  it('when an alert fires: one warning line with value, lower bound, sample, threshold, severity, window and every action', () => {
+    const line = alertLogLine(alertEvent('fired', FIRED_ALERT, 'host-a', firing));
     assert.match(
       line,
-      /^SLO violated: fallback rate 2\.50 % > threshold 1\.00 % \(critical, window 5m, 400 AWF turns\)/,
+      /^SLO violated: fallback rate 3\.00 % \(lower bound 1\.12 % at 99\.9 %, n=300\) > threshold 1\.00 % \(critical, window 5m, 300 AWF turns\)\. Suggested actions: 1\) /,
     );
     for (const action of sloDefinition('fallback_rate').suggestedActions)
       assert.ok(line.includes(action), action);
     assert.ok(!line.includes('\n'));
   });
 
-  it('when it resolves: says so with the value it resolved at', () => {
+  it('when it resolves: says so with the value it resolved at, its lower bound and sample', () => {
+    // 2 fallbacks in 400 AWF turns: 0.50 %, 99.9 % lower bound 0.0755275 %.
     const resolved = {
-      ...alert,
+      ...FIRED_ALERT,
       resolvedAt: '2026-01-01T12:10:00.000Z',
       resolvedValue: 0.5,
-      resolvedSample: 300,
+      resolvedSample: 400,
     };
-    assert.match(
-      alertLogLine(alertEvent('resolved', resolved, 'host-a')),
-      /^SLO recovered: fallback rate 0\.50 %/,
+    assert.equal(
+      alertLogLine(alertEvent('resolved', resolved, 'host-a', { lowerBound: 0.0755275, confidence: 99.9 })),
+      'SLO recovered: fallback rate 0.50 % (lower bound 0.08 % at 99.9 %, n=400) is back within threshold 1.00 % (critical alert resolved, window 5m, 400 AWF turns)',
+    );
+  });
+
+  it('when the evaluation had no bound: gives the sample alone', () => {
+    const line = alertLogLine(
+      alertEvent('fired', FIRED_ALERT, 'host-a', { lowerBound: null, confidence: 99.9 }),
+    );
+    assert.match(line, /^SLO violated: fallback rate 3\.00 % \(n=300\) > threshold 1\.00 %/);
+  });
+});
+
+describe('alertEvent()', () => {
+  it('carries the lower bound, its confidence and the sample beside the point value', () => {
+    const event = alertEvent('fired', FIRED_ALERT, 'host-a', { lowerBound: 1.12, confidence: 99.9 });
+    assert.deepEqual(
+      {
+        value: event.value,
+        lowerBound: event.lowerBound,
+        confidence: event.confidence,
+        sample: event.sample,
+        threshold: event.threshold,
+      },
+      { value: 3, lowerBound: 1.12, confidence: 99.9, sample: 300, threshold: 1 },
     );
   });
 });

@@ -451,7 +451,9 @@ export function createSloService(deps: SloServiceDeps): SloService {
           },
           (alert) => auditEventOf('resolved', alert, result, instanceId, { rollout: rolledBack }),
         );
-        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, undefined, rolledBack));
+        if (resolved) {
+          events.push(alertEvent('resolved', resolved, instanceId, result, { rollout: rolledBack }));
+        }
         continue;
       }
       if (result.state === 'insufficient_data' || result.value === null) {
@@ -476,7 +478,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
           (alert) => auditEventOf('resolved', alert, result, instanceId, { noData }),
         );
         noDataStreaks.delete(result.slo);
-        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, noData));
+        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, result, { noData }));
         continue;
       }
       noDataStreaks.delete(result.slo);
@@ -493,7 +495,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
           firedBy: instanceId,
         };
         if (await store.fireAlert(alert, auditEventOf('fired', alert, result, instanceId))) {
-          events.push(alertEvent('fired', alert, instanceId));
+          events.push(alertEvent('fired', alert, instanceId, result));
         }
       } else if (
         openAlert &&
@@ -510,7 +512,7 @@ export function createSloService(deps: SloServiceDeps): SloService {
           },
           (alert) => auditEventOf('resolved', alert, result, instanceId),
         );
-        if (resolved) events.push(alertEvent('resolved', resolved, instanceId));
+        if (resolved) events.push(alertEvent('resolved', resolved, instanceId, result));
       }
     }
     const minute = minuteOf(now());
